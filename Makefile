@@ -1,0 +1,22 @@
+# health_score: PGXS build, as PostgreSQL's contrib modules do it.
+
+EXTENSION = health_score
+MODULE_big = health_score
+OBJS = \
+	src/arrays.o \
+	src/scale.o \
+	src/weighting.o \
+	src/labels.o
+
+DATA = health_score--1.0.sql
+PGFILEDESC = "health_score - customer health scores"
+
+REGRESS = scale weighting labels
+REGRESS_OPTS = --load-extension=health_score
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Werror
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
