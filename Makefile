@@ -6,12 +6,15 @@ OBJS = \
 	src/arrays.o \
 	src/scale.o \
 	src/weighting.o \
-	src/labels.o
+	src/labels.o \
+	src/tally.o \
+	src/survey.o \
+	src/band_counts.o
 
 DATA = health_score--1.0.sql
 PGFILEDESC = "health_score - customer health scores"
 
-REGRESS = scale weighting labels
+REGRESS = scale weighting labels survey band_counts
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

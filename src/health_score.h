@@ -69,4 +69,19 @@ extern const char *const hs_band_names[HS_NUM_BANDS];
 extern void hs_check_band_thresholds(float8 red_below, float8 green_from);
 extern HealthBand hs_band_of(float8 score, float8 red_below, float8 green_from);
 
+/*
+ * State of the counting aggregates (tally.c).  What each slot counts is
+ * the owning aggregate's business; combine adds them slot by slot.
+ */
+#define HS_TALLY_SLOTS 5
+
+typedef struct Tally
+{
+	int64		slot[HS_TALLY_SLOTS];
+	int32		scale;			/* csat's scale_max; 0 until known */
+} Tally;
+
+extern Tally *hs_tally_get(FunctionCallInfo fcinfo, const char *fname);
+extern void hs_tally_set_scale(Tally *tally, int32 scale);
+
 #endif							/* HEALTH_SCORE_H */
