@@ -6,6 +6,7 @@ OBJS = \
 	src/arrays.o \
 	src/scale.o \
 	src/weighting.o \
+	src/scorecard.o \
 	src/labels.o \
 	src/tally.o \
 	src/survey.o \

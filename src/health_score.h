@@ -55,6 +55,45 @@ hs_clamp_score(float8 score)
 	return score;
 }
 
+/* scale.c: the mappings behind scale() and scale_log() */
+extern void hs_check_anchors(float8 worst, float8 best);
+extern void hs_check_log_anchors(float8 worst, float8 best);
+extern float8 hs_linear_score(float8 value, float8 worst, float8 best);
+extern float8 hs_log_score(float8 value, float8 worst, float8 best);
+
+/*
+ * weighting.c: the sums one pass over (score, weight) pairs yields.  They
+ * are accumulated left to right, the order a plain-SQL "w1*s1 + w2*s2"
+ * uses, so the two agree to the last bit.
+ */
+typedef struct WeightedSums
+{
+	float8		weighted;		/* sum of weight * score over present scores */
+	float8		present;		/* sum of weights of present scores */
+	float8		total;			/* sum of all weights */
+} WeightedSums;
+
+static inline void
+hs_weighted_add(WeightedSums *sums, float8 weight, float8 score)
+{
+	sums->total += weight;
+	sums->weighted += weight * score;
+	sums->present += weight;
+}
+
+static inline void
+hs_weighted_add_missing(WeightedSums *sums, float8 weight)
+{
+	sums->total += weight;
+}
+
+extern void hs_check_weight(float8 weight, int index);
+extern void hs_check_element_score(float8 score, int index);
+extern void hs_check_weighted_sums(const WeightedSums *sums);
+extern void hs_check_min_coverage(float8 min_coverage);
+extern bool hs_weighted_mean(const WeightedSums *sums, float8 min_coverage,
+							 float8 *mean);
+
 /* Bands, worst first; the order band_counts reports them in. */
 typedef enum HealthBand
 {

@@ -20,8 +20,8 @@ PG_FUNCTION_INFO_V1(hs_scale);
 PG_FUNCTION_INFO_V1(hs_scale_log);
 PG_FUNCTION_INFO_V1(hs_scale_steps);
 
-static void
-check_anchors(float8 worst, float8 best)
+void
+hs_check_anchors(float8 worst, float8 best)
 {
 	hs_check_finite(worst, "worst");
 	hs_check_finite(best, "best");
@@ -47,6 +47,13 @@ linear_position(float8 value, float8 worst, float8 best)
 	return (value - worst) / span;
 }
 
+/* The linear score of a non-NaN value between checked anchors. */
+float8
+hs_linear_score(float8 value, float8 worst, float8 best)
+{
+	return hs_clamp_score(100.0 * linear_position(value, worst, best));
+}
+
 /*
  * scale(value, worst, best): 100 * (value - worst) / (best - worst),
  * clamped to 0-100.
@@ -59,9 +66,9 @@ hs_scale(PG_FUNCTION_ARGS)
 	float8		best = PG_GETARG_FLOAT8(2);
 
 	hs_check_not_nan(value, "value");
-	check_anchors(worst, best);
+	hs_check_anchors(worst, best);
 
-	PG_RETURN_FLOAT8(hs_clamp_score(100.0 * linear_position(value, worst, best)));
+	PG_RETURN_FLOAT8(hs_linear_score(value, worst, best));
 }
 
 static void
@@ -74,6 +81,24 @@ check_not_negative(float8 x, const char *argname)
 						argname, hs_float8_text(x)),
 				 errdetail("scale_log maps counts; a negative count is a data error."),
 				 errhint("Use scale() for metrics that can be negative.")));
+}
+
+void
+hs_check_log_anchors(float8 worst, float8 best)
+{
+	hs_check_anchors(worst, best);
+	check_not_negative(worst, "worst");
+	check_not_negative(best, "best");
+}
+
+/* The log1p score of a non-NaN value between checked anchors. */
+float8
+hs_log_score(float8 value, float8 worst, float8 best)
+{
+	check_not_negative(value, "value");
+	return hs_clamp_score(100.0 * linear_position(log1p(value),
+												  log1p(worst),
+												  log1p(best)));
 }
 
 /*
@@ -90,14 +115,9 @@ hs_scale_log(PG_FUNCTION_ARGS)
 	float8		best = PG_GETARG_FLOAT8(2);
 
 	hs_check_not_nan(value, "value");
-	check_anchors(worst, best);
-	check_not_negative(value, "value");
-	check_not_negative(worst, "worst");
-	check_not_negative(best, "best");
+	hs_check_log_anchors(worst, best);
 
-	PG_RETURN_FLOAT8(hs_clamp_score(100.0 * linear_position(log1p(value),
-															log1p(worst),
-															log1p(best))));
+	PG_RETURN_FLOAT8(hs_log_score(value, worst, best));
 }
 
 static void

@@ -20,16 +20,8 @@
 PG_FUNCTION_INFO_V1(hs_weighted_score);
 PG_FUNCTION_INFO_V1(hs_coverage);
 
-/* The sums one pass over (score, weight) pairs yields. */
-typedef struct WeightedSums
-{
-	float8		weighted;		/* sum of weight * score over present scores */
-	float8		present;		/* sum of weights of present scores */
-	float8		total;			/* sum of all weights */
-} WeightedSums;
-
-static void
-check_weight(float8 weight, int index)
+void
+hs_check_weight(float8 weight, int index)
 {
 	if (isnan(weight) || isinf(weight))
 		ereport(ERROR,
@@ -43,8 +35,8 @@ check_weight(float8 weight, int index)
 						index, hs_float8_text(weight))));
 }
 
-static void
-check_element_score(float8 score, int index)
+void
+hs_check_element_score(float8 score, int index)
 {
 	if (!(score >= HS_SCORE_MIN && score <= HS_SCORE_MAX))
 		ereport(ERROR,
@@ -54,11 +46,7 @@ check_element_score(float8 score, int index)
 				 errhint("Normalize raw metrics with scale(), scale_log() or scale_steps() first.")));
 }
 
-/*
- * Read, check and sum the two arrays.  The sums are accumulated left to
- * right, which is also the order a plain-SQL "w1*s1 + w2*s2 + ..." uses,
- * so the two agree to the last bit.
- */
+/* Read, check and sum the two arrays. */
 static void
 weighted_sums(FunctionCallInfo fcinfo, WeightedSums *sums)
 {
@@ -71,22 +59,28 @@ weighted_sums(FunctionCallInfo fcinfo, WeightedSums *sums)
 	hs_require_not_empty(scores.n, "scores");
 	hs_require_no_nulls(&weights, "weight");
 
-	sums->weighted = 0;
-	sums->present = 0;
-	sums->total = 0;
+	memset(sums, 0, sizeof(WeightedSums));
 	for (int i = 0; i < scores.n; i++)
 	{
-		float8		weight = weights.values[i];
-
-		check_weight(weight, i + 1);
-		sums->total += weight;
+		hs_check_weight(weights.values[i], i + 1);
 		if (scores.isnull && scores.isnull[i])
-			continue;
-		check_element_score(scores.values[i], i + 1);
-		sums->weighted += weight * scores.values[i];
-		sums->present += weight;
+			hs_weighted_add_missing(sums, weights.values[i]);
+		else
+		{
+			hs_check_element_score(scores.values[i], i + 1);
+			hs_weighted_add(sums, weights.values[i], scores.values[i]);
+		}
 	}
+	hs_check_weighted_sums(sums);
+}
 
+/*
+ * Errors for sums that cannot be renormalized.  Checked after the loop:
+ * a zero total or an overflow is a property of all the weights together.
+ */
+void
+hs_check_weighted_sums(const WeightedSums *sums)
+{
 	if (sums->total == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -105,6 +99,30 @@ coverage_of(const WeightedSums *sums)
 	return sums->present / sums->total;
 }
 
+void
+hs_check_min_coverage(float8 min_coverage)
+{
+	if (!(min_coverage >= 0 && min_coverage <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_coverage must be between 0 and 1: %s",
+						hs_float8_text(min_coverage))));
+}
+
+/*
+ * The weighted mean, or false when there is none: no weight present, or
+ * coverage below min_coverage.
+ */
+bool
+hs_weighted_mean(const WeightedSums *sums, float8 min_coverage, float8 *mean)
+{
+	if (sums->present == 0 || coverage_of(sums) < min_coverage)
+		return false;
+	/* a mean of scores in 0-100 is in 0-100; clamp away rounding residue */
+	*mean = hs_clamp_score(sums->weighted / sums->present);
+	return true;
+}
+
 /*
  * weighted_score(scores, weights, min_coverage): the weighted mean of the
  * present scores; NULL when no weight is present or when coverage is
@@ -115,20 +133,14 @@ hs_weighted_score(PG_FUNCTION_ARGS)
 {
 	float8		min_coverage = PG_GETARG_FLOAT8(2);
 	WeightedSums sums;
+	float8		mean;
 
-	if (!(min_coverage >= 0 && min_coverage <= 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("min_coverage must be between 0 and 1: %s",
-						hs_float8_text(min_coverage))));
-
+	hs_check_min_coverage(min_coverage);
 	weighted_sums(fcinfo, &sums);
 
-	if (sums.present == 0 || coverage_of(&sums) < min_coverage)
+	if (!hs_weighted_mean(&sums, min_coverage, &mean))
 		PG_RETURN_NULL();
-
-	/* a mean of scores in 0-100 is in 0-100; clamp away rounding residue */
-	PG_RETURN_FLOAT8(hs_clamp_score(sums.weighted / sums.present));
+	PG_RETURN_FLOAT8(mean);
 }
 
 /*
