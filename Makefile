@@ -24,3 +24,6 @@ PG_CFLAGS = -Werror
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: every object includes the shared one.
+$(OBJS): src/health_score.h

@@ -24,7 +24,7 @@ AS 'MODULE_PATHNAME', 'hs_scale_log'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION health_score.scale_log(float8, float8, float8) IS
-  'Like scale() on a log1p axis, for heavy-tailed counts (logins, orders, seats). Negative arguments are errors.';
+  'Like scale() on a ln(1 + x) axis, for heavy-tailed counts (logins, orders, seats). Negative arguments are errors.';
 
 CREATE FUNCTION health_score.scale_steps(value float8, thresholds float8[], scores float8[])
 RETURNS float8

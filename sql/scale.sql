@@ -33,7 +33,7 @@ SELECT health_score.scale(1, 'NaN', 10);
 SELECT health_score.scale(1, 0, 'Infinity');
 SELECT health_score.scale(1, 5, 5);
 
--- log1p axis: log1p(9)/log1p(99) = ln 10 / ln 100 = 0.5 exactly in theory
+-- log axis: ln(1 + 9) / ln(1 + 99) = ln 10 / ln 100 = 0.5 exactly in theory
 SELECT round(health_score.scale_log(9, 0, 99)::numeric, 12)  AS "50",
        health_score.scale_log(0, 0, 99)      AS "0",
        health_score.scale_log(99, 0, 99)     AS "100",
@@ -85,10 +85,14 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE health_score.scale(v, 80, 5) IS DISTINCT FROM
              CASE WHEN v IS NOT NULL
                   THEN least(100, greatest(0, 100 * ((v - 80) / (5 - 80::float8)))) END) AS inverted_mismatch,
-       -- ln(1 + x) and log1p(x) may differ in the last bit: compare to 1e-9
-       count(*) FILTER (WHERE (health_score.scale_log(cnt, 0, 500) IS NULL) <> (cnt IS NULL)
-             OR abs(health_score.scale_log(cnt, 0, 500)
-                    - least(100, greatest(0, 100 * (ln(1 + cnt) / ln(501::float8))))) > 1e-9) AS log_mismatch,
+       count(*) FILTER (WHERE health_score.scale_log(cnt, 0, 500) IS DISTINCT FROM
+             CASE WHEN cnt IS NOT NULL
+                  THEN least(100, greatest(0, 100 * ((ln(1 + cnt) - ln(1 + 0::float8))
+                                                     / (ln(1 + 500::float8) - ln(1 + 0::float8))))) END) AS log_mismatch,
+       count(*) FILTER (WHERE health_score.scale_log(cnt, 1000, 2) IS DISTINCT FROM
+             CASE WHEN cnt IS NOT NULL
+                  THEN least(100, greatest(0, 100 * ((ln(1 + cnt) - ln(1 + 1000::float8))
+                                                     / (ln(1 + 2::float8) - ln(1 + 1000::float8))))) END) AS log_inverted_mismatch,
        count(*) FILTER (WHERE health_score.scale_steps(v, '{0,25,50,75}', '{0,30,60,80,100}')
              IS DISTINCT FROM CASE WHEN v IS NULL THEN NULL
                                    WHEN v < 0 THEN 0 WHEN v < 25 THEN 30

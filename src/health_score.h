@@ -12,6 +12,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "fmgr.h"
 #include "utils/array.h"
 
@@ -55,11 +57,61 @@ hs_clamp_score(float8 score)
 	return score;
 }
 
-/* scale.c: the mappings behind scale() and scale_log() */
+/*
+ * scale.c: the checks behind scale() and scale_log().  The mappings
+ * themselves are inline here so that scorecard() runs the very same
+ * arithmetic without a call per metric.
+ */
 extern void hs_check_anchors(float8 worst, float8 best);
 extern void hs_check_log_anchors(float8 worst, float8 best);
-extern float8 hs_linear_score(float8 value, float8 worst, float8 best);
-extern float8 hs_log_score(float8 value, float8 worst, float8 best);
+extern void hs_check_log_argument(float8 x, const char *argname);
+
+/*
+ * Position of value between worst (0) and best (1), unclamped.  When the
+ * anchors are so far apart that best - worst overflows, halve everything
+ * first: that is exact for normal numbers and keeps the ratio finite.
+ */
+static inline float8
+hs_linear_position(float8 value, float8 worst, float8 best)
+{
+	float8		span = best - worst;
+
+	if (unlikely(isinf(span)))
+		return (value / 2 - worst / 2) / (best / 2 - worst / 2);
+	return (value - worst) / span;
+}
+
+/* The linear score of a non-NaN value between checked anchors. */
+static inline float8
+hs_linear_score(float8 value, float8 worst, float8 best)
+{
+	return hs_clamp_score(100.0 * hs_linear_position(value, worst, best));
+}
+
+/*
+ * The logarithmic axis of scale_log: ln(1 + x).  log(1 + x) rather than
+ * log1p(x): it is several times faster, equals SQL's ln(1 + x) to the
+ * bit, and for x below 1e-8, where log1p is more precise, the two differ
+ * by less than 1e-15 score points.
+ */
+static inline float8
+hs_log_axis(float8 x)
+{
+	return log(1.0 + x);
+}
+
+/*
+ * The log score of a non-NaN value, given hs_log_axis() of checked
+ * anchors: callers with constant anchors take their logarithms once.
+ */
+static inline float8
+hs_log_score(float8 value, float8 log_worst, float8 log_best)
+{
+	if (unlikely(value < 0))
+		hs_check_log_argument(value, "value");
+	return hs_clamp_score(100.0 * hs_linear_position(hs_log_axis(value),
+													 log_worst, log_best));
+}
 
 /*
  * weighting.c: the sums one pass over (score, weight) pairs yields.  They

@@ -2,7 +2,7 @@
  *
  * scale.c
  *	  Normalization of raw metric values onto the 0-100 health scale:
- *	  linear (scale), log1p (scale_log) and ranges (scale_steps).
+ *	  linear (scale), logarithmic (scale_log) and ranges (scale_steps).
  *
  * Each mapping is anchored at a "worst" value (score 0) and a "best"
  * value (score 100); worst > best means lower raw values are healthier,
@@ -33,28 +33,6 @@ hs_check_anchors(float8 worst, float8 best)
 }
 
 /*
- * Position of value between worst (0) and best (1), unclamped.  When the
- * anchors are so far apart that best - worst overflows, halve everything
- * first: that is exact for normal numbers and keeps the ratio finite.
- */
-static float8
-linear_position(float8 value, float8 worst, float8 best)
-{
-	float8		span = best - worst;
-
-	if (isinf(span))
-		return (value / 2 - worst / 2) / (best / 2 - worst / 2);
-	return (value - worst) / span;
-}
-
-/* The linear score of a non-NaN value between checked anchors. */
-float8
-hs_linear_score(float8 value, float8 worst, float8 best)
-{
-	return hs_clamp_score(100.0 * linear_position(value, worst, best));
-}
-
-/*
  * scale(value, worst, best): 100 * (value - worst) / (best - worst),
  * clamped to 0-100.
  */
@@ -71,8 +49,8 @@ hs_scale(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(hs_linear_score(value, worst, best));
 }
 
-static void
-check_not_negative(float8 x, const char *argname)
+void
+hs_check_log_argument(float8 x, const char *argname)
 {
 	if (x < 0)
 		ereport(ERROR,
@@ -87,23 +65,13 @@ void
 hs_check_log_anchors(float8 worst, float8 best)
 {
 	hs_check_anchors(worst, best);
-	check_not_negative(worst, "worst");
-	check_not_negative(best, "best");
-}
-
-/* The log1p score of a non-NaN value between checked anchors. */
-float8
-hs_log_score(float8 value, float8 worst, float8 best)
-{
-	check_not_negative(value, "value");
-	return hs_clamp_score(100.0 * linear_position(log1p(value),
-												  log1p(worst),
-												  log1p(best)));
+	hs_check_log_argument(worst, "worst");
+	hs_check_log_argument(best, "best");
 }
 
 /*
- * scale_log(value, worst, best): the linear map applied to log1p of each
- * argument, so that going from 1 to 10 logins counts as much as going from
+ * scale_log(value, worst, best): the linear map applied to ln(1 + x) of
+ * each argument, so that going from 1 to 10 logins counts as much as going from
  * 10 to 100.  Counts cannot be negative, so negative arguments are errors
  * rather than being clamped into a misleading score.
  */
@@ -116,8 +84,9 @@ hs_scale_log(PG_FUNCTION_ARGS)
 
 	hs_check_not_nan(value, "value");
 	hs_check_log_anchors(worst, best);
+	hs_check_log_argument(value, "value");
 
-	PG_RETURN_FLOAT8(hs_log_score(value, worst, best));
+	PG_RETURN_FLOAT8(hs_log_score(value, hs_log_axis(worst), hs_log_axis(best)));
 }
 
 static void

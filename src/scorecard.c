@@ -43,8 +43,8 @@ typedef enum ScaleMethod
 typedef struct ScorecardMetric
 {
 	ScaleMethod method;
-	float8		worst;
-	float8		best;
+	float8		worst;			/* hs_log_axis(worst) for METHOD_LOG */
+	float8		best;			/* hs_log_axis(best) for METHOD_LOG */
 	float8		weight;
 	Oid			argtype;		/* type of the metric argument */
 } ScorecardMetric;
@@ -173,7 +173,11 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 		if (m->method == METHOD_LINEAR)
 			hs_check_anchors(m->worst, m->best);
 		else if (m->method == METHOD_LOG)
+		{
 			hs_check_log_anchors(m->worst, m->best);
+			m->worst = hs_log_axis(m->worst);
+			m->best = hs_log_axis(m->best);
+		}
 		hs_check_weight(m->weight, i + 1);
 		hs_weighted_add_missing(&sums, m->weight);
 

@@ -1,0 +1,49 @@
+-- test/bench/harness.sql: timing helpers the benchmarks share.
+--
+-- bench.run(label, query, runs) executes the query `runs` times under
+-- EXPLAIN (ANALYZE, TIMING OFF, BUFFERS): per-node timing is off, so the
+-- instrumentation costs little, and the plan tells whether workers
+-- launched and how many temp blocks were written.  bench.report() prints
+-- the median of each label and its ratio to a baseline label.
+CREATE SCHEMA IF NOT EXISTS bench;
+DROP TABLE IF EXISTS bench.timing;
+CREATE TABLE bench.timing (
+  label text,
+  run int,
+  ms float8,
+  workers_planned int,
+  workers_launched int,
+  temp_written_blocks bigint,
+  peak_memory_kb bigint
+);
+
+CREATE OR REPLACE FUNCTION bench.run(label text, query text, runs int DEFAULT 3)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  plan jsonb;
+BEGIN
+  FOR i IN 1..runs LOOP
+    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, BUFFERS, FORMAT JSON) ' || query INTO plan;
+    INSERT INTO bench.timing
+    SELECT label, i, (plan->0->>'Execution Time')::float8,
+           (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Planned"') AS w),
+           (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w),
+           (SELECT sum(b::bigint) FROM jsonb_path_query(plan, 'strict $.**."Temp Written Blocks"') AS b),
+           (SELECT max(m::bigint) FROM jsonb_path_query(plan, 'strict $.**."Peak Memory Usage"') AS m);
+  END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION bench.median_ms(which text) RETURNS float8
+LANGUAGE sql STABLE AS $$
+  SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.timing WHERE label = which
+$$;
+
+CREATE OR REPLACE VIEW bench.summary AS
+SELECT label,
+       round(bench.median_ms(label)::numeric, 1) AS median_ms,
+       round(min(ms)::numeric, 1) AS min_ms,
+       round(max(ms)::numeric, 1) AS max_ms,
+       count(*) AS runs,
+       coalesce(max(workers_launched), 0) AS workers,
+       pg_size_pretty(coalesce(max(temp_written_blocks), 0) * 8192) AS temp_written
+FROM bench.timing GROUP BY label;
