@@ -15,7 +15,7 @@ OBJS = \
 DATA = health_score--1.0.sql
 PGFILEDESC = "health_score - customer health scores"
 
-REGRESS = scale weighting labels survey band_counts
+REGRESS = scale weighting scorecard labels survey band_counts
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -96,6 +96,13 @@ check_metric_type(Oid argtype, int index)
 	}
 }
 
+/* Names the metric whose model a parse error is about. */
+static void
+scorecard_metric_context(void *arg)
+{
+	errcontext("scorecard metric %d", *(int *) arg);
+}
+
 /*
  * Parse and check the model arguments into a Scorecard allocated in
  * mcxt.  Every error a constant model can raise is raised here, so the
@@ -115,6 +122,8 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	bool		from_array = get_fn_expr_variadic(fcinfo->flinfo);
 	Scorecard  *card;
 	WeightedSums sums = {0};
+	int			metric_number = 0;
+	ErrorContextCallback errcallback;
 
 	if (ARR_NDIM(methods_array) > 1)
 		ereport(ERROR,
@@ -148,8 +157,10 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 		weights.n != nmetrics)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("methods, worst, best and weights must each have one element per metric: %d, %d, %d and %d for %d metrics",
-						nmethods, worst.n, best.n, weights.n, nmetrics)));
+				 errmsg_plural("methods, worst, best and weights must each have one element per metric: %d, %d, %d and %d elements for %d metric",
+							   "methods, worst, best and weights must each have one element per metric: %d, %d, %d and %d elements for %d metrics",
+							   nmetrics,
+							   nmethods, worst.n, best.n, weights.n, nmetrics)));
 
 	card = MemoryContextAlloc(mcxt, offsetof(Scorecard, metrics) +
 							  sizeof(ScorecardMetric) * nmetrics);
@@ -158,9 +169,16 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	card->min_coverage = PG_GETARG_FLOAT8(ARG_MIN_COVERAGE);
 	hs_check_min_coverage(card->min_coverage);
 
+	errcallback.callback = scorecard_metric_context;
+	errcallback.arg = &metric_number;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
 	for (int i = 0; i < nmetrics; i++)
 	{
 		ScorecardMetric *m = &card->metrics[i];
+
+		metric_number = i + 1;
 
 		if (method_isnull[i])
 			ereport(ERROR,
@@ -185,6 +203,7 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 			get_fn_expr_argtype(fcinfo->flinfo, NUM_MODEL_ARGS + i);
 		check_metric_type(m->argtype, i + 1);
 	}
+	error_context_stack = errcallback.previous;
 	hs_check_weighted_sums(&sums);
 
 	return card;
@@ -234,6 +253,11 @@ metric_score(const ScorecardMetric *m, float8 value, int index)
 		case METHOD_LINEAR:
 			return hs_linear_score(value, m->worst, m->best);
 		case METHOD_LOG:
+			if (value < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("metric %d is on a log scale and must not be negative: %s",
+								index, hs_float8_text(value))));
 			return hs_log_score(value, m->worst, m->best);
 		case METHOD_SCORE:
 			hs_check_element_score(value, index);
