@@ -70,15 +70,20 @@ extern void hs_check_log_argument(float8 x, const char *argname);
  * Position of value between worst (0) and best (1), unclamped.  When the
  * anchors are so far apart that best - worst overflows, halve everything
  * first: that is exact for normal numbers and keeps the ratio finite.
+ * span is best - worst, which callers with constant anchors compute once.
  */
 static inline float8
-hs_linear_position(float8 value, float8 worst, float8 best)
+hs_linear_position_span(float8 value, float8 worst, float8 best, float8 span)
 {
-	float8		span = best - worst;
-
 	if (unlikely(isinf(span)))
 		return (value / 2 - worst / 2) / (best / 2 - worst / 2);
 	return (value - worst) / span;
+}
+
+static inline float8
+hs_linear_position(float8 value, float8 worst, float8 best)
+{
+	return hs_linear_position_span(value, worst, best, best - worst);
 }
 
 /* The linear score of a non-NaN value between checked anchors. */
@@ -125,26 +130,38 @@ typedef struct WeightedSums
 	float8		total;			/* sum of all weights */
 } WeightedSums;
 
+/* Add a present score; the total weight is the caller's to keep. */
 static inline void
 hs_weighted_add(WeightedSums *sums, float8 weight, float8 score)
 {
-	sums->total += weight;
 	sums->weighted += weight * score;
 	sums->present += weight;
-}
-
-static inline void
-hs_weighted_add_missing(WeightedSums *sums, float8 weight)
-{
-	sums->total += weight;
 }
 
 extern void hs_check_weight(float8 weight, int index);
 extern void hs_check_element_score(float8 score, int index);
 extern void hs_check_weighted_sums(const WeightedSums *sums);
 extern void hs_check_min_coverage(float8 min_coverage);
-extern bool hs_weighted_mean(const WeightedSums *sums, float8 min_coverage,
-							 float8 *mean);
+
+static inline float8
+hs_coverage_of(const WeightedSums *sums)
+{
+	return sums->present / sums->total;
+}
+
+/*
+ * The weighted mean, or false when there is none: no weight present, or
+ * coverage below min_coverage.
+ */
+static inline bool
+hs_weighted_mean(const WeightedSums *sums, float8 min_coverage, float8 *mean)
+{
+	if (sums->present == 0 || hs_coverage_of(sums) < min_coverage)
+		return false;
+	/* a mean of scores in 0-100 is in 0-100; clamp away rounding residue */
+	*mean = hs_clamp_score(sums->weighted / sums->present);
+	return true;
+}
 
 /* Bands, worst first; the order band_counts reports them in. */
 typedef enum HealthBand

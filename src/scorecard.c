@@ -45,6 +45,7 @@ typedef struct ScorecardMetric
 	ScaleMethod method;
 	float8		worst;			/* hs_log_axis(worst) for METHOD_LOG */
 	float8		best;			/* hs_log_axis(best) for METHOD_LOG */
+	float8		span;			/* best - worst, as above */
 	float8		weight;
 	Oid			argtype;		/* type of the metric argument */
 } ScorecardMetric;
@@ -53,7 +54,9 @@ typedef struct Scorecard
 {
 	int			nmetrics;
 	float8		min_coverage;
+	float8		total_weight;
 	bool		from_array;		/* metrics came as VARIADIC float8[] */
+	bool		all_float8;		/* every metric argument is float8 */
 	ScorecardMetric metrics[FLEXIBLE_ARRAY_MEMBER];
 } Scorecard;
 
@@ -196,8 +199,9 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 			m->worst = hs_log_axis(m->worst);
 			m->best = hs_log_axis(m->best);
 		}
+		m->span = m->best - m->worst;
 		hs_check_weight(m->weight, i + 1);
-		hs_weighted_add_missing(&sums, m->weight);
+		sums.total += m->weight;
 
 		m->argtype = from_array ? FLOAT8OID :
 			get_fn_expr_argtype(fcinfo->flinfo, NUM_MODEL_ARGS + i);
@@ -205,6 +209,12 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 	}
 	error_context_stack = errcallback.previous;
 	hs_check_weighted_sums(&sums);
+	card->total_weight = sums.total;
+
+	card->all_float8 = true;
+	for (int i = 0; i < nmetrics; i++)
+		if (card->metrics[i].argtype != FLOAT8OID)
+			card->all_float8 = false;
 
 	return card;
 }
@@ -251,14 +261,17 @@ metric_score(const ScorecardMetric *m, float8 value, int index)
 	switch (m->method)
 	{
 		case METHOD_LINEAR:
-			return hs_linear_score(value, m->worst, m->best);
+			return hs_clamp_score(100.0 * hs_linear_position_span(value, m->worst,
+																  m->best, m->span));
 		case METHOD_LOG:
 			if (value < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("metric %d is on a log scale and must not be negative: %s",
 								index, hs_float8_text(value))));
-			return hs_log_score(value, m->worst, m->best);
+			return hs_clamp_score(100.0 * hs_linear_position_span(hs_log_axis(value),
+																  m->worst, m->best,
+																  m->span));
 		case METHOD_SCORE:
 			hs_check_element_score(value, index);
 			return value;
@@ -322,15 +335,20 @@ hs_scorecard(PG_FUNCTION_ARGS)
 		else
 		{
 			isnull = PG_ARGISNULL(NUM_MODEL_ARGS + i);
-			value = isnull ? 0 :
-				metric_as_float8(PG_GETARG_DATUM(NUM_MODEL_ARGS + i), m->argtype);
+			if (isnull)
+				value = 0;
+			else if (card->all_float8)
+				value = PG_GETARG_FLOAT8(NUM_MODEL_ARGS + i);
+			else
+				value = metric_as_float8(PG_GETARG_DATUM(NUM_MODEL_ARGS + i),
+										 m->argtype);
 		}
 
-		if (isnull)
-			hs_weighted_add_missing(&sums, m->weight);
-		else
+		/* the total weight is known; only the present part varies */
+		if (!isnull)
 			hs_weighted_add(&sums, m->weight, metric_score(m, value, i + 1));
 	}
+	sums.total = card->total_weight;
 
 	if (!hs_weighted_mean(&sums, card->min_coverage, &mean))
 		PG_RETURN_NULL();

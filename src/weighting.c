@@ -63,9 +63,8 @@ weighted_sums(FunctionCallInfo fcinfo, WeightedSums *sums)
 	for (int i = 0; i < scores.n; i++)
 	{
 		hs_check_weight(weights.values[i], i + 1);
-		if (scores.isnull && scores.isnull[i])
-			hs_weighted_add_missing(sums, weights.values[i]);
-		else
+		sums->total += weights.values[i];
+		if (!(scores.isnull && scores.isnull[i]))
 		{
 			hs_check_element_score(scores.values[i], i + 1);
 			hs_weighted_add(sums, weights.values[i], scores.values[i]);
@@ -86,17 +85,12 @@ hs_check_weighted_sums(const WeightedSums *sums)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("weights must not all be zero"),
 				 errdetail("With no weight there is nothing to renormalize over.")));
-	if (isinf(sums->total) || isinf(sums->weighted))
+	/* bounding total * 100 bounds every weighted sum these weights make */
+	if (isinf(sums->total * HS_SCORE_MAX))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("weights are too large: their weighted sum overflows"),
 				 errhint("Weights are relative; divide them all by the same factor.")));
-}
-
-static float8
-coverage_of(const WeightedSums *sums)
-{
-	return sums->present / sums->total;
 }
 
 void
@@ -107,20 +101,6 @@ hs_check_min_coverage(float8 min_coverage)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("min_coverage must be between 0 and 1: %s",
 						hs_float8_text(min_coverage))));
-}
-
-/*
- * The weighted mean, or false when there is none: no weight present, or
- * coverage below min_coverage.
- */
-bool
-hs_weighted_mean(const WeightedSums *sums, float8 min_coverage, float8 *mean)
-{
-	if (sums->present == 0 || coverage_of(sums) < min_coverage)
-		return false;
-	/* a mean of scores in 0-100 is in 0-100; clamp away rounding residue */
-	*mean = hs_clamp_score(sums->weighted / sums->present);
-	return true;
 }
 
 /*
@@ -153,5 +133,5 @@ hs_coverage(PG_FUNCTION_ARGS)
 	WeightedSums sums;
 
 	weighted_sums(fcinfo, &sums);
-	PG_RETURN_FLOAT8(coverage_of(&sums));
+	PG_RETURN_FLOAT8(hs_coverage_of(&sums));
 }
