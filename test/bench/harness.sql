@@ -1,10 +1,12 @@
 -- test/bench/harness.sql: timing helpers the benchmarks share.
 --
--- bench.run(label, query, runs) executes the query `runs` times under
+-- bench.add(label, query) registers a query; bench.run_all(runs) then
+-- runs every registered query once per round, `runs` rounds, so that a
+-- slow spell of the machine hits every query alike.  Each run is under
 -- EXPLAIN (ANALYZE, TIMING OFF, BUFFERS): per-node timing is off, so the
 -- instrumentation costs little, and the plan tells whether workers
--- launched and how many temp blocks were written.  bench.report() prints
--- the median of each label and its ratio to a baseline label.
+-- launched and how many temp blocks were written.  bench.summary shows
+-- the median of each label; bench.median_ms(label) feeds the ratios.
 CREATE SCHEMA IF NOT EXISTS bench;
 DROP TABLE IF EXISTS bench.timing;
 CREATE TABLE bench.timing (
@@ -17,19 +19,44 @@ CREATE TABLE bench.timing (
   peak_memory_kb bigint
 );
 
-CREATE OR REPLACE FUNCTION bench.run(label text, query text, runs int DEFAULT 3)
+DROP TABLE IF EXISTS bench.query;
+CREATE TABLE bench.query (
+  label text PRIMARY KEY,
+  sql text NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION bench.add(label text, query text)
+RETURNS void LANGUAGE sql AS $$
+  INSERT INTO bench.query VALUES (label, query)
+  ON CONFLICT (label) DO UPDATE SET sql = excluded.sql
+$$;
+
+CREATE OR REPLACE FUNCTION bench.run_one(label text, query text, round int)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   plan jsonb;
 BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, BUFFERS, FORMAT JSON) ' || query INTO plan;
+  INSERT INTO bench.timing
+  SELECT label, round, (plan->0->>'Execution Time')::float8,
+         (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Planned"') AS w),
+         (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w),
+         (SELECT sum(b::bigint) FROM jsonb_path_query(plan, 'strict $.**."Temp Written Blocks"') AS b),
+         (SELECT max(m::bigint) FROM jsonb_path_query(plan, 'strict $.**."Peak Memory Usage"') AS m);
+END $$;
+
+-- A procedure, so that each run commits and a long benchmark holds no
+-- snapshot or locks longer than one query.
+CREATE OR REPLACE PROCEDURE bench.run_all(runs int DEFAULT 3)
+LANGUAGE plpgsql AS $$
+DECLARE
+  q record;
+BEGIN
   FOR i IN 1..runs LOOP
-    EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, BUFFERS, FORMAT JSON) ' || query INTO plan;
-    INSERT INTO bench.timing
-    SELECT label, i, (plan->0->>'Execution Time')::float8,
-           (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Planned"') AS w),
-           (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w),
-           (SELECT sum(b::bigint) FROM jsonb_path_query(plan, 'strict $.**."Temp Written Blocks"') AS b),
-           (SELECT max(m::bigint) FROM jsonb_path_query(plan, 'strict $.**."Peak Memory Usage"') AS m);
+    FOR q IN SELECT * FROM bench.query ORDER BY label LOOP
+      PERFORM bench.run_one(q.label, q.sql, i);
+      COMMIT;
+    END LOOP;
   END LOOP;
 END $$;
 
