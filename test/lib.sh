@@ -72,7 +72,10 @@ hs_start_server() {
 		${HS_SERVER_CONF:-}
 	CONF
 	trap hs_stop_server EXIT
+	# HS_POSTGRES: another program to start in place of postgres (the
+	# valgrind wrapper of test/valgrind.sh).
 	hs_as_server_user "$HS_PGBIN/pg_ctl" -D "$HS_SERVER_DIR/data" \
+		${HS_POSTGRES:+-p "$HS_POSTGRES"} -t 600 \
 		-l "$HS_SERVER_DIR/server.log" -w start >/dev/null
 }
 

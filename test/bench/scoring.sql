@@ -7,6 +7,8 @@
 -- (b2) avg(score) with the composable form: 12 scale calls + weighted_score
 -- (c) the same avg(score) in plain SQL (LEAST/GREATEST, CASE/COALESCE)
 -- (d) red/yellow/green counts per segment with band_counts()
+-- (d0) counts per segment with no scoring at all: the floor of (d), what
+--      PostgreSQL's hash aggregate costs on its own
 -- (d2) the same counts the way it is tempting to write them:
 --      GROUP BY segment, band(score)
 \set ON_ERROR_STOP on
@@ -34,8 +36,9 @@ SELECT count(*) AS rows,
 FROM bench_customers WHERE id % 100 = 0;
 
 -- warm the cache
-SELECT count(*) FROM bench_customers;
+SELECT count(*) AS warm_cache FROM bench_customers \g /dev/null
 
+\o /dev/null
 SELECT bench.add('a: scan, sum(m1)', 'SELECT sum(m1) FROM bench_customers');
 -- reading all 12 metric columns, no scoring: the floor of any per-row score
 SELECT bench.add('a12: scan, sum of 12 metrics',
@@ -43,10 +46,13 @@ SELECT bench.add('a12: scan, sum of 12 metrics',
 SELECT bench.add('b: scorecard avg', format('SELECT avg(%s) FROM bench_customers', :'scorecard'));
 SELECT bench.add('b2: composed avg', format('SELECT avg(%s) FROM bench_customers', :'composed'));
 SELECT bench.add('c: plain SQL avg', format('SELECT avg(%s) FROM bench_customers', :'plain'));
+SELECT bench.add('d0: count(*) per segment, no scoring',
+  'SELECT segment, count(*) FROM bench_customers GROUP BY segment');
 SELECT bench.add('d: band_counts per segment',
   format('SELECT segment, (health_score.band_counts(%s)).* FROM bench_customers GROUP BY segment', :'scorecard'));
 SELECT bench.add('d2: GROUP BY segment, band()',
   format('SELECT segment, health_score.band(%s) AS band, count(*) FROM bench_customers GROUP BY 1, 2', :'scorecard'));
+\o
 CALL bench.run_all(:runs);
 
 \echo '== median of' :runs 'interleaved rounds, in one session'
@@ -60,4 +66,6 @@ SELECT round((bench.median_ms('a12: scan, sum of 12 metrics') / bench.median_ms(
        round((bench.median_ms('c: plain SQL avg') / bench.median_ms('b: scorecard avg'))::numeric, 2) AS "c/b",
        round((bench.median_ms('c: plain SQL avg') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "c/a",
        round((bench.median_ms('d: band_counts per segment') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "d/a",
+       round((bench.median_ms('d0: count(*) per segment, no scoring') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "d0/a",
+       round((bench.median_ms('d: band_counts per segment') / bench.median_ms('b: scorecard avg'))::numeric, 2) AS "d/b",
        round((bench.median_ms('d2: GROUP BY segment, band()') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "d2/a";
