@@ -10,9 +10,14 @@ OBJS = \
 	src/labels.o \
 	src/tally.o \
 	src/survey.o \
-	src/band_counts.o
+	src/band_counts.o \
+	src/distribution.o \
+	src/distribution_builder.o \
+	src/distribution_agg.o \
+	src/distribution_io.o \
+	src/percentile.o
 
-DATA = health_score--1.0.sql
+DATA = health_score--1.0.sql health_score--1.0--1.1.sql
 PGFILEDESC = "health_score - customer health scores"
 
 REGRESS = scale weighting scorecard labels survey band_counts
@@ -26,4 +31,4 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # PGXS tracks no header dependencies: every object includes the shared one.
-$(OBJS): src/health_score.h
+$(OBJS): src/health_score.h src/distribution.h

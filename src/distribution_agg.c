@@ -1,0 +1,142 @@
+/*-------------------------------------------------------------------------
+ *
+ * distribution_agg.c
+ *	  The distribution(value) and distribution(value, segment) aggregates.
+ *
+ * The state is a DistBuilder in the aggregate's memory context.  Its
+ * serialized form is the distribution datum itself, without fingerprint,
+ * which deserialize checks in full before trusting a single offset.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "distribution.h"
+#include "fmgr.h"
+
+PG_FUNCTION_INFO_V1(hs_distribution_accum);
+PG_FUNCTION_INFO_V1(hs_distribution_accum_segment);
+PG_FUNCTION_INFO_V1(hs_distribution_final);
+PG_FUNCTION_INFO_V1(hs_distribution_combine);
+PG_FUNCTION_INFO_V1(hs_distribution_serialize);
+PG_FUNCTION_INFO_V1(hs_distribution_deserialize);
+
+static MemoryContext
+aggregate_context(FunctionCallInfo fcinfo, const char *funcname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", funcname);
+	return aggcontext;
+}
+
+/*
+ * Add one value; the state is created with the first non-NULL value, so
+ * that a group of NULLs gives a NULL distribution.
+ */
+static Datum
+distribution_accum(FunctionCallInfo fcinfo, bool segmented)
+{
+	MemoryContext aggcontext = aggregate_context(fcinfo, "distribution_accum");
+	DistBuilder *builder = PG_ARGISNULL(0) ? NULL : (DistBuilder *) PG_GETARG_POINTER(0);
+	float8		value;
+	const char *key = NULL;
+	int32		key_len = DIST_NULL_KEY;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (builder == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(builder);
+	}
+	value = PG_GETARG_FLOAT8(1);
+	dist_check_value(value, "value");
+
+	if (segmented && !PG_ARGISNULL(2))
+	{
+		text	   *segment = PG_GETARG_TEXT_PP(2);
+
+		key = VARDATA_ANY(segment);
+		key_len = VARSIZE_ANY_EXHDR(segment);
+	}
+
+	if (builder == NULL)
+		builder = dist_builder_create(aggcontext, segmented);
+	dist_builder_add(builder, key, key_len, value);
+	PG_RETURN_POINTER(builder);
+}
+
+/* distribution_accum(internal, value float8) */
+Datum
+hs_distribution_accum(PG_FUNCTION_ARGS)
+{
+	return distribution_accum(fcinfo, false);
+}
+
+/* distribution_accum(internal, value float8, segment text) */
+Datum
+hs_distribution_accum_segment(PG_FUNCTION_ARGS)
+{
+	return distribution_accum(fcinfo, true);
+}
+
+Datum
+hs_distribution_final(PG_FUNCTION_ARGS)
+{
+	Distribution *dist;
+
+	aggregate_context(fcinfo, "distribution_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	dist = dist_builder_finish((DistBuilder *) PG_GETARG_POINTER(0), true);
+	if (dist == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(dist);
+}
+
+Datum
+hs_distribution_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = aggregate_context(fcinfo, "distribution_combine");
+	DistBuilder *into = PG_ARGISNULL(0) ? NULL : (DistBuilder *) PG_GETARG_POINTER(0);
+	DistBuilder *from = PG_ARGISNULL(1) ? NULL : (DistBuilder *) PG_GETARG_POINTER(1);
+
+	if (from == NULL)
+	{
+		if (into == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(into);
+	}
+	/* `from` lives in a short-lived context: copy it into ours */
+	if (into == NULL)
+		into = dist_builder_create(aggcontext, dist_builder_is_segmented(from));
+	dist_builder_merge(into, from);
+	PG_RETURN_POINTER(into);
+}
+
+Datum
+hs_distribution_serialize(PG_FUNCTION_ARGS)
+{
+	Distribution *dist;
+
+	aggregate_context(fcinfo, "distribution_serialize");
+	dist = dist_builder_finish((DistBuilder *) PG_GETARG_POINTER(0), false);
+	if (dist == NULL)
+		elog(ERROR, "distribution_serialize called with an empty state");
+	PG_RETURN_BYTEA_P(dist);
+}
+
+Datum
+hs_distribution_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *serialized = PG_GETARG_BYTEA_P(0);
+	Distribution *dist = (Distribution *) serialized;
+	DistBuilder *builder;
+
+	aggregate_context(fcinfo, "distribution_deserialize");
+	dist_validate(dist, VARSIZE(serialized));
+	builder = dist_builder_create(CurrentMemoryContext, dist_is_segmented(dist));
+	dist_builder_add_datum(builder, dist);
+	PG_RETURN_POINTER(builder);
+}
