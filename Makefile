@@ -15,6 +15,7 @@ OBJS = \
 	src/distribution_builder.o \
 	src/distribution_agg.o \
 	src/distribution_io.o \
+	src/search_tree.o \
 	src/percentile.o
 
 DATA = health_score--1.0.sql health_score--1.0--1.1.sql

@@ -20,7 +20,9 @@ CREATE TYPE health_score.distribution (
   OUTPUT = health_score.distribution_out,
   INTERNALLENGTH = VARIABLE,
   ALIGNMENT = double,
-  STORAGE = extended
+  -- sorted floats compress little and slowly: storing a 30 MB distribution
+  -- took 2.3 s with pglz, 0.3 s without
+  STORAGE = external
 );
 
 COMMENT ON TYPE health_score.distribution IS

@@ -82,39 +82,6 @@ dist_check_value(float8 value, const char *argname)
 }
 
 /*
- * How many values of the group are smaller than value.  With fences
- * (every DIST_FENCE_STRIDE-th value, from the lookup cache) the search
- * first narrows to one short block, which stays in cache better than a
- * binary search over millions of values.
- */
-int64
-dist_count_below(const Distribution *dist, const DistGroup *group, float8 value,
-				 const float8 *fences, int64 nfences)
-{
-	const float8 *values = dist_values(dist, group);
-	int64		n = group->ndistinct;
-	int64		first;
-
-	if (fences != NULL)
-	{
-		int64		block = dist_lower_bound(fences, nfences, value);
-		int64		start;
-		int64		end;
-
-		/* fences[block - 1] < value <= fences[block] */
-		if (block == 0)
-			return 0;
-		start = (block - 1) * DIST_FENCE_STRIDE + 1;
-		end = Min(block * DIST_FENCE_STRIDE, n);
-		first = start + dist_lower_bound(values + start, end - start, value);
-	}
-	else
-		first = dist_lower_bound(values, n, value);
-
-	return first < n ? dist_below(dist, group)[first] : group->total;
-}
-
-/*
  * greatest(1, ceil(100 * percent_rank())), with percent_rank computed as
  * PostgreSQL computes it, (rank - 1) / (rows - 1) in float8, so that the
  * two agree for every row.  A value beyond the largest ranks 100.

@@ -104,30 +104,38 @@ extern void dist_check_unsegmented(const Distribution *dist, const char *funcnam
 extern void dist_check_segmented(const Distribution *dist, const char *funcname);
 extern void dist_check_value(float8 value, const char *argname);
 
-/* Lookups keep every DIST_FENCE_STRIDE-th value of a large group apart. */
-#define DIST_FENCE_STRIDE		64
+/*
+ * search_tree.c: a static search tree over a large group's values, built
+ * by a lookup cache once per distribution.  level[0] holds every
+ * DIST_TREE_FANOUT-th value, level[1] every DIST_TREE_FANOUT-th of those,
+ * and so on up to a top level of at most DIST_TREE_FANOUT entries.  A
+ * search scans one block per level; each block's loads are independent,
+ * so its cache lines arrive together.
+ */
+#define DIST_TREE_FANOUT		64
+#define DIST_TREE_MAX_LEVELS	6	/* 64^6 values: more than a datum holds */
 
-/* Index of the first of values[0..n) that is >= value; n when none is. */
-static inline int64
-dist_lower_bound(const float8 *values, int64 n, float8 value)
+typedef struct DistSearchTree
 {
-	const float8 *base = values;
+	int			nlevels;
+	float8	   *level[DIST_TREE_MAX_LEVELS];
+	int64		level_len[DIST_TREE_MAX_LEVELS];
 
-	if (n == 0)
-		return 0;
-	/* branch-free, so that a search costs its cache misses and no more */
-	while (n > 1)
-	{
-		int64		half = n / 2;
+	/*
+	 * Per level[0] entry j: below[FANOUT * j] when every value of that
+	 * block occurs once, else -1.  Then the count below any value of the
+	 * block follows from its position, without another cache miss.
+	 */
+	int64	   *block_below;
+} DistSearchTree;
 
-		base = (base[half] < value) ? base + half : base;
-		n -= half;
-	}
-	return (base - values) + (*base < value);
-}
-
+extern DistSearchTree *dist_build_search_tree(const Distribution *dist,
+											  const DistGroup *group,
+											  MemoryContext mcxt);
+extern void dist_free_search_tree(DistSearchTree *tree);
 extern int64 dist_count_below(const Distribution *dist, const DistGroup *group,
-							  float8 value, const float8 *fences, int64 nfences);
+							  float8 value, const DistSearchTree *tree);
+
 extern int32 dist_percentile_rank(int64 below, int64 total);
 extern void dist_check_fraction(float8 fraction, const char *argname);
 extern float8 dist_quantile(const Distribution *dist, const DistGroup *group,

@@ -7,7 +7,7 @@
  * subquery's value, or one of a few joined in per segment), which may be
  * megabytes.  A cache in fn_extra keeps, per distribution met in this
  * query, its detoasted copy when it had to be fetched from a TOAST table
- * and the fences that make each search short.  Entries are recognised by
+ * and the search trees that make each search short.  Entries are recognised by
  * the distribution's fingerprint, never by its address alone: a row's
  * copy may live where another row's different one lived before.
  *
@@ -35,9 +35,6 @@ PG_FUNCTION_INFO_V1(hs_distribution_segments);
 /* distributions one call site remembers: enough for one per segment */
 #define LOOKUP_CACHE_SIZE		32
 
-/* groups smaller than this are searched without fences */
-#define FENCES_MIN_VALUES		(4 * DIST_FENCE_STRIDE)
-
 typedef struct CachedDistribution
 {
 	uint64		fingerprint;
@@ -47,8 +44,7 @@ typedef struct CachedDistribution
 	struct varatt_external toast_pointer;
 	Distribution *owned;		/* the detoasted copy, or NULL */
 	int32		ngroups;
-	float8	  **fences;			/* per group; NULL for a small group */
-	int64	   *nfences;
+	DistSearchTree **trees;		/* per group; NULL for a small group */
 } CachedDistribution;
 
 typedef struct LookupCache
@@ -67,36 +63,21 @@ typedef struct DistLookup
 } DistLookup;
 
 static void
-build_fences(CachedDistribution *entry, const Distribution *dist, MemoryContext mcxt)
+build_trees(CachedDistribution *entry, const Distribution *dist, MemoryContext mcxt)
 {
-	entry->fences = MemoryContextAllocZero(mcxt, sizeof(float8 *) * dist->ngroups);
-	entry->nfences = MemoryContextAllocZero(mcxt, sizeof(int64) * dist->ngroups);
+	entry->trees = MemoryContextAllocZero(mcxt, sizeof(DistSearchTree *) * dist->ngroups);
 	for (int32 g = 0; g < dist->ngroups; g++)
-	{
-		const DistGroup *group = &dist->groups[g];
-		const float8 *values = dist_values(dist, group);
-		int64		n;
-
-		if (group->ndistinct < FENCES_MIN_VALUES)
-			continue;
-		n = (group->ndistinct + DIST_FENCE_STRIDE - 1) / DIST_FENCE_STRIDE;
-		entry->fences[g] = MemoryContextAllocHuge(mcxt, sizeof(float8) * n);
-		for (int64 i = 0; i < n; i++)
-			entry->fences[g][i] = values[i * DIST_FENCE_STRIDE];
-		entry->nfences[g] = n;
-	}
+		entry->trees[g] = dist_build_search_tree(dist, &dist->groups[g], mcxt);
 }
 
 static void
 release_entry(CachedDistribution *entry)
 {
-	if (entry->fences)
+	if (entry->trees)
 	{
 		for (int32 g = 0; g < entry->ngroups; g++)
-			if (entry->fences[g])
-				pfree(entry->fences[g]);
-		pfree(entry->fences);
-		pfree(entry->nfences);
+			dist_free_search_tree(entry->trees[g]);
+		pfree(entry->trees);
 	}
 	if (entry->owned)
 		pfree(entry->owned);
@@ -135,7 +116,7 @@ add_entry(LookupCache *cache, const Distribution *dist)
 	entry->fingerprint = dist->fingerprint;
 	entry->size = VARSIZE(dist);
 	entry->ngroups = dist->ngroups;
-	build_fences(entry, dist, cache->mcxt);
+	build_trees(entry, dist, cache->mcxt);
 	return entry;
 }
 
@@ -212,10 +193,8 @@ static int64
 count_below(DistLookup lookup, const DistGroup *group, float8 value)
 {
 	int32		g = group - lookup.dist->groups;
-	const float8 *fences = lookup.cached ? lookup.cached->fences[g] : NULL;
-	int64		nfences = lookup.cached ? lookup.cached->nfences[g] : 0;
-
-	return dist_count_below(lookup.dist, group, value, fences, nfences);
+	return dist_count_below(lookup.dist, group, value,
+							lookup.cached ? lookup.cached->trees[g] : NULL);
 }
 
 /* The group of this call's segment argument, or NULL when absent. */
