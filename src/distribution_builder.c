@@ -23,7 +23,7 @@
 
 /* compaction never runs on fewer pending values than this */
 #define COMPACT_MIN				65536
-#define PENDING_INITIAL			1024
+#define PENDING_INITIAL			16
 #define RADIX_BITS				11
 #define RADIX_BUCKETS			(1 << RADIX_BITS)
 #define RADIX_PASSES			((64 + RADIX_BITS - 1) / RADIX_BITS)
