@@ -10,6 +10,7 @@
 
 #include <math.h>
 
+#include "common/int.h"
 #include "distribution.h"
 #include "health_score.h"
 
@@ -266,6 +267,13 @@ dist_validate(const Distribution *dist, Size size)
 	}
 	if (offset != size)
 		dist_corrupt("trailing bytes", -1);
+	{
+		int64		all = 0;
+
+		for (int32 i = 0; i < dist->ngroups; i++)
+			if (pg_add_s64_overflow(all, dist->groups[i].total, &all))
+				dist_corrupt("counts add up to more than a bigint holds", -1);
+	}
 
 	for (int32 i = 0; i < dist->ngroups; i++)
 		dist_validate_group(dist, i);

@@ -516,6 +516,17 @@ dist_builder_finish(DistBuilder *builder, bool fingerprint)
 	memcpy(groups, builder->groups, sizeof(GroupBuilder *) * builder->ngroups);
 	qsort(groups, builder->ngroups, sizeof(GroupBuilder *), compare_groups);
 
+	/* distribution_count adds the groups up: that sum must fit too */
+	{
+		int64		all = 0;
+
+		for (int32 g = 0; g < builder->ngroups; g++)
+			if (pg_add_s64_overflow(all, groups[g]->total, &all))
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("distribution holds too many values")));
+	}
+
 	size = offsetof(Distribution, groups) + sizeof(DistGroup) * builder->ngroups;
 	for (int32 g = 0; g < builder->ngroups; g++)
 		if (groups[g]->key_len > 0)
