@@ -4,6 +4,9 @@
 #
 #   bash test/bench/run.sh [rows]      (default 10000000 rows)
 #
+# HS_BENCH_RUNS=N sets the rounds (3), HS_BENCH_JIT="on" the JIT settings
+# ("on off"), HS_BENCH_ONLY=percentile one benchmark.
+#
 # Installs what is missing, builds and installs the extension, starts a
 # server with shared_buffers large enough to hold the table, generates
 # the seeded table, then runs every test/bench/*.sql benchmark with JIT
@@ -31,7 +34,8 @@ hs_psql -c 'CREATE EXTENSION IF NOT EXISTS pg_prewarm' -c "SELECT pg_prewarm('be
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $rows rows; $runs rounds"
 for bench in "$HS_ROOT"/test/bench/[a-z]*.sql; do
 	case "$(basename "$bench")" in generate.sql|harness.sql) continue ;; esac
-	for jit in on off; do
+	[ -n "${HS_BENCH_ONLY:-}" ] && [ "$(basename "$bench" .sql)" != "$HS_BENCH_ONLY" ] && continue
+	for jit in ${HS_BENCH_JIT:-on off}; do
 		hs_log "$(basename "$bench"), jit = $jit"
 		PGOPTIONS="-c jit=$jit" hs_psql -v runs="$runs" -f "$bench"
 	done
