@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pg_regress suite with every server process under valgrind memcheck.
 #
-#   bash test/valgrind.sh
+#   bash test/valgrind.sh [test ...]     (default: every test of REGRESS)
 #
 # Installs what is missing (valgrind too), builds health_score with
 # debugging symbols and no optimisation, starts a throwaway server under
@@ -57,7 +57,7 @@ trap cleanup EXIT
 
 status=0
 hs_log "pg_regress suite under valgrind (slow)"
-if ! make -C "$HS_ROOT" -s installcheck; then
+if ! make -C "$HS_ROOT" -s installcheck ${1:+REGRESS="$*"}; then
 	cat "$HS_ROOT/regression.diffs" 2>/dev/null | head -100 || true
 	status=1
 fi
