@@ -18,7 +18,7 @@ OBJS = \
 	src/search_tree.o \
 	src/percentile.o
 
-DATA = health_score--1.0.sql health_score--1.0--1.1.sql
+DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql
 PGFILEDESC = "health_score - customer health scores"
 
 REGRESS = scale weighting scorecard labels survey band_counts distribution

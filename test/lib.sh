@@ -10,7 +10,7 @@ set -euo pipefail
 HS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HS_PGBIN=/usr/lib/postgresql/15/bin
 export PG_CONFIG=$HS_PGBIN/pg_config
-HS_PACKAGES=(postgresql-server-dev-15 postgresql-15-cron build-essential)
+HS_PACKAGES=(postgresql-server-dev-15 postgresql-15-cron build-essential libpostgresql-jdbc-java)
 
 hs_log() { printf '==> %s\n' "$*" >&2; }
 

@@ -1,0 +1,1036 @@
+/* health_score--1.1--1.2.sql: scoring models and the views built from them. */
+
+\echo Use "ALTER EXTENSION health_score UPDATE TO '1.2'" to load this file. \quit
+
+------------------------------------------------------------------------
+-- Catalog.  Extension configuration tables, so pg_dump keeps users'
+-- models.  Written only through the functions below; reading is open.
+------------------------------------------------------------------------
+
+CREATE TABLE health_score.model (
+    name          text PRIMARY KEY
+                  CHECK (name ~ '^[a-z_][a-z0-9_]*$' AND length(name) <= 40),
+    source        regclass NOT NULL,
+    key           text NOT NULL,
+    segments      text[] NOT NULL DEFAULT '{}',
+    target_schema text NOT NULL UNIQUE,
+    red_below     float8 NOT NULL DEFAULT 40,
+    green_from    float8 NOT NULL DEFAULT 70,
+    grade_cutoffs float8[] NOT NULL DEFAULT '{90,80,70,60}',
+    grade_letters text[] NOT NULL DEFAULT '{A,B,C,D,F}',
+    min_coverage  float8 NOT NULL DEFAULT 0,
+    version       integer NOT NULL DEFAULT 1,
+    changed_at    timestamptz NOT NULL DEFAULT now(),
+    built_version integer,
+    built_at      timestamptz,
+    owns_schema   boolean NOT NULL DEFAULT false
+);
+
+COMMENT ON TABLE health_score.model IS
+  'Scoring models: which table, which key and segments, and how scores are labelled. Change it through create_model and drop_model.';
+COMMENT ON COLUMN health_score.model.name IS 'Model name: a lower-case identifier of at most 40 characters.';
+COMMENT ON COLUMN health_score.model.source IS 'The table or view with one row per customer.';
+COMMENT ON COLUMN health_score.model.key IS 'The source column that identifies a customer; unique.';
+COMMENT ON COLUMN health_score.model.segments IS 'Source columns customers are grouped by (plan, tier, industry ...); the first is the one segment_percentile ranks within.';
+COMMENT ON COLUMN health_score.model.target_schema IS 'The schema build() creates the views in.';
+COMMENT ON COLUMN health_score.model.red_below IS 'Scores below this are red.';
+COMMENT ON COLUMN health_score.model.green_from IS 'Scores from this up are green.';
+COMMENT ON COLUMN health_score.model.grade_cutoffs IS 'Cutoffs of grade(), strictly decreasing.';
+COMMENT ON COLUMN health_score.model.grade_letters IS 'Letters of grade(), one more than cutoffs.';
+COMMENT ON COLUMN health_score.model.min_coverage IS 'A customer whose present metrics carry less than this share of the weight gets no score.';
+COMMENT ON COLUMN health_score.model.version IS 'Grows by one with every change to the model''s metrics or weights.';
+COMMENT ON COLUMN health_score.model.changed_at IS 'When version last grew.';
+COMMENT ON COLUMN health_score.model.built_version IS 'The version the views were last built from; NULL before the first build.';
+COMMENT ON COLUMN health_score.model.built_at IS 'When the views were last built.';
+COMMENT ON COLUMN health_score.model.owns_schema IS 'build() created target_schema, so drop_model() may drop it once it is empty.';
+
+CREATE TABLE health_score.metric (
+    model           text NOT NULL REFERENCES health_score.model (name)
+                    ON UPDATE CASCADE ON DELETE CASCADE,
+    name            text NOT NULL
+                    CHECK (name ~ '^[a-z_][a-z0-9_]*$' AND length(name) <= 57),
+    position        integer NOT NULL,
+    expression      text NOT NULL,
+    weight          float8 NOT NULL,
+    method          text NOT NULL
+                    CHECK (method IN ('linear', 'log', 'steps', 'percentile')),
+    worst           float8,
+    best            float8,
+    thresholds      float8[],
+    scores          float8[],
+    category        text,
+    segment_weights jsonb,
+    added_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, name),
+    UNIQUE (model, position)
+);
+
+COMMENT ON TABLE health_score.metric IS
+  'The metrics of each model. Change them through add_metric and drop_metric.';
+COMMENT ON COLUMN health_score.metric.position IS 'Order of the metric''s column in the views: the order metrics were added.';
+COMMENT ON COLUMN health_score.metric.expression IS 'A SQL expression over the source''s columns giving the raw value.';
+COMMENT ON COLUMN health_score.metric.weight IS 'Weight of the metric''s score in the customer''s score.';
+COMMENT ON COLUMN health_score.metric.method IS 'How the raw value becomes a 0-100 score: linear, log, steps or percentile.';
+COMMENT ON COLUMN health_score.metric.segment_weights IS 'Weights that replace weight within segments: {"segment column": {"value": weight, ...}, ...}.';
+
+CREATE TABLE health_score.model_version (
+    model      text NOT NULL REFERENCES health_score.model (name)
+               ON UPDATE CASCADE ON DELETE CASCADE,
+    version    integer NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    change     text NOT NULL,
+    PRIMARY KEY (model, version)
+);
+
+COMMENT ON TABLE health_score.model_version IS
+  'One row per version of each model: what changed and when.';
+
+SELECT pg_catalog.pg_extension_config_dump('health_score.model', '');
+SELECT pg_catalog.pg_extension_config_dump('health_score.metric', '');
+SELECT pg_catalog.pg_extension_config_dump('health_score.model_version', '');
+
+GRANT SELECT ON health_score.model, health_score.metric,
+                health_score.model_version TO PUBLIC;
+
+------------------------------------------------------------------------
+-- Internal helpers.  Their names start with an underscore; they are not
+-- part of the interface.
+------------------------------------------------------------------------
+
+-- The model row, locked against concurrent changes, or an error.
+CREATE FUNCTION health_score._model_for_update(model_name text)
+RETURNS health_score.model
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+BEGIN
+    IF model_name IS NULL THEN
+        RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO m FROM health_score.model AS hm
+     WHERE hm.name = model_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model_name
+              USING ERRCODE = '42704',
+                    HINT = 'Models are listed in health_score.model.';
+    END IF;
+    RETURN m;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._model_for_update(text) IS
+  'Internal: the model''s catalog row, locked FOR UPDATE; an error when there is no such model.';
+
+-- Record a change to a model's metrics or weights as a new version.
+CREATE FUNCTION health_score._bump_version(model_name text, change text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version integer;
+BEGIN
+    UPDATE health_score.model AS hm
+       SET version = hm.version + 1, changed_at = now()
+     WHERE hm.name = model_name
+    RETURNING hm.version INTO new_version;
+    INSERT INTO health_score.model_version (model, version, changed_at, change)
+    VALUES (model_name, new_version, now(), change);
+    RETURN new_version;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._bump_version(text, text) IS
+  'Internal: grows the model''s version by one and logs the change in model_version.';
+
+-- The type of a column of rel, or NULL when rel has no such column.
+CREATE FUNCTION health_score._column_type(rel regclass, column_name text)
+RETURNS regtype
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute AS a
+     WHERE a.attrelid = rel AND a.attname = column_name
+       AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+COMMENT ON FUNCTION health_score._column_type(regclass, text) IS
+  'Internal: the type of a column of a table or view; NULL when there is no such column.';
+
+-- Check a metric's expression over the model's source and return the SQL
+-- that computes its raw value as float8, or raise an error that names
+-- the metric and the expression.  A temporary view does the checking, so
+-- the expression is parsed and analysed exactly as in the built view,
+-- but never evaluated.
+CREATE FUNCTION health_score._metric_value_sql(m health_score.model, metric_name text,
+                                               expression text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_type regtype;
+    message text;
+    state text;
+BEGIN
+    IF expression IS NULL OR btrim(expression) = '' THEN
+        RAISE EXCEPTION 'metric "%": expression must not be empty', metric_name
+              USING ERRCODE = '22023';
+    END IF;
+    BEGIN
+        -- the key column keeps aggregates and set-returning functions out
+        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT src.%I AS key, (%s) AS value FROM %s AS src',
+                       m.key, expression, m.source);
+        value_type := health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value');
+        DROP VIEW pg_temp.health_score_expression_check;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+        RAISE EXCEPTION 'metric "%": expression % is not valid over %: %',
+                        metric_name, quote_literal(expression), m.source, message
+              USING ERRCODE = state;
+    END;
+    IF value_type = 'boolean'::regtype THEN
+        RETURN format('((%s)::integer)::float8', expression);
+    ELSIF value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                         'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
+        RETURN format('((%s)::float8)', expression);
+    END IF;
+    RAISE EXCEPTION 'metric "%": expression % has type %, not a number',
+                    metric_name, quote_literal(expression), value_type
+          USING ERRCODE = '42804',
+                HINT = 'A metric''s expression must give a number or a boolean; cast it, or map text values with CASE.';
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_value_sql(health_score.model, text, text) IS
+  'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
+
+-- The SQL of a metric's 0-100 score over a raw value given as SQL.
+CREATE FUNCTION health_score._metric_score_sql(m health_score.model, x health_score.metric,
+                                               value_sql text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    CASE x.method
+    WHEN 'linear' THEN
+        RETURN format('health_score.scale(%s, %s, %s)', value_sql,
+                      quote_literal(x.worst) || '::float8', quote_literal(x.best) || '::float8');
+    WHEN 'log' THEN
+        RETURN format('health_score.scale_log(%s, %s, %s)', value_sql,
+                      quote_literal(x.worst) || '::float8', quote_literal(x.best) || '::float8');
+    WHEN 'steps' THEN
+        RETURN format('health_score.scale_steps(%s, %L::float8[], %L::float8[])', value_sql,
+                      x.thresholds, x.scores);
+    WHEN 'percentile' THEN
+        -- ranks among the customers the reader can see: the subquery is
+        -- uncorrelated, so it runs once per query
+        RETURN format('(health_score.percentile_rank((SELECT health_score.distribution(%s) FROM %s AS src), %s))::float8',
+                      value_sql, m.source, value_sql);
+    END CASE;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_score_sql(health_score.model, health_score.metric, text) IS
+  'Internal: the SQL expression of a metric''s 0-100 score.';
+
+-- The SQL of a metric's weight: a constant, or a CASE over the segment
+-- columns when segment_weights override it.  The first segment column
+-- of the model that overrides the weight wins.
+CREATE FUNCTION health_score._metric_weight_sql(m health_score.model, x health_score.metric)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    arms text := '';
+    segment text;
+    override record;
+BEGIN
+    IF x.segment_weights IS NULL THEN
+        RETURN quote_literal(x.weight) || '::float8';
+    END IF;
+    FOREACH segment IN ARRAY m.segments LOOP
+        FOR override IN
+            SELECT o.key AS value, o.value::text::float8 AS weight
+              FROM jsonb_each(x.segment_weights -> segment) AS o ORDER BY o.key
+        LOOP
+            arms := arms || format(' WHEN (src.%I)::text = %L THEN %L::float8',
+                                   segment, override.value, override.weight);
+        END LOOP;
+    END LOOP;
+    RETURN format('(CASE%s ELSE %L::float8 END)', arms, x.weight);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_weight_sql(health_score.model, health_score.metric) IS
+  'Internal: the SQL expression of a metric''s weight, with its per-segment overrides.';
+
+-- Check a weight: finite and not negative.
+CREATE FUNCTION health_score._check_weight(metric_name text, weight float8, what text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF weight IS NULL THEN
+        RAISE EXCEPTION 'metric "%": % must not be NULL', metric_name, what
+              USING ERRCODE = '22004';
+    ELSIF weight = 'NaN'::float8 OR weight IN ('Infinity'::float8, '-Infinity'::float8) THEN
+        RAISE EXCEPTION 'metric "%": % must be a finite number: %', metric_name, what, weight
+              USING ERRCODE = '22023';
+    ELSIF weight < 0 THEN
+        RAISE EXCEPTION 'metric "%": % must not be negative: %', metric_name, what, weight
+              USING ERRCODE = '22023';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._check_weight(text, float8, text) IS
+  'Internal: raises an error unless weight is a finite number >= 0.';
+
+------------------------------------------------------------------------
+-- Defining models
+------------------------------------------------------------------------
+
+CREATE FUNCTION health_score.create_model(name text, source regclass, key text,
+                                          segments text[] DEFAULT '{}',
+                                          red_below float8 DEFAULT 40,
+                                          green_from float8 DEFAULT 70,
+                                          grade_cutoffs float8[] DEFAULT '{90,80,70,60}',
+                                          grade_letters text[] DEFAULT '{A,B,C,D,F}',
+                                          min_coverage float8 DEFAULT 0,
+                                          target_schema text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    model_name text := create_model.name;
+    schema_name text := coalesce(create_model.target_schema, 'health_score_' || create_model.name);
+    segment text;
+BEGIN
+    IF model_name IS NULL OR source IS NULL OR key IS NULL OR segments IS NULL THEN
+        RAISE EXCEPTION 'name, source, key and segments must not be NULL'
+              USING ERRCODE = '22004';
+    END IF;
+    IF model_name !~ '^[a-z_][a-z0-9_]*$' OR length(model_name) > 40 THEN
+        RAISE EXCEPTION 'model name must be a lower-case identifier of at most 40 characters: "%"', model_name
+              USING ERRCODE = '42602';
+    END IF;
+    IF EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = model_name) THEN
+        RAISE EXCEPTION 'model "%" already exists', model_name USING ERRCODE = '42710';
+    END IF;
+    IF EXISTS (SELECT FROM health_score.model AS hm WHERE hm.target_schema = schema_name) THEN
+        RAISE EXCEPTION 'schema "%" already holds the views of another model', schema_name
+              USING ERRCODE = '42710';
+    END IF;
+    IF health_score._column_type(source, key) IS NULL THEN
+        RAISE EXCEPTION 'key column "%" does not exist in %', key, source
+              USING ERRCODE = '42703';
+    END IF;
+    IF array_ndims(segments) > 1 THEN
+        RAISE EXCEPTION 'segments must be a one-dimensional array' USING ERRCODE = '2202E';
+    END IF;
+    FOREACH segment IN ARRAY segments LOOP
+        IF segment IS NULL THEN
+            RAISE EXCEPTION 'segments must not contain NULL' USING ERRCODE = '22004';
+        ELSIF health_score._column_type(source, segment) IS NULL THEN
+            RAISE EXCEPTION 'segment column "%" does not exist in %', segment, source
+                  USING ERRCODE = '42703';
+        ELSIF segment = key THEN
+            RAISE EXCEPTION 'segment column "%" is the key', segment USING ERRCODE = '42P16';
+        END IF;
+    END LOOP;
+    IF (SELECT count(DISTINCT s) <> count(*) FROM unnest(segments) AS s) THEN
+        RAISE EXCEPTION 'segments must not repeat a column: %', segments USING ERRCODE = '42701';
+    END IF;
+    -- the labelling functions check their own arguments
+    PERFORM health_score.band(50, red_below, green_from);
+    PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
+    PERFORM health_score.weighted_score('{50}', '{1}', min_coverage);
+
+    INSERT INTO health_score.model (name, source, key, segments, target_schema, red_below,
+                                    green_from, grade_cutoffs, grade_letters, min_coverage)
+    VALUES (model_name, source, key, segments, schema_name, red_below,
+            green_from, grade_cutoffs, grade_letters, min_coverage);
+    INSERT INTO health_score.model_version (model, version, change)
+    VALUES (model_name, 1, 'created');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.create_model(text, regclass, text, text[], float8, float8, float8[], text[], float8, text) IS
+  'Declares a scoring model over source (one row per customer, identified by key), grouped by segments. build() creates its views in target_schema, by default health_score_<name>.';
+
+CREATE FUNCTION health_score.add_metric(model text, name text, expression text,
+                                        weight float8, method text,
+                                        worst float8 DEFAULT NULL,
+                                        best float8 DEFAULT NULL,
+                                        thresholds float8[] DEFAULT NULL,
+                                        scores float8[] DEFAULT NULL,
+                                        category text DEFAULT NULL,
+                                        segment_weights jsonb DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(add_metric.model);
+    metric_name text := add_metric.name;
+    segment text;
+    override record;
+BEGIN
+    IF metric_name IS NULL OR method IS NULL THEN
+        RAISE EXCEPTION 'name and method must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF metric_name !~ '^[a-z_][a-z0-9_]*$' OR length(metric_name) > 57 THEN
+        RAISE EXCEPTION 'metric name must be a lower-case identifier of at most 57 characters: "%"', metric_name
+              USING ERRCODE = '42602';
+    END IF;
+    IF EXISTS (SELECT FROM health_score.metric AS x
+                WHERE x.model = m.name AND x.name = metric_name) THEN
+        RAISE EXCEPTION 'metric "%" already exists in model "%"', metric_name, m.name
+              USING ERRCODE = '42710';
+    END IF;
+    PERFORM health_score._check_weight(metric_name, weight, 'weight');
+
+    CASE method
+    WHEN 'linear', 'log' THEN
+        IF worst IS NULL OR best IS NULL THEN
+            RAISE EXCEPTION 'metric "%": method % needs worst and best', metric_name, method
+                  USING ERRCODE = '22004';
+        ELSIF thresholds IS NOT NULL OR scores IS NOT NULL THEN
+            RAISE EXCEPTION 'metric "%": method % takes no thresholds or scores', metric_name, method
+                  USING ERRCODE = '22023';
+        END IF;
+        IF method = 'linear' THEN
+            PERFORM health_score.scale(0, worst, best);
+        ELSE
+            PERFORM health_score.scale_log(0, worst, best);
+        END IF;
+    WHEN 'steps' THEN
+        IF thresholds IS NULL OR scores IS NULL THEN
+            RAISE EXCEPTION 'metric "%": method steps needs thresholds and scores', metric_name
+                  USING ERRCODE = '22004';
+        ELSIF worst IS NOT NULL OR best IS NOT NULL THEN
+            RAISE EXCEPTION 'metric "%": method steps takes no worst or best', metric_name
+                  USING ERRCODE = '22023';
+        END IF;
+        PERFORM health_score.scale_steps(0, thresholds, scores);
+    WHEN 'percentile' THEN
+        IF worst IS NOT NULL OR best IS NOT NULL OR thresholds IS NOT NULL OR scores IS NOT NULL THEN
+            RAISE EXCEPTION 'metric "%": method percentile takes no worst, best, thresholds or scores', metric_name
+                  USING ERRCODE = '22023',
+                        HINT = 'The score is the customer''s rank among all customers, higher values ranking higher; negate the expression when lower is better.';
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'metric "%": method must be linear, log, steps or percentile, not "%"', metric_name, method
+              USING ERRCODE = '22023';
+    END CASE;
+
+    IF segment_weights IS NOT NULL THEN
+        IF jsonb_typeof(segment_weights) <> 'object' THEN
+            RAISE EXCEPTION 'metric "%": segment_weights must be a JSON object, not %', metric_name, segment_weights
+                  USING ERRCODE = '22023',
+                        HINT = 'Write {"segment column": {"value": weight, ...}}.';
+        END IF;
+        FOR segment IN SELECT jsonb_object_keys(segment_weights) LOOP
+            IF NOT segment = ANY (m.segments) THEN
+                RAISE EXCEPTION 'metric "%": segment_weights names "%", which is not a segment of model "%"',
+                                metric_name, segment, m.name
+                      USING ERRCODE = '22023';
+            ELSIF jsonb_typeof(segment_weights -> segment) <> 'object' THEN
+                RAISE EXCEPTION 'metric "%": segment_weights for "%" must be a JSON object, not %',
+                                metric_name, segment, segment_weights -> segment
+                      USING ERRCODE = '22023',
+                            HINT = 'Write {"segment column": {"value": weight, ...}}.';
+            END IF;
+            FOR override IN SELECT * FROM jsonb_each(segment_weights -> segment) LOOP
+                IF jsonb_typeof(override.value) <> 'number' THEN
+                    RAISE EXCEPTION 'metric "%": weight for % = % must be a number, not %',
+                                    metric_name, segment, quote_literal(override.key), override.value
+                          USING ERRCODE = '22023';
+                END IF;
+                PERFORM health_score._check_weight(metric_name, override.value::text::float8,
+                                                   format('weight for %s = %L', segment, override.key));
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    PERFORM health_score._metric_value_sql(m, metric_name, expression);
+
+    INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
+                                     best, thresholds, scores, category, segment_weights)
+    SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
+           add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
+           add_metric.thresholds, add_metric.scores, add_metric.category,
+           add_metric.segment_weights
+      FROM health_score.metric AS x WHERE x.model = m.name;
+    RETURN health_score._bump_version(m.name, format('added metric %s', metric_name));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb) IS
+  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. Returns the model''s new version.';
+
+CREATE FUNCTION health_score.drop_metric(model text, name text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(drop_metric.model);
+    metric_name text := drop_metric.name;
+BEGIN
+    DELETE FROM health_score.metric AS x WHERE x.model = m.name AND x.name = metric_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'metric "%" does not exist in model "%"', metric_name, m.name
+              USING ERRCODE = '42704';
+    END IF;
+    RETURN health_score._bump_version(m.name, format('dropped metric %s', metric_name));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.drop_metric(text, text) IS
+  'Removes a metric from a model; build() again to update the views. Returns the model''s new version.';
+
+------------------------------------------------------------------------
+-- Building the views
+------------------------------------------------------------------------
+
+-- The views build() creates, in the order they can be dropped.
+CREATE FUNCTION health_score._built_views()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '{scores_mv,red,yellow,green,segment_summary,scores}'::text[] $$;
+
+COMMENT ON FUNCTION health_score._built_views() IS
+  'Internal: the relations build() creates in a model''s schema, dependents first.';
+
+-- Drop one relation build() created, never by CASCADE: when a user's
+-- object depends on it, the error says so and names them.
+CREATE FUNCTION health_score._drop_built(schema_name text, relation text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind "char";
+    detail text;
+BEGIN
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c
+     WHERE c.relname = relation AND c.relnamespace = to_regnamespace(quote_ident(schema_name));
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    BEGIN
+        IF kind = 'm' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', schema_name, relation);
+        ELSE
+            EXECUTE format('DROP VIEW %I.%I', schema_name, relation);
+        END IF;
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION 'cannot replace %.%: other objects depend on it', schema_name, relation
+              USING ERRCODE = '2BP01', DETAIL = detail,
+                    HINT = 'Drop those objects first; health_score never drops them for you.';
+    END;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._drop_built(text, text) IS
+  'Internal: drops a view build() created, without CASCADE.';
+
+-- GRANT statements that restore the privileges others hold on a relation.
+CREATE FUNCTION health_score._grants_of(rel regclass)
+RETURNS SETOF text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('GRANT %s ON %s TO %s%s', a.privilege_type, rel,
+                  CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      FROM pg_catalog.pg_class AS c,
+           LATERAL pg_catalog.aclexplode(c.relacl) AS a
+      LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+     WHERE c.oid = rel AND a.grantee <> c.relowner
+$$;
+
+COMMENT ON FUNCTION health_score._grants_of(regclass) IS
+  'Internal: GRANT statements for the privileges others hold on a relation, so build() keeps them when it recreates it.';
+
+-- The model's scored rows: key, segments, one column per metric's
+-- unrounded score, score (rounded to one decimal) and coverage.  Both
+-- scores and segment_summary read it.
+CREATE FUNCTION health_score._scored_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    key_type regtype := health_score._column_type(m.source, m.key);
+    columns text[] := '{}';
+    metric_scores text[] := '{}';
+    weights text[] := '{}';
+    segment text;
+BEGIN
+    -- plain types for BI tools: a key of another type is shown as text
+    IF key_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                    'numeric'::regtype, 'text'::regtype, 'character varying'::regtype) THEN
+        columns := columns || format('src.%I', m.key);
+    ELSE
+        columns := columns || format('(src.%1$I)::text AS %1$I', m.key);
+    END IF;
+    FOREACH segment IN ARRAY m.segments LOOP
+        columns := columns || format('(src.%1$I)::text AS %1$I', segment);
+    END LOOP;
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        columns := columns || format('%s AS %I',
+                                     health_score._metric_score_sql(m, x,
+                                         health_score._metric_value_sql(m, x.name, x.expression)),
+                                     x.name || '_score');
+        metric_scores := metric_scores || (x.name || '_score');
+        weights := weights || health_score._metric_weight_sql(m, x);
+    END LOOP;
+    IF cardinality(metric_scores) = 0 THEN
+        RAISE EXCEPTION 'model "%" has no metrics', m.name
+              USING ERRCODE = '55000', HINT = 'Add them with health_score.add_metric().';
+    END IF;
+    RETURN format($q$SELECT %1$s,
+       round(health_score.weighted_score(ARRAY[%2$s], per_metric.metric_weights, %3$L)::numeric, 1)::float8 AS score,
+       health_score.coverage(ARRAY[%2$s], per_metric.metric_weights) AS coverage
+  FROM (SELECT %4$s,
+               ARRAY[%5$s] AS metric_weights
+          FROM %6$s AS src) AS per_metric$q$,
+                  (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
+                     FROM unnest(ARRAY[m.key] || m.segments || metric_scores)
+                          WITH ORDINALITY AS u(c, o)),
+                  (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
+                     FROM unnest(metric_scores) WITH ORDINALITY AS u(c, o)),
+                  m.min_coverage, array_to_string(columns, E',\n               '),
+                  array_to_string(weights, ', '), m.source);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._scored_sql(health_score.model) IS
+  'Internal: the SQL of a model''s scored rows, the common part of its views.';
+-- The SQL of the scores view.
+CREATE FUNCTION health_score._scores_sql(m health_score.model, scored_sql text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment text;
+    segment_columns text := '';
+    metric_columns text := '';
+    x health_score.metric;
+BEGIN
+    FOREACH segment IN ARRAY m.segments LOOP
+        segment_columns := segment_columns || format('s.%I, ', segment);
+    END LOOP;
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        metric_columns := metric_columns ||
+            format(E',\n       round(s.%1$I::numeric, 1)::float8 AS %1$I', x.name || '_score');
+    END LOOP;
+    RETURN format($q$WITH scored AS (
+%1$s
+), distributions AS (
+SELECT health_score.distribution(scored.score) AS all_scores,
+       health_score.distribution(scored.score, %2$s) AS segment_scores
+  FROM scored
+)
+SELECT s.%3$I, %4$ss.score,
+       health_score.band(s.score, %5$L, %6$L) AS band,
+       health_score.grade(s.score, %7$L::float8[], %8$L::text[]) AS grade,
+       health_score.percentile_rank(d.all_scores, s.score) AS percentile,
+       health_score.percentile_rank(d.segment_scores, s.score, %9$s) AS segment_percentile,
+       CASE WHEN s.score IS NOT NULL THEN rank() OVER (ORDER BY s.score DESC NULLS LAST) END AS rank,
+       s.coverage,
+       now() AS computed_at%10$s
+  FROM scored AS s CROSS JOIN distributions AS d$q$,
+                  scored_sql,
+                  CASE WHEN cardinality(m.segments) > 0
+                       THEN format('scored.%I', m.segments[1]) ELSE 'NULL::text' END,
+                  m.key, segment_columns, m.red_below, m.green_from,
+                  m.grade_cutoffs, m.grade_letters,
+                  CASE WHEN cardinality(m.segments) > 0
+                       THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END,
+                  metric_columns);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._scores_sql(health_score.model, text) IS
+  'Internal: the SQL of a model''s scores view.';
+
+-- The SQL of the segment_summary view.
+CREATE FUNCTION health_score._segment_summary_sql(m health_score.model, scored_sql text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment_list text := (SELECT string_agg(format('s.%I', seg), ', ' ORDER BY o)
+                            FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o));
+BEGIN
+    RETURN format($q$SELECT %1$s
+       s.band,
+       count(*) AS customers,
+       round(count(*) / sum(count(*)) OVER (%2$s), 4)::float8 AS share,
+       round(avg(s.score)::numeric, 1)::float8 AS average_score
+  FROM (SELECT scored.*, health_score.band(scored.score, %3$L, %4$L) AS band
+          FROM (%5$s) AS scored) AS s
+ GROUP BY %1$s s.band
+ ORDER BY %1$s CASE s.band WHEN 'red' THEN 1 WHEN 'yellow' THEN 2 WHEN 'green' THEN 3 ELSE 4 END$q$,
+                  coalesce(segment_list || ',', ''),
+                  coalesce('PARTITION BY ' || segment_list, ''),
+                  m.red_below, m.green_from, scored_sql);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._segment_summary_sql(health_score.model, text) IS
+  'Internal: the SQL of a model''s segment_summary view.';
+
+-- How a metric's score is computed, in words, for the column comments.
+CREATE FUNCTION health_score._describe_metric(x health_score.metric)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('Score of metric %s, 0-100, one decimal: %s of %s%s, weight %s%s%s. NULL when the value is NULL (missing, not zero).',
+                  x.name,
+                  CASE x.method
+                      WHEN 'linear' THEN 'linear scale'
+                      WHEN 'log' THEN 'log1p scale'
+                      WHEN 'steps' THEN 'steps'
+                      ELSE 'percentile rank among all customers' END,
+                  x.expression,
+                  CASE x.method
+                      WHEN 'linear' THEN format(' from %s (0) to %s (100)', x.worst, x.best)
+                      WHEN 'log' THEN format(' from %s (0) to %s (100)', x.worst, x.best)
+                      WHEN 'steps' THEN format(' at thresholds %s giving scores %s', x.thresholds, x.scores)
+                      ELSE '' END,
+                  x.weight,
+                  CASE WHEN x.segment_weights IS NOT NULL
+                       THEN format(' (in segments: %s)', x.segment_weights) ELSE '' END,
+                  CASE WHEN x.category IS NOT NULL
+                       THEN format(', category %s', x.category) ELSE '' END)
+$$;
+
+COMMENT ON FUNCTION health_score._describe_metric(health_score.metric) IS
+  'Internal: a metric''s definition in words.';
+
+-- COMMENTs on a scores-shaped relation: the columns BI tools describe.
+CREATE FUNCTION health_score._comment_scores_columns(m health_score.model, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment text;
+    x health_score.metric;
+BEGIN
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, m.key,
+                   format('Customer key: %s of %s.', m.key, m.source));
+    FOREACH segment IN ARRAY m.segments LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, segment,
+                       format('Segment: %s of %s, as text.', segment, m.source));
+    END LOOP;
+    EXECUTE format('COMMENT ON COLUMN %s.score IS %L', rel,
+                   format('Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present or their weight share is below %s.', m.min_coverage));
+    EXECUTE format('COMMENT ON COLUMN %s.band IS %L', rel,
+                   format('red when score < %s, green when score >= %s, else yellow; NULL when score is NULL.', m.red_below, m.green_from));
+    EXECUTE format('COMMENT ON COLUMN %s.grade IS %L', rel,
+                   format('Letter grade %s at score cutoffs %s.', m.grade_letters, m.grade_cutoffs));
+    EXECUTE format('COMMENT ON COLUMN %s.percentile IS %L', rel,
+                   'Percentile rank 1-100 of score among all scored customers the reader can see (100 = healthiest); ties share a rank.');
+    EXECUTE format('COMMENT ON COLUMN %s.segment_percentile IS %L', rel,
+                   CASE WHEN cardinality(m.segments) > 0
+                        THEN format('Percentile rank 1-100 of score among the customers of the same %s.', m.segments[1])
+                        ELSE 'The model has no segments: the same as percentile.' END);
+    EXECUTE format('COMMENT ON COLUMN %s.rank IS %L', rel,
+                   'Rank by score, 1 = healthiest; ties share a rank; NULL when score is NULL.');
+    EXECUTE format('COMMENT ON COLUMN %s.coverage IS %L', rel,
+                   'Share 0-1 of the total weight carried by the metrics present.');
+    EXECUTE format('COMMENT ON COLUMN %s.computed_at IS %L', rel,
+                   'When these scores were computed: the query time for views, the refresh time for scores_mv.');
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, x.name || '_score',
+                       health_score._describe_metric(x));
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._comment_scores_columns(health_score.model, text) IS
+  'Internal: comments the columns of a relation shaped like a model''s scores view.';
+
+-- Create or replace every view of the model.  Returns false, having
+-- changed nothing, when a view's columns changed in a way CREATE OR
+-- REPLACE VIEW refuses (a metric was dropped): the caller then drops and
+-- creates them.
+CREATE FUNCTION health_score._create_views(m health_score.model, replace boolean)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    scored text := health_score._scored_sql(m);
+    verb text := CASE WHEN replace THEN 'CREATE OR REPLACE VIEW' ELSE 'CREATE VIEW' END;
+    band text;
+    schema_name text := quote_ident(m.target_schema);
+BEGIN
+    EXECUTE format('%s %s.scores WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score._scores_sql(m, scored));
+    FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
+        EXECUTE format('%s %s.%I WITH (security_invoker = true) AS SELECT * FROM %s.scores WHERE band = %L ORDER BY score, %I',
+                       verb, schema_name, band, schema_name, band, m.key);
+    END LOOP;
+    EXECUTE format('%s %s.segment_summary WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score._segment_summary_sql(m, scored));
+    RETURN true;
+EXCEPTION WHEN invalid_table_definition THEN
+    IF replace THEN
+        RETURN false;
+    END IF;
+    RAISE;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._create_views(health_score.model, boolean) IS
+  'Internal: creates (or replaces in place) the views of a model.';
+
+CREATE FUNCTION health_score._comment_views(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    band text;
+BEGIN
+    EXECUTE format('COMMENT ON SCHEMA %s IS %L', schema_name,
+                   format('Views of health_score model %s over %s, made by health_score.build(%L); rebuilt in place, do not edit.',
+                          m.name, m.source, m.name));
+    EXECUTE format('COMMENT ON VIEW %s.scores IS %L', schema_name,
+                   format('Health of every customer of %s: one row per %s, scored by model %s (version %s). Reads the source as the querying user, so row-level security applies.',
+                          m.source, m.key, m.name, m.version));
+    PERFORM health_score._comment_scores_columns(m, schema_name || '.scores');
+    FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
+        EXECUTE format('COMMENT ON VIEW %s.%I IS %L', schema_name, band,
+                       format('The %s customers of model %s (band = %L), worst score first; the columns of scores.',
+                              band, m.name, band));
+        PERFORM health_score._comment_scores_columns(m, format('%s.%I', schema_name, band));
+    END LOOP;
+    EXECUTE format('COMMENT ON VIEW %s.segment_summary IS %L', schema_name,
+                   format('Customers of model %s per %s and band: how many, their share of the segment and their average score.',
+                          m.name, coalesce(NULLIF(array_to_string(m.segments, ', '), ''), 'band')));
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.band IS %L', schema_name,
+                   format('red, yellow or green (score below %s, from %s); NULL for customers without a score.', m.red_below, m.green_from));
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.customers IS %L', schema_name,
+                   'Number of customers in this segment and band.');
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.share IS %L', schema_name,
+                   'customers as a share 0-1 of all customers of the segment, four decimals.');
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.average_score IS %L', schema_name,
+                   'Average score of these customers, one decimal.');
+    FOR band IN SELECT unnest(m.segments) LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.segment_summary.%I IS %L', schema_name, band,
+                       format('Segment: %s of %s, as text.', band, m.source));
+    END LOOP;
+    EXECUTE format('COMMENT ON MATERIALIZED VIEW %s.scores_mv IS %L', schema_name,
+                   format('scores of model %s stored at the last refresh (health_score.refresh(%L)). Holds every row its owner can see: row-level security does not apply to its readers, so only its owner may read it until granted.',
+                          m.name, m.name));
+    PERFORM health_score._comment_scores_columns(m, schema_name || '.scores_mv');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._comment_views(health_score.model) IS
+  'Internal: comments every view of a model and their columns.';
+
+CREATE FUNCTION health_score.build(model text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(build.model);
+    schema_name text := quote_ident(m.target_schema);
+    grants text[];
+    statement text;
+    relation text;
+BEGIN
+    IF to_regnamespace(schema_name) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %s', schema_name);
+        UPDATE health_score.model AS hm SET owns_schema = true WHERE hm.name = m.name;
+    END IF;
+
+    -- privileges others hold on the views survive their re-creation
+    grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
+                         health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
+
+    PERFORM health_score._drop_built(m.target_schema, 'scores_mv');
+    IF NOT health_score._create_views(m, true) THEN
+        FOREACH relation IN ARRAY health_score._built_views() LOOP
+            PERFORM health_score._drop_built(m.target_schema, relation);
+        END LOOP;
+        PERFORM health_score._create_views(m, false);
+    END IF;
+
+    EXECUTE format('CREATE MATERIALIZED VIEW %1$s.scores_mv AS SELECT * FROM %1$s.scores WITH NO DATA',
+                   schema_name);
+    EXECUTE format('CREATE UNIQUE INDEX scores_mv_key ON %s.scores_mv (%I)', schema_name, m.key);
+    EXECUTE format('REVOKE ALL ON %s.scores_mv FROM PUBLIC', schema_name);
+    BEGIN
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s.scores_mv', schema_name);
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'key column "%" of % is not unique', m.key, m.source
+              USING ERRCODE = '23505',
+                    HINT = 'A model needs one row per customer: choose a unique key, or a source with one row per key.';
+    END;
+
+    PERFORM health_score._comment_views(m);
+    FOREACH statement IN ARRAY grants LOOP
+        EXECUTE statement;
+    END LOOP;
+    UPDATE health_score.model AS hm SET built_version = hm.version, built_at = now()
+     WHERE hm.name = m.name;
+    RETURN m.target_schema;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.build(text) IS
+  'Creates or rebuilds the views of a model in its schema, in one transaction: scores, red, yellow, green, segment_summary (security_invoker views) and scores_mv (a materialized view of scores with a unique index on the key). Keeps view names, column order and privileges; never drops a user''s object. Returns the schema.';
+
+CREATE FUNCTION health_score.refresh(model text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+    mv regclass;
+BEGIN
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = refresh.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', refresh.model USING ERRCODE = '42704';
+    END IF;
+    mv := to_regclass(format('%I.scores_mv', m.target_schema));
+    IF m.built_version IS NULL OR mv IS NULL THEN
+        RAISE EXCEPTION 'model "%" has not been built', m.name
+              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    END IF;
+    IF (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
+        EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', mv);
+    ELSE
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s', mv);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.refresh(text) IS
+  'Refreshes the model''s scores_mv CONCURRENTLY: readers keep reading the old rows until the new ones are in place.';
+
+CREATE FUNCTION health_score._refresh_job_name(model text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 'health_score refresh ' || model $$;
+
+COMMENT ON FUNCTION health_score._refresh_job_name(text) IS
+  'Internal: the pg_cron job name of a model''s scheduled refresh.';
+
+-- pg_cron's functions live in the database named by cron.database_name;
+-- health_score calls them by dynamic SQL so it does not depend on them.
+CREATE FUNCTION health_score._require_pg_cron()
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+              USING ERRCODE = '55000',
+                    HINT = 'Install postgresql-15-cron, add pg_cron to shared_preload_libraries, set cron.database_name to this database and run CREATE EXTENSION pg_cron.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_pg_cron() IS
+  'Internal: an error naming pg_cron when it is not installed in this database.';
+
+CREATE FUNCTION health_score.schedule_refresh(model text, cron text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(schedule_refresh.model);
+    job bigint;
+BEGIN
+    PERFORM health_score._require_pg_cron();
+    IF cron IS NULL THEN
+        RAISE EXCEPTION 'cron must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+       INTO job
+      USING health_score._refresh_job_name(m.name), cron,
+            format('SELECT health_score.refresh(%L)', m.name);
+    RETURN job;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.schedule_refresh(text, text) IS
+  'Schedules health_score.refresh(model) with pg_cron on a cron schedule (''0 * * * *'': hourly), as the calling user; scheduling again replaces the schedule. Returns the pg_cron job id.';
+
+CREATE FUNCTION health_score.unschedule_refresh(model text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job bigint;
+BEGIN
+    PERFORM health_score._require_pg_cron();
+    EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user'
+       INTO job USING health_score._refresh_job_name(model);
+    IF job IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING job;
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.unschedule_refresh(text) IS
+  'Removes the pg_cron schedule of the model''s refresh; false when there was none.';
+
+CREATE FUNCTION health_score.drop_model(model text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(drop_model.model);
+    relation text;
+BEGIN
+    FOREACH relation IN ARRAY health_score._built_views() LOOP
+        PERFORM health_score._drop_built(m.target_schema, relation);
+    END LOOP;
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        PERFORM health_score.unschedule_refresh(m.name);
+    END IF;
+    IF m.owns_schema AND to_regnamespace(quote_ident(m.target_schema)) IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('DROP SCHEMA %I', m.target_schema);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            RAISE NOTICE 'schema "%" kept: it holds objects health_score did not create', m.target_schema;
+        END;
+    END IF;
+    DELETE FROM health_score.model AS hm WHERE hm.name = m.name;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.drop_model(text) IS
+  'Drops a model, its views and its scheduled refresh; refuses, changing nothing, while other objects depend on the views. Never drops a user''s object.';
