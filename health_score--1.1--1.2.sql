@@ -292,6 +292,49 @@ $$;
 COMMENT ON FUNCTION health_score._check_weight(text, float8, text) IS
   'Internal: raises an error unless weight is a finite number >= 0.';
 
+-- Check a metric's scaling parameters by calling its scale function once:
+-- the errors are the function's own, prefixed with the metric's name.
+CREATE FUNCTION health_score._check_scaling(metric_name text, method text, worst float8,
+                                            best float8, thresholds float8[], scores float8[])
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    message text;
+    state text;
+    detail text;
+    hint text;
+BEGIN
+    CASE method
+    WHEN 'linear' THEN
+        PERFORM health_score.scale(0, worst, best);
+    WHEN 'log' THEN
+        PERFORM health_score.scale_log(0, worst, best);
+    WHEN 'steps' THEN
+        PERFORM health_score.scale_steps(0, thresholds, scores);
+    ELSE
+        NULL;
+    END CASE;
+EXCEPTION WHEN data_exception THEN
+    GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE,
+                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    -- RAISE takes no NULL option, and an empty one prints an empty line
+    message := format('metric "%s": %s', metric_name, message);
+    IF detail = '' AND hint = '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state;
+    ELSIF hint = '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state, DETAIL = detail;
+    ELSIF detail = '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state, DETAIL = detail, HINT = hint;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._check_scaling(text, text, float8, float8, float8[], float8[]) IS
+  'Internal: checks a metric''s worst and best, or thresholds and scores, with the scale function the metric uses.';
+
 ------------------------------------------------------------------------
 -- Defining models
 ------------------------------------------------------------------------
@@ -406,11 +449,6 @@ BEGIN
             RAISE EXCEPTION 'metric "%": method % takes no thresholds or scores', metric_name, method
                   USING ERRCODE = '22023';
         END IF;
-        IF method = 'linear' THEN
-            PERFORM health_score.scale(0, worst, best);
-        ELSE
-            PERFORM health_score.scale_log(0, worst, best);
-        END IF;
     WHEN 'steps' THEN
         IF thresholds IS NULL OR scores IS NULL THEN
             RAISE EXCEPTION 'metric "%": method steps needs thresholds and scores', metric_name
@@ -419,7 +457,6 @@ BEGIN
             RAISE EXCEPTION 'metric "%": method steps takes no worst or best', metric_name
                   USING ERRCODE = '22023';
         END IF;
-        PERFORM health_score.scale_steps(0, thresholds, scores);
     WHEN 'percentile' THEN
         IF worst IS NOT NULL OR best IS NOT NULL OR thresholds IS NOT NULL OR scores IS NOT NULL THEN
             RAISE EXCEPTION 'metric "%": method percentile takes no worst, best, thresholds or scores', metric_name
@@ -430,6 +467,8 @@ BEGIN
         RAISE EXCEPTION 'metric "%": method must be linear, log, steps or percentile, not "%"', metric_name, method
               USING ERRCODE = '22023';
     END CASE;
+
+    PERFORM health_score._check_scaling(metric_name, method, worst, best, thresholds, scores);
 
     IF segment_weights IS NOT NULL THEN
         IF jsonb_typeof(segment_weights) <> 'object' THEN
@@ -512,7 +551,7 @@ COMMENT ON FUNCTION health_score._built_views() IS
 
 -- Drop one relation build() created, never by CASCADE: when a user's
 -- object depends on it, the error says so and names them.
-CREATE FUNCTION health_score._drop_built(schema_name text, relation text)
+CREATE FUNCTION health_score._drop_built(schema_name text, relation text, action text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -534,14 +573,14 @@ BEGIN
         END IF;
     EXCEPTION WHEN dependent_objects_still_exist THEN
         GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-        RAISE EXCEPTION 'cannot replace %.%: other objects depend on it', schema_name, relation
+        RAISE EXCEPTION 'cannot % %.%: other objects depend on it', action, schema_name, relation
               USING ERRCODE = '2BP01', DETAIL = detail,
                     HINT = 'Drop those objects first; health_score never drops them for you.';
     END;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._drop_built(text, text) IS
+COMMENT ON FUNCTION health_score._drop_built(text, text, text) IS
   'Internal: drops a view build() created, without CASCADE.';
 
 -- GRANT statements that restore the privileges others hold on a relation.
@@ -871,10 +910,10 @@ BEGIN
     grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
                          health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
 
-    PERFORM health_score._drop_built(m.target_schema, 'scores_mv');
+    PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
     IF NOT health_score._create_views(m, true) THEN
         FOREACH relation IN ARRAY health_score._built_views() LOOP
-            PERFORM health_score._drop_built(m.target_schema, relation);
+            PERFORM health_score._drop_built(m.target_schema, relation, 'replace');
         END LOOP;
         PERFORM health_score._create_views(m, false);
     END IF;
@@ -1016,7 +1055,7 @@ DECLARE
     relation text;
 BEGIN
     FOREACH relation IN ARRAY health_score._built_views() LOOP
-        PERFORM health_score._drop_built(m.target_schema, relation);
+        PERFORM health_score._drop_built(m.target_schema, relation, 'drop');
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
         PERFORM health_score.unschedule_refresh(m.name);
