@@ -676,6 +676,9 @@ BEGIN
         metric_columns := metric_columns ||
             format(E',\n       round(s.%1$I::numeric, 1)::float8 AS %1$I', x.name || '_score');
     END LOOP;
+    -- The distributions are reached through scalar subqueries, which run
+    -- once: joined in, they would ride along every row into the sort of
+    -- rank(), a copy of every score per row.
     RETURN format($q$WITH scored AS (
 %1$s
 ), distributions AS (
@@ -686,12 +689,12 @@ SELECT health_score.distribution(scored.score) AS all_scores,
 SELECT s.%3$I, %4$ss.score,
        health_score.band(s.score, %5$L, %6$L) AS band,
        health_score.grade(s.score, %7$L::float8[], %8$L::text[]) AS grade,
-       health_score.percentile_rank(d.all_scores, s.score) AS percentile,
-       health_score.percentile_rank(d.segment_scores, s.score, %9$s) AS segment_percentile,
+       health_score.percentile_rank((SELECT d.all_scores FROM distributions AS d), s.score) AS percentile,
+       health_score.percentile_rank((SELECT d.segment_scores FROM distributions AS d), s.score, %9$s) AS segment_percentile,
        CASE WHEN s.score IS NOT NULL THEN rank() OVER (ORDER BY s.score DESC NULLS LAST) END AS rank,
        s.coverage,
        now() AS computed_at%10$s
-  FROM scored AS s CROSS JOIN distributions AS d$q$,
+  FROM scored AS s$q$,
                   scored_sql,
                   CASE WHEN cardinality(m.segments) > 0
                        THEN format('scored.%I', m.segments[1]) ELSE 'NULL::text' END,
@@ -943,7 +946,7 @@ $$;
 COMMENT ON FUNCTION health_score.build(text) IS
   'Creates or rebuilds the views of a model in its schema, in one transaction: scores, red, yellow, green, segment_summary (security_invoker views) and scores_mv (a materialized view of scores with a unique index on the key). Keeps view names, column order and privileges; never drops a user''s object. Returns the schema.';
 
-CREATE FUNCTION health_score.refresh(model text)
+CREATE FUNCTION health_score.refresh(model text, concurrently boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -961,7 +964,8 @@ BEGIN
         RAISE EXCEPTION 'model "%" has not been built', m.name
               USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
     END IF;
-    IF (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
+    -- CONCURRENTLY needs rows to compare with
+    IF refresh.concurrently AND (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
         EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', mv);
     ELSE
         EXECUTE format('REFRESH MATERIALIZED VIEW %s', mv);
@@ -969,8 +973,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.refresh(text) IS
-  'Refreshes the model''s scores_mv CONCURRENTLY: readers keep reading the old rows until the new ones are in place.';
+COMMENT ON FUNCTION health_score.refresh(text, boolean) IS
+  'Refreshes the model''s scores_mv; CONCURRENTLY unless told otherwise, so readers keep reading the old rows until the new ones are in place. Without it the refresh is faster but blocks readers.';
 
 CREATE FUNCTION health_score._refresh_job_name(model text)
 RETURNS text

@@ -227,6 +227,9 @@ UPDATE customers SET logins = 300, tickets = 0, nps = 10, paid = true, spend = 5
 SELECT score FROM health_score_acme.scores_mv WHERE id = 2001;
 SELECT health_score.refresh('acme');
 SELECT score, band FROM health_score_acme.scores_mv WHERE id = 2001;
+UPDATE customers SET logins = NULL, tickets = NULL, nps = NULL, paid = NULL, spend = NULL WHERE id = 2001;
+SELECT health_score.refresh('acme', concurrently => false);
+SELECT score, band FROM health_score_acme.scores_mv WHERE id = 2001;
 
 ------------------------------------------------------------------------
 -- Row-level security on the source applies through every view
