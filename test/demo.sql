@@ -1,13 +1,35 @@
--- test/demo.sql: score the telecom customers of mlc_churn.csv and print
--- the red / yellow / green segments with their churn rates.
+-- test/demo.sql: score the telecom customers of mlc_churn.csv with a
+-- health_score model and print its bands and segments, and its red
+-- customers, with their churn rates.
 --
 -- Reads the CSV from psql's standard input:
 --   psql -f test/demo.sql < mlc_churn.csv
--- test/demo.sh does this on a throwaway server.
+-- test/demo.sh does this on a throwaway server.  Running it again starts
+-- over: it drops the model churn and the schema demo first.
 \set ON_ERROR_STOP on
+\set QUIET on
 \pset footer off
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS health_score;
+DO $$
+BEGIN
+  IF (SELECT string_to_array(extversion, '.')::int[] < '{1,2}'
+        FROM pg_extension WHERE extname = 'health_score') THEN
+    RAISE EXCEPTION 'the demo needs health_score 1.2 or later (scoring models)'
+          USING HINT = 'Run ALTER EXTENSION health_score UPDATE;';
+  END IF;
+END
+$$;
+
+-- Start over: the model's views read demo.customers, so the model goes
+-- first (drop_model raises an error for a model that does not exist).
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM health_score.model WHERE name = 'churn') THEN
+    PERFORM health_score.drop_model('churn');
+  END IF;
+END
+$$;
 DROP SCHEMA IF EXISTS demo CASCADE;
 CREATE SCHEMA demo;
 
@@ -38,52 +60,71 @@ COMMENT ON TABLE demo.customers IS
   'mlc_churn: telecom customers from R''s modeldata (MIT licence); churn = yes means the customer left';
 
 \copy demo.customers (state, account_length, area_code, international_plan, voice_mail_plan, number_vmail_messages, total_day_minutes, total_day_calls, total_day_charge, total_eve_minutes, total_eve_calls, total_eve_charge, total_night_minutes, total_night_calls, total_night_charge, total_intl_minutes, total_intl_calls, total_intl_charge, number_customer_service_calls, churn) FROM pstdin WITH (FORMAT csv, HEADER)
+SELECT count(*) AS customers FROM demo.customers \gset
+\echo 'Loaded' :customers 'customers into demo.customers'
 
--- Five metrics, each mapped to 0-100 and weighted:
---   support   (weight 3): customer-service calls, steps: 0-1 calls 100,
---                         2-3 calls 80, 4 calls 20, 5 or more 0
---   billing   (weight 3): the monthly charge, linear from $80 (0) to $70 (100)
---   plan      (weight 2): an international plan scores 20, none 100
---   engagement(weight 1): voice-mail messages on a log scale, 0 to 30
---   tenure    (weight 1): account length in days on a log scale, 0 to 200
--- Bands: red below 60, green from 80.
-CREATE VIEW demo.scores WITH (security_invoker) AS
-SELECT id, state, international_plan, churn = 'yes' AS churned, score,
-       health_score.band(score, 60, 80) AS band,
-       health_score.grade(score) AS grade
-FROM (
-  SELECT c.*,
-         health_score.weighted_score(
-           ARRAY[health_score.scale_steps(number_customer_service_calls, '{2,4,5}', '{100,80,20,0}'),
-                 health_score.scale(total_day_charge + total_eve_charge + total_night_charge + total_intl_charge, 80, 70),
-                 health_score.scale_steps((international_plan = 'yes')::int, '{1}', '{100,20}'),
-                 health_score.scale_log(number_vmail_messages, 0, 30),
-                 health_score.scale_log(account_length, 0, 200)],
-           '{3,3,2,1,1}') AS score
-  FROM demo.customers c
-) scored;
-COMMENT ON VIEW demo.scores IS 'one row per customer: health score 0-100, band and grade';
+-- The model: one row per customer of demo.customers, identified by id,
+-- grouped by international plan (yes / no).  Bands: red below 60, green
+-- from 80.  Five metrics, each mapped to 0-100 and weighted:
+--   support    (weight 3): customer-service calls, lower is better, in
+--                          steps: 0-1 calls 100, 2-3 calls 80, 4 calls 20,
+--                          5 or more 0
+--   billing    (weight 3): the monthly charge, linear from $80 (0) to
+--                          $70 (100)
+--   plan       (weight 2): an international plan scores 20, none 100
+--   engagement (weight 1): voice-mail messages on a log scale, 0 to 30
+--   tenure     (weight 1): account length in days on a log scale, 0 to 200
+-- (\gset keeps psql quiet: it stores each result in a variable.)
+SELECT health_score.create_model('churn', 'demo.customers', 'id',
+                                 segments => '{international_plan}',
+                                 red_below => 60, green_from => 80) \gset
+SELECT health_score.add_metric('churn', 'support', 'number_customer_service_calls', 3, 'steps',
+                               thresholds => '{2,4,5}', scores => '{100,80,20,0}') \gset
+SELECT health_score.add_metric('churn', 'billing',
+                               'total_day_charge + total_eve_charge + total_night_charge + total_intl_charge',
+                               3, 'linear', worst => 80, best => 70) \gset
+SELECT health_score.add_metric('churn', 'plan', $$international_plan = 'yes'$$, 2, 'steps',
+                               thresholds => '{1}', scores => '{100,20}') \gset
+SELECT health_score.add_metric('churn', 'engagement', 'number_vmail_messages', 1, 'log',
+                               worst => 0, best => 30) \gset
+SELECT health_score.add_metric('churn', 'tenure', 'account_length', 1, 'log',
+                               worst => 0, best => 200) \gset
+SELECT health_score.build('churn') AS views \gset
+\echo 'Built model churn: its views are in schema' :views
 
 \echo
 \echo 'Customers by band (red: score < 60, yellow: 60-80, green: >= 80)'
-SELECT band,
+SELECT s.band,
        count(*) AS customers,
        round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "share %",
-       round(avg(score)::numeric, 1) AS avg_score,
-       round(100.0 * avg(churned::int), 1) AS "churned %"
-FROM demo.scores
-GROUP BY band
-ORDER BY array_position('{red,yellow,green}', band);
+       round(avg(s.score)::numeric, 1) AS average_score,
+       round(100.0 * avg((c.churn = 'yes')::int), 1) AS "churned %"
+FROM health_score_churn.scores s
+JOIN demo.customers c USING (id)
+GROUP BY s.band
+ORDER BY array_position('{red,yellow,green}', s.band);
 
-\echo 'Band counts by plan, with the band_counts aggregate'
-SELECT international_plan,
-       (health_score.band_counts(score, 60, 80)).*
-FROM demo.scores
-GROUP BY international_plan
-ORDER BY international_plan;
+\echo 'health_score_churn.segment_summary, with the churn rate of each row'
+SELECT ss.international_plan, ss.band, ss.customers, ss.share,
+       ss.average_score::numeric(4,1) AS average_score,
+       round(100.0 * ch.churned / ss.customers, 1) AS "churned %"
+FROM health_score_churn.segment_summary ss
+LEFT JOIN (SELECT s.international_plan, s.band, count(*) FILTER (WHERE c.churn = 'yes') AS churned
+           FROM health_score_churn.scores s
+           JOIN demo.customers c USING (id)
+           GROUP BY s.international_plan, s.band) ch
+  ON ch.international_plan IS NOT DISTINCT FROM ss.international_plan
+ AND ch.band IS NOT DISTINCT FROM ss.band
+ORDER BY ss.international_plan, array_position('{red,yellow,green}', ss.band);
 
-\echo 'The ten customers most at risk'
-SELECT id, state, round(score::numeric, 1) AS score, band, grade, churned
-FROM demo.scores
-ORDER BY score, id
+\echo 'The first 10 rows of health_score_churn.red (worst score first), and who churned'
+SELECT r.id, r.international_plan, r.score::numeric(4,1) AS score, r.grade,
+       r.percentile, r.rank,
+       r.support_score::numeric(4,1) AS support, r.billing_score::numeric(4,1) AS billing,
+       r.plan_score::numeric(4,1) AS plan, r.engagement_score::numeric(4,1) AS engagement,
+       r.tenure_score::numeric(4,1) AS tenure,
+       c.churn = 'yes' AS churned
+FROM health_score_churn.red r
+JOIN demo.customers c USING (id)
+ORDER BY r.score, r.id
 LIMIT 10;

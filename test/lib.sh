@@ -2,8 +2,9 @@
 #
 # Installs what a fresh Debian 12 machine with the PostgreSQL 15 server
 # lacks, builds and installs health_score, and runs a throwaway server
-# on a private socket.  The server never runs as root: when we are root
-# it runs as the postgres user.  Source it; do not run it.
+# on a private socket, and on localhost at a private port for the JDBC
+# client test.  The server never runs as root: when we are root it runs
+# as the postgres user.  Source it; do not run it.
 
 set -euo pipefail
 
@@ -62,7 +63,7 @@ hs_start_server() {
 	hs_as_server_user "$HS_PGBIN/initdb" -D "$HS_SERVER_DIR/data" -U postgres \
 		--auth=trust --no-sync >"$HS_SERVER_DIR/initdb.log" 2>&1
 	cat >>"$HS_SERVER_DIR/data/postgresql.conf" <<-CONF
-		listen_addresses = ''
+		listen_addresses = 'localhost'
 		unix_socket_directories = '$HS_SERVER_DIR'
 		port = $PGPORT
 		fsync = off
