@@ -16,7 +16,9 @@ OBJS = \
 	src/distribution_agg.o \
 	src/distribution_io.o \
 	src/search_tree.o \
-	src/percentile.o
+	src/percentile.o \
+	src/trend.o \
+	src/sparkline.o
 
 DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql
 PGFILEDESC = "health_score - customer health scores"

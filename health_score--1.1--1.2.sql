@@ -93,6 +93,229 @@ GRANT SELECT ON health_score.model, health_score.metric,
                 health_score.model_version TO PUBLIC;
 
 ------------------------------------------------------------------------
+-- Trends: how a score moves between snapshots
+------------------------------------------------------------------------
+
+CREATE TYPE health_score.trend_summary AS (
+  n bigint,
+  first_at timestamptz,
+  first_score float8,
+  last_at timestamptz,
+  last_score float8,
+  previous_score float8,
+  delta float8,
+  slope_per_day float8,
+  min_score float8,
+  max_score float8
+);
+
+COMMENT ON TYPE health_score.trend_summary IS
+  'How a series of scores moved, as returned by the trend aggregate.';
+COMMENT ON COLUMN health_score.trend_summary.n IS 'Number of (time, score) points.';
+COMMENT ON COLUMN health_score.trend_summary.first_at IS 'Time of the earliest point.';
+COMMENT ON COLUMN health_score.trend_summary.first_score IS 'Score at the earliest time.';
+COMMENT ON COLUMN health_score.trend_summary.last_at IS 'Time of the latest point.';
+COMMENT ON COLUMN health_score.trend_summary.last_score IS 'Score at the latest time.';
+COMMENT ON COLUMN health_score.trend_summary.previous_score IS 'Score at the latest time before last_at; NULL when every point has the same time.';
+COMMENT ON COLUMN health_score.trend_summary.delta IS 'last_score - previous_score.';
+COMMENT ON COLUMN health_score.trend_summary.slope_per_day IS 'Least-squares slope of score per day, as regr_slope(score, days); NULL for fewer than two distinct times.';
+COMMENT ON COLUMN health_score.trend_summary.min_score IS 'Lowest score.';
+COMMENT ON COLUMN health_score.trend_summary.max_score IS 'Highest score.';
+
+CREATE TYPE health_score.trend_summary_date AS (
+  n bigint,
+  first_at date,
+  first_score float8,
+  last_at date,
+  last_score float8,
+  previous_score float8,
+  delta float8,
+  slope_per_day float8,
+  min_score float8,
+  max_score float8
+);
+
+COMMENT ON TYPE health_score.trend_summary_date IS
+  'trend_summary for snapshots taken on dates: first_at and last_at are dates.';
+COMMENT ON COLUMN health_score.trend_summary_date.n IS 'Number of (date, score) points.';
+COMMENT ON COLUMN health_score.trend_summary_date.first_at IS 'The earliest date.';
+COMMENT ON COLUMN health_score.trend_summary_date.first_score IS 'Score on the earliest date.';
+COMMENT ON COLUMN health_score.trend_summary_date.last_at IS 'The latest date.';
+COMMENT ON COLUMN health_score.trend_summary_date.last_score IS 'Score on the latest date.';
+COMMENT ON COLUMN health_score.trend_summary_date.previous_score IS 'Score on the latest date before last_at.';
+COMMENT ON COLUMN health_score.trend_summary_date.delta IS 'last_score - previous_score.';
+COMMENT ON COLUMN health_score.trend_summary_date.slope_per_day IS 'Least-squares slope of score per day.';
+COMMENT ON COLUMN health_score.trend_summary_date.min_score IS 'Lowest score.';
+COMMENT ON COLUMN health_score.trend_summary_date.max_score IS 'Highest score.';
+
+CREATE FUNCTION health_score.trend_accum(internal, timestamptz, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_trend_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_accum(internal, timestamptz, float8) IS
+  'Transition function of trend(timestamptz, float8).';
+
+CREATE FUNCTION health_score.trend_accum(internal, date, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_trend_accum_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_accum(internal, date, float8) IS
+  'Transition function of trend(date, float8).';
+
+CREATE FUNCTION health_score.trend_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_trend_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_combine(internal, internal) IS
+  'Combine function of trend(): merges two partial states.';
+
+CREATE FUNCTION health_score.trend_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'hs_trend_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_serialize(internal) IS
+  'Serialize function of trend().';
+
+CREATE FUNCTION health_score.trend_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_trend_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_deserialize(bytea, internal) IS
+  'Deserialize function of trend(); rejects truncated or inconsistent states.';
+
+CREATE FUNCTION health_score.trend_final(internal)
+RETURNS health_score.trend_summary
+AS 'MODULE_PATHNAME', 'hs_trend_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_final(internal) IS
+  'Final function of trend(timestamptz, float8).';
+
+CREATE FUNCTION health_score.trend_final_date(internal)
+RETURNS health_score.trend_summary_date
+AS 'MODULE_PATHNAME', 'hs_trend_final_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_final_date(internal) IS
+  'Final function of trend(date, float8).';
+
+CREATE AGGREGATE health_score.trend(taken_at timestamptz, score float8) (
+  SFUNC = health_score.trend_accum,
+  STYPE = internal,
+  SSPACE = 128,
+  FINALFUNC = health_score.trend_final,
+  COMBINEFUNC = health_score.trend_combine,
+  SERIALFUNC = health_score.trend_serialize,
+  DESERIALFUNC = health_score.trend_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.trend(timestamptz, float8) IS
+  'How score moved over time, in one pass and whatever the row order: n, first and last point, previous score, delta, least-squares slope per day, min and max. Rows with a NULL time or score are skipped; at equal times the greater score counts as the snapshot''s.';
+
+CREATE AGGREGATE health_score.trend(taken_on date, score float8) (
+  SFUNC = health_score.trend_accum,
+  STYPE = internal,
+  SSPACE = 128,
+  FINALFUNC = health_score.trend_final_date,
+  COMBINEFUNC = health_score.trend_combine,
+  SERIALFUNC = health_score.trend_serialize,
+  DESERIALFUNC = health_score.trend_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.trend(date, float8) IS
+  'trend() over snapshots taken on dates.';
+
+CREATE FUNCTION health_score.sparkline(scores float8[], low float8 DEFAULT NULL,
+                                       high float8 DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hs_sparkline'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline(float8[], float8, float8) IS
+  'The scores as a line of eight block characters (▁ to █), for psql: from the lowest to the highest score of the array, or from low to high when given. A NULL score is a space.';
+
+CREATE FUNCTION health_score.sparkline_accum(internal, timestamptz, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_sparkline_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_accum(internal, timestamptz, float8) IS
+  'Transition function of sparkline(timestamptz, float8).';
+
+CREATE FUNCTION health_score.sparkline_accum(internal, date, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_sparkline_accum_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_accum(internal, date, float8) IS
+  'Transition function of sparkline(date, float8).';
+
+CREATE FUNCTION health_score.sparkline_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_sparkline_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_combine(internal, internal) IS
+  'Combine function of the sparkline aggregate.';
+
+CREATE FUNCTION health_score.sparkline_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'hs_sparkline_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_serialize(internal) IS
+  'Serialize function of the sparkline aggregate.';
+
+CREATE FUNCTION health_score.sparkline_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_sparkline_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_deserialize(bytea, internal) IS
+  'Deserialize function of the sparkline aggregate.';
+
+CREATE FUNCTION health_score.sparkline_final(internal)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hs_sparkline_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_final(internal) IS
+  'Final function of the sparkline aggregate.';
+
+CREATE AGGREGATE health_score.sparkline(taken_at timestamptz, score float8) (
+  SFUNC = health_score.sparkline_accum,
+  STYPE = internal,
+  FINALFUNC = health_score.sparkline_final,
+  COMBINEFUNC = health_score.sparkline_combine,
+  SERIALFUNC = health_score.sparkline_serialize,
+  DESERIALFUNC = health_score.sparkline_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.sparkline(timestamptz, float8) IS
+  'The group''s scores in time order as a sparkline, whatever the row order; keeps every point, so filter to the snapshots to draw.';
+
+CREATE AGGREGATE health_score.sparkline(taken_on date, score float8) (
+  SFUNC = health_score.sparkline_accum,
+  STYPE = internal,
+  FINALFUNC = health_score.sparkline_final,
+  COMBINEFUNC = health_score.sparkline_combine,
+  SERIALFUNC = health_score.sparkline_serialize,
+  DESERIALFUNC = health_score.sparkline_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.sparkline(date, float8) IS
+  'sparkline() over snapshots taken on dates.';
+
+------------------------------------------------------------------------
 -- Internal helpers.  Their names start with an underscore; they are not
 -- part of the interface.
 ------------------------------------------------------------------------
@@ -544,7 +767,7 @@ COMMENT ON FUNCTION health_score.drop_metric(text, text) IS
 CREATE FUNCTION health_score._built_views()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '{scores_mv,red,yellow,green,segment_summary,scores}'::text[] $$;
+AS $$ SELECT '{scores_mv,red,yellow,green,segment_summary,dropped,trend,scores}'::text[] $$;
 
 COMMENT ON FUNCTION health_score._built_views() IS
   'Internal: the relations build() creates in a model''s schema, dependents first.';
@@ -568,6 +791,8 @@ BEGIN
     BEGIN
         IF kind = 'm' THEN
             EXECUTE format('DROP MATERIALIZED VIEW %I.%I', schema_name, relation);
+        ELSIF kind IN ('r', 'p') THEN
+            EXECUTE format('DROP TABLE %I.%I', schema_name, relation);
         ELSE
             EXECUTE format('DROP VIEW %I.%I', schema_name, relation);
         END IF;
@@ -611,19 +836,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     x health_score.metric;
-    key_type regtype := health_score._column_type(m.source, m.key);
     columns text[] := '{}';
     metric_scores text[] := '{}';
     weights text[] := '{}';
     segment text;
 BEGIN
     -- plain types for BI tools: a key of another type is shown as text
-    IF key_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
-                    'numeric'::regtype, 'text'::regtype, 'character varying'::regtype) THEN
-        columns := columns || format('src.%I', m.key);
-    ELSE
-        columns := columns || format('(src.%1$I)::text AS %1$I', m.key);
-    END IF;
+    columns := columns || format('(src.%1$I)::%2$s AS %1$I', m.key, health_score._key_type_sql(m));
     FOREACH segment IN ARRAY m.segments LOOP
         columns := columns || format('(src.%1$I)::text AS %1$I', segment);
     END LOOP;
@@ -833,6 +1052,15 @@ BEGIN
     END LOOP;
     EXECUTE format('%s %s.segment_summary WITH (security_invoker = true) AS %s',
                    verb, schema_name, health_score._segment_summary_sql(m, scored));
+    EXECUTE format('%s %s.trend WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score._trend_sql(m));
+    EXECUTE format($q$%1$s %2$s.dropped WITH (security_invoker = true) AS
+SELECT * FROM %2$s.trend
+ WHERE dropped_band
+ ORDER BY array_position('{red,yellow,green}'::text[], previous_band)
+          - array_position('{red,yellow,green}'::text[], band) DESC,
+          score - previous_score, %3$I$q$,
+                   verb, schema_name, m.key);
     RETURN true;
 EXCEPTION WHEN invalid_table_definition THEN
     IF replace THEN
@@ -844,6 +1072,46 @@ $$;
 
 COMMENT ON FUNCTION health_score._create_views(health_score.model, boolean) IS
   'Internal: creates (or replaces in place) the views of a model.';
+
+-- COMMENTs on a trend-shaped view.
+CREATE FUNCTION health_score._comment_trend_columns(m health_score.model, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment text;
+    comments text[] := ARRAY[
+        'taken_on', 'The day of the latest snapshot.',
+        'score', 'Health score 0-100 at the latest snapshot.',
+        'band', 'Band at the latest snapshot.',
+        'previous_on', 'The snapshot before it, when the customer was in it.',
+        'previous_score', 'Score at previous_on.',
+        'previous_band', 'Band at previous_on.',
+        'delta_wow', 'score minus the score of the latest snapshot at least 7 days older, one decimal.',
+        'delta_mom', 'score minus the score of the latest snapshot at least 28 days older, one decimal.',
+        'band_change', 'previous_band→band (for example green→yellow) when the band changed since the previous snapshot, else NULL.',
+        'dropped_band', 'True when the band fell since the previous snapshot (green to yellow or red, yellow to red).',
+        'slope_90d', 'Least-squares slope of the score in points per day over the snapshots of the last 90 days, three decimals; NULL with fewer than two.',
+        'sparkline', 'The scores of the last 12 snapshots, oldest first, as block characters from the customer''s lowest to highest.',
+        'top_mover', 'The metric whose contribution to the score changed most since the previous snapshot: why the score moved.',
+        'top_mover_change', 'How many points top_mover''s contribution changed, one decimal.',
+        'model_version', 'The model version of the latest snapshot.'];
+BEGIN
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, m.key,
+                   format('Customer key: %s of %s.', m.key, m.source));
+    FOREACH segment IN ARRAY m.segments LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, segment,
+                       format('Segment: %s of %s at the latest snapshot, as text.', segment, m.source));
+    END LOOP;
+    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, comments[i], comments[i + 1]);
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._comment_trend_columns(health_score.model, text) IS
+  'Internal: comments the columns of a model''s trend or dropped view.';
 
 CREATE FUNCTION health_score._comment_views(m health_score.model)
 RETURNS void
@@ -882,6 +1150,12 @@ BEGIN
         EXECUTE format('COMMENT ON COLUMN %s.segment_summary.%I IS %L', schema_name, band,
                        format('Segment: %s of %s, as text.', band, m.source));
     END LOOP;
+    PERFORM health_score._comment_trend_columns(m, schema_name || '.trend');
+    PERFORM health_score._comment_trend_columns(m, schema_name || '.dropped');
+    EXECUTE format('COMMENT ON VIEW %s.trend IS %L', schema_name,
+                   format('How each customer of model %s moved: one row per customer in the latest snapshot (health_score.snapshot), with week-over-week and month-over-month deltas, the band change since the previous snapshot, the slope over 90 days, a sparkline of the last 12 snapshots and the metric that moved the score most.', m.name));
+    EXECUTE format('COMMENT ON VIEW %s.dropped IS %L', schema_name,
+                   format('Customers of model %s whose band fell since their previous snapshot, worst drop first: the rows of trend with dropped_band.', m.name));
     EXECUTE format('COMMENT ON MATERIALIZED VIEW %s.scores_mv IS %L', schema_name,
                    format('scores of model %s stored at the last refresh (health_score.refresh(%L)). Holds every row its owner can see: row-level security does not apply to its readers, so only its owner may read it until granted.',
                           m.name, m.name));
@@ -913,6 +1187,7 @@ BEGIN
     grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
                          health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
 
+    PERFORM health_score._create_history(m);
     PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
     IF NOT health_score._create_views(m, true) THEN
         FOREACH relation IN ARRAY health_score._built_views() LOOP
@@ -1049,16 +1324,26 @@ $$;
 COMMENT ON FUNCTION health_score.unschedule_refresh(text) IS
   'Removes the pg_cron schedule of the model''s refresh; false when there was none.';
 
-CREATE FUNCTION health_score.drop_model(model text)
+CREATE FUNCTION health_score.drop_model(model text, drop_history boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score._model_for_update(drop_model.model);
+    history regclass := to_regclass(quote_ident(m.target_schema) || '.history');
     relation text;
+    has_history boolean := false;
 BEGIN
-    FOREACH relation IN ARRAY health_score._built_views() LOOP
+    IF history IS NOT NULL THEN
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s)', history) INTO has_history;
+    END IF;
+    IF has_history AND NOT drop_model.drop_history THEN
+        RAISE EXCEPTION 'model "%" has snapshots in %', m.name, history
+              USING ERRCODE = '2BP01',
+                    HINT = format('Copy them elsewhere if you need them, then run SELECT health_score.drop_model(%L, drop_history => true).', m.name);
+    END IF;
+    FOREACH relation IN ARRAY health_score._built_views() || '{history,snapshots}'::text[] LOOP
         PERFORM health_score._drop_built(m.target_schema, relation, 'drop');
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
@@ -1075,5 +1360,342 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.drop_model(text) IS
-  'Drops a model, its views and its scheduled refresh; refuses, changing nothing, while other objects depend on the views. Never drops a user''s object.';
+COMMENT ON FUNCTION health_score.drop_model(text, boolean) IS
+  'Drops a model, its views, its history and its scheduled refresh; refuses, changing nothing, while other objects depend on the views, or while the history holds snapshots unless drop_history. Never drops a user''s object.';
+
+------------------------------------------------------------------------
+-- Snapshots and trends of a model
+------------------------------------------------------------------------
+
+-- The SQL type of the key in the views and the history: the source's
+-- own when it is a plain integer, numeric or text type, else text.
+CREATE FUNCTION health_score._key_type_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN t IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                           'numeric'::regtype, 'text'::regtype, 'character varying'::regtype)
+                THEN format_type(t, NULL) ELSE 'text' END
+      FROM health_score._column_type(m.source, m.key) AS t
+$$;
+
+COMMENT ON FUNCTION health_score._key_type_sql(health_score.model) IS
+  'Internal: the type a model''s key has in its views and history.';
+
+-- Create the history and snapshots tables of a model, once.  build()
+-- calls it; nothing ever drops them but drop_model(..., drop_history).
+CREATE FUNCTION health_score._create_history(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    segment_columns text := (SELECT string_agg(format('%I text', seg), ', ' ORDER BY o)
+                               FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o));
+BEGIN
+    IF to_regclass(schema_name || '.history') IS NOT NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format($q$CREATE TABLE %1$s.snapshots (
+    taken_on      date PRIMARY KEY,
+    model_version integer NOT NULL,
+    customers     bigint NOT NULL,
+    taken_at      timestamptz NOT NULL
+)$q$, schema_name);
+    EXECUTE format($q$CREATE TABLE %1$s.history (
+    taken_on           date NOT NULL,
+    %2$I               %3$s NOT NULL,
+    %4$s
+    score              float8,
+    band               text,
+    grade              text,
+    percentile         integer,
+    segment_percentile integer,
+    model_version      integer NOT NULL,
+    metric_scores      jsonb NOT NULL,
+    contributions      jsonb NOT NULL,
+    previous_on        date,
+    previous_score     float8,
+    previous_band      text,
+    top_mover          text,
+    top_mover_change   float8,
+    PRIMARY KEY (%2$I, taken_on)
+) PARTITION BY RANGE (taken_on)$q$,
+                   schema_name, m.key, health_score._key_type_sql(m),
+                   coalesce(segment_columns || ',', ''));
+    -- history is a copy of customer rows: show a reader only the
+    -- customers the source shows them, so its row-level security holds
+    EXECUTE format('ALTER TABLE %s.history ENABLE ROW LEVEL SECURITY', schema_name);
+    EXECUTE format('CREATE POLICY visible_in_source ON %1$s.history FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE src.%3$I = history.%3$I))',
+                   schema_name, m.source, m.key);
+    EXECUTE format('REVOKE ALL ON %1$s.history, %1$s.snapshots FROM PUBLIC', schema_name);
+
+    EXECUTE format('COMMENT ON TABLE %s.snapshots IS %L', schema_name,
+                   format('One row per snapshot of model %s: health_score.snapshot(%L, day) writes it.', m.name, m.name));
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.taken_on IS %L', schema_name, 'The day the snapshot stands for.');
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.model_version IS %L', schema_name, 'The model version its scores were computed with.');
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.customers IS %L', schema_name, 'Rows written.');
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.taken_at IS %L', schema_name, 'When it was taken.');
+    EXECUTE format('COMMENT ON TABLE %s.history IS %L', schema_name,
+                   format('Every customer''s scores of model %s at each snapshot, partitioned by month. Row-level security shows a reader the customers %s shows them; its owner sees all.',
+                          m.name, m.source));
+    EXECUTE format('COMMENT ON COLUMN %s.history.taken_on IS %L', schema_name, 'The day of the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.%I IS %L', schema_name, m.key, format('Customer key: %s of %s.', m.key, m.source));
+    EXECUTE format('COMMENT ON COLUMN %s.history.score IS %L', schema_name, 'Health score 0-100 at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.band IS %L', schema_name, 'Band at the snapshot, under the thresholds of that time.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.grade IS %L', schema_name, 'Grade at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.percentile IS %L', schema_name, 'Percentile 1-100 among all customers at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.segment_percentile IS %L', schema_name, 'Percentile 1-100 within the first segment at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.model_version IS %L', schema_name, 'The model version the row was computed with.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.metric_scores IS %L', schema_name, 'Each metric''s 0-100 score, by metric name; a missing metric is absent.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.contributions IS %L', schema_name, 'Each metric''s share of the score in points (weight x score / weight of the metrics present); they add up to the score.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.previous_on IS %L', schema_name, 'The model''s snapshot before this one, when the customer was in it.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.previous_score IS %L', schema_name, 'Score at previous_on.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.previous_band IS %L', schema_name, 'Band at previous_on.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.top_mover IS %L', schema_name, 'The metric whose contribution changed most since previous_on; NULL when none changed.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.top_mover_change IS %L', schema_name, 'How many points top_mover''s contribution changed, one decimal.');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._create_history(health_score.model) IS
+  'Internal: creates a model''s history and snapshots tables if they do not exist.';
+
+-- The SQL of the trend view.
+CREATE FUNCTION health_score._trend_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    segment_columns text := coalesce((SELECT string_agg(format('cur.%I, ', seg), '' ORDER BY o)
+                                        FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)), '');
+BEGIN
+    -- One pass over the history groups it by customer with the trend
+    -- aggregate, filtered to the windows each column needs; the
+    -- customers of the latest snapshot are joined to the result.  The
+    -- previous snapshot's band and the top mover were recorded when the
+    -- snapshot was taken.
+    RETURN format($q$WITH latest AS (
+    SELECT max(sn.taken_on) AS day FROM %1$s.snapshots AS sn
+), sparkline_from AS (
+    SELECT min(recent.taken_on) AS day
+      FROM (SELECT sn.taken_on FROM %1$s.snapshots AS sn ORDER BY sn.taken_on DESC LIMIT 12) AS recent
+), series AS (
+    SELECT h.%2$I,
+           health_score.trend(h.taken_on, h.score) FILTER (WHERE h.taken_on <= (SELECT day FROM latest) - 7) AS week_ago,
+           health_score.trend(h.taken_on, h.score) FILTER (WHERE h.taken_on <= (SELECT day FROM latest) - 28) AS month_ago,
+           health_score.trend(h.taken_on, h.score) FILTER (WHERE h.taken_on > (SELECT day FROM latest) - 90) AS last_90_days,
+           health_score.sparkline(h.taken_on, h.score) FILTER (WHERE h.taken_on >= (SELECT day FROM sparkline_from)) AS sparkline
+      FROM %1$s.history AS h
+     GROUP BY h.%2$I
+)
+SELECT cur.%2$I, %3$scur.taken_on, cur.score, cur.band,
+       cur.previous_on, cur.previous_score, cur.previous_band,
+       round((cur.score - (s.week_ago).last_score)::numeric, 1)::float8 AS delta_wow,
+       round((cur.score - (s.month_ago).last_score)::numeric, 1)::float8 AS delta_mom,
+       CASE WHEN cur.band <> cur.previous_band THEN cur.previous_band || '→' || cur.band END AS band_change,
+       coalesce(array_position('{red,yellow,green}'::text[], cur.band)
+                < array_position('{red,yellow,green}'::text[], cur.previous_band), false) AS dropped_band,
+       round(((s.last_90_days).slope_per_day)::numeric, 3)::float8 AS slope_90d,
+       s.sparkline,
+       cur.top_mover, cur.top_mover_change, cur.model_version
+  FROM %1$s.history AS cur
+  JOIN series AS s ON s.%2$I = cur.%2$I
+ WHERE cur.taken_on = (SELECT day FROM latest)$q$,
+                  schema_name, m.key, segment_columns);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._trend_sql(health_score.model) IS
+  'Internal: the SQL of a model''s trend view.';
+
+-- The contributions of the metrics to a row of scores (aliased src), as
+-- jsonb: weight x score / weight of the metrics present, by metric.
+CREATE FUNCTION health_score._contributions_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    present_weight text[] := '{}';
+    pairs text[] := '{}';
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        present_weight := present_weight ||
+            format('CASE WHEN src.%I IS NULL THEN 0 ELSE %s END', x.name || '_score',
+                   health_score._metric_weight_sql(m, x));
+    END LOOP;
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        pairs := pairs || format('%L, %s * src.%I / nullif(%s, 0)', x.name,
+                                 health_score._metric_weight_sql(m, x), x.name || '_score',
+                                 array_to_string(present_weight, ' + '));
+    END LOOP;
+    RETURN format('jsonb_strip_nulls(jsonb_build_object(%s))', array_to_string(pairs, ', '));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._contributions_sql(health_score.model) IS
+  'Internal: the SQL of the per-metric contributions to a customer''s score.';
+
+CREATE FUNCTION health_score._metric_scores_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('jsonb_strip_nulls(jsonb_build_object(%s))',
+                  string_agg(format('%L, src.%I', x.name, x.name || '_score'), ', ' ORDER BY x.position))
+      FROM health_score.metric AS x WHERE x.model = m.name
+$$;
+
+COMMENT ON FUNCTION health_score._metric_scores_sql(health_score.model) IS
+  'Internal: the SQL of a customer''s metric scores as jsonb.';
+
+-- The partition of a model's history that holds a day's rows, created
+-- when missing.  Callers hold the model's snapshot lock.
+CREATE FUNCTION health_score._history_partition(m health_score.model, day date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    month_start date := date_trunc('month', day)::date;
+    partition_name text := 'history_' || to_char(month_start, 'YYYY_MM');
+BEGIN
+    IF to_regclass(format('%I.%I', m.target_schema, partition_name)) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.history FOR VALUES FROM (%L) TO (%L)',
+                       m.target_schema, partition_name,
+                       m.target_schema, month_start, (month_start + interval '1 month')::date);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._history_partition(health_score.model, date) IS
+  'Internal: creates the monthly history partition of a day if it does not exist.';
+
+CREATE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+    schema_name text;
+    segment_list text;
+    previous_day date;
+    written bigint;
+BEGIN
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = snapshot.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', snapshot.model USING ERRCODE = '42704';
+    END IF;
+    schema_name := quote_ident(m.target_schema);
+    IF m.built_version IS NULL OR to_regclass(schema_name || '.history') IS NULL THEN
+        RAISE EXCEPTION 'model "%" has not been built', m.name
+              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    END IF;
+    IF snapshot.taken_on IS NULL THEN
+        RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
+    ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
+        RAISE EXCEPTION 'taken_on must be a finite date: %', snapshot.taken_on USING ERRCODE = '22008';
+    END IF;
+
+    -- One snapshot of a model at a time: a second waits, then replaces
+    -- the first's rows for the same day.  The primary key of the history
+    -- catches what the lock cannot (a REPEATABLE READ transaction whose
+    -- snapshot predates the first's commit).
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.snapshot'), hashtext(m.name));
+    PERFORM health_score._history_partition(m, snapshot.taken_on);
+    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
+      USING snapshot.taken_on;
+    EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
+       INTO previous_day USING snapshot.taken_on;
+
+    segment_list := coalesce((SELECT string_agg(format('cur.%I, ', seg), '' ORDER BY o)
+                                FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)), '');
+    EXECUTE format($q$INSERT INTO %1$s.history
+SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
+       %4$s, cur.metric_scores, cur.contributions,
+       prev.taken_on, prev.score, prev.band,
+       CASE WHEN mover.change <> 0 THEN mover.metric END,
+       CASE WHEN mover.change <> 0 THEN mover.change END
+  FROM (SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
+          FROM %1$s.scores AS src) AS cur
+  LEFT JOIN %1$s.history AS prev ON prev.taken_on = $2 AND prev.%2$I = cur.%2$I
+  LEFT JOIN LATERAL (
+        SELECT k.metric,
+               round((coalesce((cur.contributions ->> k.metric)::float8, 0)
+                      - coalesce((prev.contributions ->> k.metric)::float8, 0))::numeric, 1)::float8 AS change
+          FROM (SELECT jsonb_object_keys(cur.contributions)
+                UNION SELECT jsonb_object_keys(prev.contributions)) AS k(metric)
+         ORDER BY abs(round((coalesce((cur.contributions ->> k.metric)::float8, 0)
+                             - coalesce((prev.contributions ->> k.metric)::float8, 0))::numeric, 1)) DESC,
+                  k.metric
+         LIMIT 1) AS mover ON prev.taken_on IS NOT NULL$q$,
+                   schema_name, m.key, segment_list, m.built_version,
+                   health_score._metric_scores_sql(m), health_score._contributions_sql(m))
+      USING snapshot.taken_on, previous_day;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    EXECUTE format($q$INSERT INTO %s.snapshots AS sn VALUES ($1, $2, $3, now())
+ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
+    customers = excluded.customers, taken_at = excluded.taken_at$q$, schema_name)
+      USING snapshot.taken_on, m.built_version, written;
+    RETURN written;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.snapshot(text, date) IS
+  'Appends the model''s current scores to its history for the day taken_on (today by default), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
+
+CREATE FUNCTION health_score.prune_history(model text, keep interval)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+    cutoff date;
+    removed bigint := 0;
+    rows_here bigint;
+    part record;
+BEGIN
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = prune_history.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', prune_history.model USING ERRCODE = '42704';
+    END IF;
+    IF keep IS NULL THEN
+        RAISE EXCEPTION 'keep must not be NULL' USING ERRCODE = '22004';
+    ELSIF keep < interval '0' THEN
+        RAISE EXCEPTION 'keep must not be negative: %', keep USING ERRCODE = '22023';
+    ELSIF to_regclass(quote_ident(m.target_schema) || '.history') IS NULL THEN
+        RETURN 0;
+    END IF;
+    cutoff := (current_date - keep)::date;
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.snapshot'), hashtext(m.name));
+
+    -- whole months before the cutoff go as partitions, the rest row by row
+    FOR part IN
+        SELECT c.oid::regclass AS partition,
+               (regexp_match(pg_get_expr(c.relpartbound, c.oid), $r$TO \('([^']+)'\)$r$))[1]::date AS upper_bound
+          FROM pg_catalog.pg_inherits AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+         WHERE i.inhparent = to_regclass(quote_ident(m.target_schema) || '.history')
+    LOOP
+        IF part.upper_bound <= cutoff THEN
+            EXECUTE format('SELECT count(*) FROM %s', part.partition) INTO rows_here;
+            EXECUTE format('DROP TABLE %s', part.partition);
+            removed := removed + rows_here;
+        END IF;
+    END LOOP;
+    EXECUTE format('DELETE FROM %I.history AS h WHERE h.taken_on < $1', m.target_schema) USING cutoff;
+    GET DIAGNOSTICS rows_here = ROW_COUNT;
+    EXECUTE format('DELETE FROM %I.snapshots AS sn WHERE sn.taken_on < $1', m.target_schema) USING cutoff;
+    RETURN removed + rows_here;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.prune_history(text, interval) IS
+  'Deletes the model''s snapshots taken before current_date - keep, dropping whole monthly partitions where it can. Returns the number of history rows removed.';

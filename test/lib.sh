@@ -11,7 +11,7 @@ set -euo pipefail
 HS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HS_PGBIN=/usr/lib/postgresql/15/bin
 export PG_CONFIG=$HS_PGBIN/pg_config
-HS_PACKAGES=(postgresql-server-dev-15 postgresql-15-cron build-essential libpostgresql-jdbc-java)
+HS_PACKAGES=(postgresql-server-dev-15 postgresql-15-cron build-essential libpostgresql-jdbc-java openjdk-17-jdk-headless)
 
 hs_log() { printf '==> %s\n' "$*" >&2; }
 

@@ -1,0 +1,474 @@
+/*-------------------------------------------------------------------------
+ *
+ * trend.c
+ *	  The trend aggregate: how a customer's score moved over a series of
+ *	  snapshots, in one pass and whatever the order of the rows.
+ *
+ * The state is a fixed handful of numbers, so a GROUP BY over millions of
+ * customers keeps a small hash table:
+ *
+ *	- the first point, the last point and the one before the last, each a
+ *	  (time, score) pair.  "Before the last" is the latest time strictly
+ *	  earlier than the last one, so that the delta compares two snapshots.
+ *	  Two rows at the same time are one snapshot taken twice; the greater
+ *	  score stands for it, which keeps the result independent of row order;
+ *	- the least and greatest score;
+ *	- the sums of a least-squares fit of score on time in days, kept as
+ *	  PostgreSQL's regr_slope() keeps them (Youngs and Cramer's updates,
+ *	  float8_regr_accum and float8_regr_combine), so the slope agrees with
+ *	  regr_slope(score, days) over the same rows and partial states merge
+ *	  without losing precision.
+ *
+ * Times are kept as microseconds since 2000-01-01, PostgreSQL's own
+ * timestamp representation; a date is its midnight, so both variants
+ * share the state and its combine, serialize and deserialize functions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "health_score.h"
+
+#include "access/htup_details.h"
+#include "datatype/timestamp.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(hs_trend_accum);
+PG_FUNCTION_INFO_V1(hs_trend_accum_date);
+PG_FUNCTION_INFO_V1(hs_trend_combine);
+PG_FUNCTION_INFO_V1(hs_trend_serialize);
+PG_FUNCTION_INFO_V1(hs_trend_deserialize);
+PG_FUNCTION_INFO_V1(hs_trend_final);
+PG_FUNCTION_INFO_V1(hs_trend_final_date);
+
+/* First byte of a serialized state; bump when the layout changes. */
+#define HS_TREND_FORMAT_VERSION 1
+
+typedef struct TrendPoint
+{
+	int64		at;				/* microseconds since 2000-01-01 */
+	float8		score;
+} TrendPoint;
+
+typedef struct TrendState
+{
+	int64		n;				/* points seen; 0 only before the first */
+	TrendPoint	first;
+	TrendPoint	last;
+	TrendPoint	previous;		/* valid when has_previous */
+	bool		has_previous;
+	float8		min_score;
+	float8		max_score;
+	/* least squares of score (y) on days (x), as float8_regr_accum */
+	float8		sx;
+	float8		sxx;
+	float8		sy;
+	float8		sxy;
+} TrendState;
+
+/* Output columns of trend_summary, in order. */
+enum
+{
+	COL_N,
+	COL_FIRST_AT,
+	COL_FIRST_SCORE,
+	COL_LAST_AT,
+	COL_LAST_SCORE,
+	COL_PREVIOUS_SCORE,
+	COL_DELTA,
+	COL_SLOPE_PER_DAY,
+	COL_MIN_SCORE,
+	COL_MAX_SCORE,
+	NUM_TREND_COLUMNS
+};
+
+static float8
+days_of(int64 at)
+{
+	return (float8) at / (float8) USECS_PER_DAY;
+}
+
+static TrendState *
+trend_state_get(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("trend called in non-aggregate context")));
+	if (!PG_ARGISNULL(0))
+		return (TrendState *) PG_GETARG_POINTER(0);
+	return MemoryContextAllocZero(aggcontext, sizeof(TrendState));
+}
+
+/* At equal times the greater score stands for the snapshot. */
+static void
+keep_greater(TrendPoint *point, float8 score)
+{
+	if (score > point->score)
+		point->score = score;
+}
+
+/*
+ * Fold one point into first, last and previous.  Used by the transition
+ * function for each row and by the combine function for the last and
+ * previous points of the other state: no point of the other state beyond
+ * those two can be among the two latest times of the union.
+ */
+static void
+consider_point(TrendState *state, TrendPoint point)
+{
+	if (point.at < state->first.at)
+		state->first = point;
+	else if (point.at == state->first.at)
+		keep_greater(&state->first, point.score);
+
+	if (point.at > state->last.at)
+	{
+		state->previous = state->last;
+		state->has_previous = true;
+		state->last = point;
+	}
+	else if (point.at == state->last.at)
+		keep_greater(&state->last, point.score);
+	else if (!state->has_previous || point.at > state->previous.at)
+	{
+		state->previous = point;
+		state->has_previous = true;
+	}
+	else if (point.at == state->previous.at)
+		keep_greater(&state->previous, point.score);
+}
+
+/* Youngs-Cramer update of the least-squares sums, as float8_regr_accum. */
+static void
+regression_add(TrendState *state, float8 x, float8 y)
+{
+	float8		n = (float8) state->n;	/* already counts this point */
+
+	state->sx += x;
+	state->sy += y;
+	if (state->n > 1)
+	{
+		float8		dx = x * n - state->sx;
+		float8		dy = y * n - state->sy;
+		float8		scale = 1.0 / (n * (n - 1.0));
+
+		state->sxx += dx * dx * scale;
+		state->sxy += dx * dy * scale;
+	}
+}
+
+static void
+trend_add(TrendState *state, int64 at, float8 score)
+{
+	TrendPoint	point = {at, score};
+
+	if (isnan(score) || isinf(score))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("score must be a finite number: %s", hs_float8_text(score))));
+
+	state->n++;
+	if (state->n == 1)
+	{
+		state->first = state->last = point;
+		state->min_score = state->max_score = score;
+	}
+	else
+	{
+		consider_point(state, point);
+		state->min_score = Min(state->min_score, score);
+		state->max_score = Max(state->max_score, score);
+	}
+	regression_add(state, days_of(at), score);
+}
+
+/* trend(taken_at timestamptz, score float8); NULL in either is skipped */
+Datum
+hs_trend_accum(PG_FUNCTION_ARGS)
+{
+	TrendState *state = trend_state_get(fcinfo);
+	TimestampTz at;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(state);
+	at = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("taken_at must be finite: %s",
+						timestamptz_to_str(at))));
+	trend_add(state, at, PG_GETARG_FLOAT8(2));
+	PG_RETURN_POINTER(state);
+}
+
+/* trend(taken_on date, score float8): a date is its midnight */
+Datum
+hs_trend_accum_date(PG_FUNCTION_ARGS)
+{
+	TrendState *state = trend_state_get(fcinfo);
+	DateADT		day;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(state);
+	day = PG_GETARG_DATEADT(1);
+	if (DATE_NOT_FINITE(day))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("taken_on must be finite: %s",
+						DATE_IS_NOBEGIN(day) ? "-infinity" : "infinity")));
+	trend_add(state, (int64) day * USECS_PER_DAY, PG_GETARG_FLOAT8(2));
+	PG_RETURN_POINTER(state);
+}
+
+/* float8_regr_combine's merge of two sets of least-squares sums */
+static void
+regression_merge(TrendState *into, const TrendState *from)
+{
+	float8		n1 = (float8) into->n;
+	float8		n2 = (float8) from->n;
+	float8		n = n1 + n2;
+	float8		dx = into->sx / n1 - from->sx / n2;
+	float8		dy = into->sy / n1 - from->sy / n2;
+
+	into->sxx += from->sxx + n1 * n2 * dx * dx / n;
+	into->sxy += from->sxy + n1 * n2 * dx * dy / n;
+	into->sx += from->sx;
+	into->sy += from->sy;
+}
+
+Datum
+hs_trend_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	TrendState *into;
+	TrendState *from;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("trend combine function called in non-aggregate context")));
+
+	if (PG_ARGISNULL(1) || ((TrendState *) PG_GETARG_POINTER(1))->n == 0)
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+	}
+	from = (TrendState *) PG_GETARG_POINTER(1);
+
+	if (PG_ARGISNULL(0) || ((TrendState *) PG_GETARG_POINTER(0))->n == 0)
+	{
+		into = MemoryContextAlloc(aggcontext, sizeof(TrendState));
+		memcpy(into, from, sizeof(TrendState));
+		PG_RETURN_POINTER(into);
+	}
+	into = (TrendState *) PG_GETARG_POINTER(0);
+
+	regression_merge(into, from);
+	into->n += from->n;
+	into->min_score = Min(into->min_score, from->min_score);
+	into->max_score = Max(into->max_score, from->max_score);
+	consider_point(into, from->first);
+	consider_point(into, from->last);
+	if (from->has_previous)
+		consider_point(into, from->previous);
+
+	PG_RETURN_POINTER(into);
+}
+
+static void
+send_point(StringInfo buf, TrendPoint point)
+{
+	pq_sendint64(buf, point.at);
+	pq_sendfloat8(buf, point.score);
+}
+
+static TrendPoint
+get_point(StringInfo buf)
+{
+	TrendPoint	point;
+
+	point.at = pq_getmsgint64(buf);
+	point.score = pq_getmsgfloat8(buf);
+	return point;
+}
+
+/*
+ * Layout: version byte, int64 n, first, last, previous (int64 time and
+ * float8 score each), has_previous byte, min, max, sx, sxx, sy, sxy.
+ */
+Datum
+hs_trend_serialize(PG_FUNCTION_ARGS)
+{
+	TrendState *state = (TrendState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, HS_TREND_FORMAT_VERSION);
+	pq_sendint64(&buf, state->n);
+	send_point(&buf, state->first);
+	send_point(&buf, state->last);
+	send_point(&buf, state->previous);
+	pq_sendbyte(&buf, state->has_previous ? 1 : 0);
+	pq_sendfloat8(&buf, state->min_score);
+	pq_sendfloat8(&buf, state->max_score);
+	pq_sendfloat8(&buf, state->sx);
+	pq_sendfloat8(&buf, state->sxx);
+	pq_sendfloat8(&buf, state->sy);
+	pq_sendfloat8(&buf, state->sxy);
+
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+corrupt_trend(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("corrupt health_score trend state: %s", what)));
+}
+
+/* What the transition and combine functions can produce, and no more. */
+static void
+check_trend_state(const TrendState *state)
+{
+	if (state->n < 0)
+		corrupt_trend("negative count");
+	if (state->n == 0)
+		return;
+	if (state->first.at > state->last.at)
+		corrupt_trend("first point after last point");
+	if (state->has_previous &&
+		(state->previous.at >= state->last.at || state->previous.at < state->first.at))
+		corrupt_trend("previous point out of order");
+	if (!state->has_previous && state->first.at != state->last.at)
+		corrupt_trend("missing previous point");
+	if (!(state->min_score <= state->max_score) || !isfinite(state->min_score) ||
+		!isfinite(state->max_score))
+		corrupt_trend("bad score range");
+	if (!(state->sxx >= 0))
+		corrupt_trend("negative sum of squares");
+}
+
+Datum
+hs_trend_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcontext;
+	StringInfoData buf;
+	TrendState *state;
+	int			version;
+	int			has_previous;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("trend deserialize function called in non-aggregate context")));
+
+	/* read in place: the bytea outlives this call */
+	buf.data = VARDATA_ANY(serialized);
+	buf.len = VARSIZE_ANY_EXHDR(serialized);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	version = pq_getmsgbyte(&buf);
+	if (version != HS_TREND_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported health_score trend format version: %d", version)));
+
+	state = MemoryContextAlloc(aggcontext, sizeof(TrendState));
+	state->n = pq_getmsgint64(&buf);
+	state->first = get_point(&buf);
+	state->last = get_point(&buf);
+	state->previous = get_point(&buf);
+	has_previous = pq_getmsgbyte(&buf);
+	if (has_previous != 0 && has_previous != 1)
+		corrupt_trend("bad flag");
+	state->has_previous = has_previous == 1;
+	state->min_score = pq_getmsgfloat8(&buf);
+	state->max_score = pq_getmsgfloat8(&buf);
+	state->sx = pq_getmsgfloat8(&buf);
+	state->sxx = pq_getmsgfloat8(&buf);
+	state->sy = pq_getmsgfloat8(&buf);
+	state->sxy = pq_getmsgfloat8(&buf);
+	pq_getmsgend(&buf);
+	check_trend_state(state);
+
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * The summary row.  time_datum turns a kept time into the column type
+ * of the variant: timestamptz, or date.
+ */
+static Datum
+trend_summary(FunctionCallInfo fcinfo, Datum (*time_datum) (int64 at))
+{
+	TrendState *state;
+	TupleDesc	tupdesc;
+	Datum		values[NUM_TREND_COLUMNS];
+	bool		isnull[NUM_TREND_COLUMNS] = {false};
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = (TrendState *) PG_GETARG_POINTER(0);
+	if (state->n == 0)
+		PG_RETURN_NULL();
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("trend must return a composite type")));
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	values[COL_N] = Int64GetDatum(state->n);
+	values[COL_FIRST_AT] = time_datum(state->first.at);
+	values[COL_FIRST_SCORE] = Float8GetDatum(state->first.score);
+	values[COL_LAST_AT] = time_datum(state->last.at);
+	values[COL_LAST_SCORE] = Float8GetDatum(state->last.score);
+	if (state->has_previous)
+	{
+		values[COL_PREVIOUS_SCORE] = Float8GetDatum(state->previous.score);
+		values[COL_DELTA] = Float8GetDatum(state->last.score - state->previous.score);
+	}
+	else
+		isnull[COL_PREVIOUS_SCORE] = isnull[COL_DELTA] = true;
+	/* regr_slope: NULL for fewer than two points or a single time */
+	if (state->n > 1 && state->sxx > 0)
+		values[COL_SLOPE_PER_DAY] = Float8GetDatum(state->sxy / state->sxx);
+	else
+		isnull[COL_SLOPE_PER_DAY] = true;
+	values[COL_MIN_SCORE] = Float8GetDatum(state->min_score);
+	values[COL_MAX_SCORE] = Float8GetDatum(state->max_score);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, isnull)));
+}
+
+static Datum
+timestamptz_datum(int64 at)
+{
+	return TimestampTzGetDatum(at);
+}
+
+static Datum
+date_datum(int64 at)
+{
+	/* only midnights were added, so the division is exact */
+	return DateADTGetDatum((DateADT) (at / USECS_PER_DAY));
+}
+
+Datum
+hs_trend_final(PG_FUNCTION_ARGS)
+{
+	return trend_summary(fcinfo, timestamptz_datum);
+}
+
+Datum
+hs_trend_final_date(PG_FUNCTION_ARGS)
+{
+	return trend_summary(fcinfo, date_datum);
+}
