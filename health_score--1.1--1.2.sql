@@ -23,7 +23,8 @@ CREATE TABLE health_score.model (
     changed_at    timestamptz NOT NULL DEFAULT now(),
     built_version integer,
     built_at      timestamptz,
-    owns_schema   boolean NOT NULL DEFAULT false
+    owns_schema   boolean NOT NULL DEFAULT false,
+    owner         name NOT NULL DEFAULT current_user
 );
 
 COMMENT ON TABLE health_score.model IS
@@ -42,6 +43,7 @@ COMMENT ON COLUMN health_score.model.version IS 'Grows by one with every change 
 COMMENT ON COLUMN health_score.model.changed_at IS 'When version last grew.';
 COMMENT ON COLUMN health_score.model.built_version IS 'The version the views were last built from; NULL before the first build.';
 COMMENT ON COLUMN health_score.model.built_at IS 'When the views were last built.';
+COMMENT ON COLUMN health_score.model.owner IS 'The role that created the model; only its members may change, build, snapshot or drop it.';
 COMMENT ON COLUMN health_score.model.owns_schema IS 'build() created target_schema, so drop_model() may drop it once it is empty.';
 
 CREATE TABLE health_score.metric (
@@ -89,8 +91,27 @@ SELECT pg_catalog.pg_extension_config_dump('health_score.model', '');
 SELECT pg_catalog.pg_extension_config_dump('health_score.metric', '');
 SELECT pg_catalog.pg_extension_config_dump('health_score.model_version', '');
 
-GRANT SELECT ON health_score.model, health_score.metric,
-                health_score.model_version TO PUBLIC;
+-- Anyone may define models; a model belongs to the role that created
+-- it, and only that role's members may change it.  The extension's
+-- functions are for everyone too.
+GRANT USAGE ON SCHEMA health_score TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON health_score.model, health_score.metric,
+                                        health_score.model_version TO PUBLIC;
+ALTER TABLE health_score.model ENABLE ROW LEVEL SECURITY;
+ALTER TABLE health_score.metric ENABLE ROW LEVEL SECURITY;
+ALTER TABLE health_score.model_version ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON health_score.model FOR SELECT USING (true);
+CREATE POLICY owned ON health_score.model
+  USING (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'))
+  WITH CHECK (pg_catalog.pg_has_role(current_user, owner, 'MEMBER'));
+CREATE POLICY readable ON health_score.metric FOR SELECT USING (true);
+CREATE POLICY owned ON health_score.metric
+  USING (EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = metric.model
+                    AND pg_catalog.pg_has_role(current_user, hm.owner, 'MEMBER')));
+CREATE POLICY readable ON health_score.model_version FOR SELECT USING (true);
+CREATE POLICY owned ON health_score.model_version
+  USING (EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = model_version.model
+                    AND pg_catalog.pg_has_role(current_user, hm.owner, 'MEMBER')));
 
 ------------------------------------------------------------------------
 -- Trends: how a score moves between snapshots
@@ -332,19 +353,40 @@ BEGIN
     IF model_name IS NULL THEN
         RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = '22004';
     END IF;
-    SELECT * INTO m FROM health_score.model AS hm
-     WHERE hm.name = model_name FOR UPDATE;
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" does not exist', model_name
               USING ERRCODE = '42704',
                     HINT = 'Models are listed in health_score.model.';
     END IF;
+    -- before the lock, which row-level security would hide from others
+    PERFORM health_score._require_owner(m);
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name FOR UPDATE;
     RETURN m;
 END;
 $$;
 
 COMMENT ON FUNCTION health_score._model_for_update(text) IS
   'Internal: the model''s catalog row, locked FOR UPDATE; an error when there is no such model.';
+
+-- Only members of a model's owner role may change it: its metrics run
+-- with the privileges of whoever builds, refreshes or reads it.
+CREATE FUNCTION health_score._require_owner(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pg_has_role(current_user, m.owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'must be owner of model "%"', m.name
+              USING ERRCODE = '42501',
+                    DETAIL = format('Model "%s" belongs to role "%s".', m.name, m.owner);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_owner(health_score.model) IS
+  'Internal: an error unless the current user is a member of the model''s owner role.';
 
 -- Record a change to a model's metrics or weights as a new version.
 CREATE FUNCTION health_score._bump_version(model_name text, change text)
@@ -402,13 +444,25 @@ BEGIN
         RAISE EXCEPTION 'metric "%": expression must not be empty', metric_name
               USING ERRCODE = '22023';
     END IF;
+    -- An expression is pasted into the views' SQL: it must stay one
+    -- expression, with no way to end a statement or hide the rest of a
+    -- line.
+    IF strpos(expression, ';') > 0 OR strpos(expression, '--') > 0 OR strpos(expression, '/*') > 0 THEN
+        RAISE EXCEPTION 'metric "%": expression must not contain ";", "--" or "/*": %',
+                        metric_name, quote_literal(expression)
+              USING ERRCODE = '42601';
+    END IF;
     BEGIN
-        -- the key column keeps aggregates and set-returning functions out
-        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT src.%I AS key, (%s) AS value FROM %s AS src',
+        -- In the WHERE clause too, where PostgreSQL refuses aggregates,
+        -- window functions and set-returning functions: a metric is one
+        -- value per customer row.
+        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
                        m.key, expression, m.source);
-        value_type := health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value');
+        value_type := health_score._base_type(health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
         DROP VIEW pg_temp.health_score_expression_check;
-    EXCEPTION WHEN OTHERS THEN
+    EXCEPTION WHEN insufficient_privilege OR lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
         RAISE EXCEPTION 'metric "%": expression % is not valid over %: %',
                         metric_name, quote_literal(expression), m.source, message
@@ -427,6 +481,23 @@ BEGIN
 END;
 $$;
 
+-- The type under a domain, or the type itself.
+CREATE FUNCTION health_score._base_type(t regtype)
+RETURNS regtype
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE chain(oid, base) AS (
+        SELECT ty.oid, ty.typbasetype FROM pg_catalog.pg_type AS ty WHERE ty.oid = t
+        UNION ALL
+        SELECT ty.oid, ty.typbasetype FROM pg_catalog.pg_type AS ty JOIN chain ON ty.oid = chain.base
+    )
+    SELECT oid::regtype FROM chain WHERE base = 0
+$$;
+
+COMMENT ON FUNCTION health_score._base_type(regtype) IS
+  'Internal: the base type of a domain (of a domain ...), or the type itself.';
+
 COMMENT ON FUNCTION health_score._metric_value_sql(health_score.model, text, text) IS
   'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
 
@@ -438,6 +509,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- NaN in a source column is a missing value, not an error that
+    -- would fail every reader of the views
+    value_sql := format('NULLIF(%s, %L::float8)', value_sql, 'NaN');
     CASE x.method
     WHEN 'linear' THEN
         RETURN format('health_score.scale(%s, %s, %s)', value_sql,
@@ -463,7 +537,8 @@ COMMENT ON FUNCTION health_score._metric_score_sql(health_score.model, health_sc
 -- The SQL of a metric's weight: a constant, or a CASE over the segment
 -- columns when segment_weights override it.  The first segment column
 -- of the model that overrides the weight wins.
-CREATE FUNCTION health_score._metric_weight_sql(m health_score.model, x health_score.metric)
+CREATE FUNCTION health_score._metric_weight_sql(m health_score.model, x health_score.metric,
+                                                typed boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -481,15 +556,22 @@ BEGIN
             SELECT o.key AS value, o.value::text::float8 AS weight
               FROM jsonb_each(x.segment_weights -> segment) AS o ORDER BY o.key
         LOOP
-            arms := arms || format(' WHEN (src.%I)::text = %L THEN %L::float8',
-                                   segment, override.value, override.weight);
+            -- against the source, compare in the segment's own type, so
+            -- that a date segment does not depend on the reader's DateStyle;
+            -- against the views, whose segments are text, as text
+            arms := arms || format(' WHEN src.%I = %L::%s THEN %L::float8',
+                                   segment, override.value,
+                                   CASE WHEN typed
+                                        THEN format_type(health_score._column_type(m.source, segment), NULL)
+                                        ELSE 'text' END,
+                                   override.weight);
         END LOOP;
     END LOOP;
     RETURN format('(CASE%s ELSE %L::float8 END)', arms, x.weight);
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._metric_weight_sql(health_score.model, health_score.metric) IS
+COMMENT ON FUNCTION health_score._metric_weight_sql(health_score.model, health_score.metric, boolean) IS
   'Internal: the SQL expression of a metric''s weight, with its per-segment overrides.';
 
 -- Check a weight: finite and not negative.
@@ -558,6 +640,22 @@ $$;
 COMMENT ON FUNCTION health_score._check_scaling(text, text, float8, float8, float8[], float8[]) IS
   'Internal: checks a metric''s worst and best, or thresholds and scores, with the scale function the metric uses.';
 
+-- The column names build() gives the views and the history, which a
+-- key, a segment or a metric's <name>_score must not take.
+CREATE FUNCTION health_score._reserved_columns()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT '{score,band,grade,percentile,segment_percentile,rank,coverage,computed_at,
+             taken_on,model_version,metric_scores,contributions,previous_on,previous_score,
+             previous_band,top_mover,top_mover_change,delta_wow,delta_mom,band_change,
+             dropped_band,slope_90d,sparkline,customers,share,average_score,health_score_weights,
+             health_score_total_weight}'::text[]
+$$;
+
+COMMENT ON FUNCTION health_score._reserved_columns() IS
+  'Internal: the column names of a model''s views and history that source columns and metric scores must not take.';
+
 ------------------------------------------------------------------------
 -- Defining models
 ------------------------------------------------------------------------
@@ -594,9 +692,24 @@ BEGIN
         RAISE EXCEPTION 'schema "%" already holds the views of another model', schema_name
               USING ERRCODE = '42710';
     END IF;
+    IF (SELECT c.relkind NOT IN ('r', 'p', 'v', 'm', 'f') OR c.relpersistence = 't'
+          FROM pg_catalog.pg_class AS c WHERE c.oid = source) THEN
+        RAISE EXCEPTION 'source % must be a table, a view or a materialized view, and not temporary', source
+              USING ERRCODE = '42809';
+    END IF;
+    IF schema_name = '' OR schema_name IN ('health_score', 'public', 'information_schema')
+       OR schema_name LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'target_schema must be a schema of the model''s own, not "%"', schema_name
+              USING ERRCODE = '42939';
+    END IF;
     IF health_score._column_type(source, key) IS NULL THEN
         RAISE EXCEPTION 'key column "%" does not exist in %', key, source
               USING ERRCODE = '42703';
+    END IF;
+    IF key = ANY (health_score._reserved_columns()) OR key LIKE '%\_score' THEN
+        RAISE EXCEPTION 'key column "%" has the name of a column the views add', key
+              USING ERRCODE = '42701',
+                    HINT = 'Use a view over the source that renames it.';
     END IF;
     IF array_ndims(segments) > 1 THEN
         RAISE EXCEPTION 'segments must be a one-dimensional array' USING ERRCODE = '2202E';
@@ -609,6 +722,10 @@ BEGIN
                   USING ERRCODE = '42703';
         ELSIF segment = key THEN
             RAISE EXCEPTION 'segment column "%" is the key', segment USING ERRCODE = '42P16';
+        ELSIF segment = ANY (health_score._reserved_columns()) OR segment LIKE '%\_score' THEN
+            RAISE EXCEPTION 'segment column "%" has the name of a column the views add', segment
+                  USING ERRCODE = '42701',
+                        HINT = 'Use a view over the source that renames it.';
         END IF;
     END LOOP;
     IF (SELECT count(DISTINCT s) <> count(*) FROM unnest(segments) AS s) THEN
@@ -638,7 +755,8 @@ CREATE FUNCTION health_score.add_metric(model text, name text, expression text,
                                         thresholds float8[] DEFAULT NULL,
                                         scores float8[] DEFAULT NULL,
                                         category text DEFAULT NULL,
-                                        segment_weights jsonb DEFAULT NULL)
+                                        segment_weights jsonb DEFAULT NULL,
+                                        replace boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -646,6 +764,7 @@ AS $$
 DECLARE
     m health_score.model := health_score._model_for_update(add_metric.model);
     metric_name text := add_metric.name;
+    existing boolean;
     segment text;
     override record;
 BEGIN
@@ -656,10 +775,16 @@ BEGIN
         RAISE EXCEPTION 'metric name must be a lower-case identifier of at most 57 characters: "%"', metric_name
               USING ERRCODE = '42602';
     END IF;
-    IF EXISTS (SELECT FROM health_score.metric AS x
-                WHERE x.model = m.name AND x.name = metric_name) THEN
+    existing := EXISTS (SELECT FROM health_score.metric AS x
+                         WHERE x.model = m.name AND x.name = metric_name);
+    IF NOT existing AND (SELECT count(*) FROM health_score.metric AS x WHERE x.model = m.name) >= 500 THEN
+        RAISE EXCEPTION 'model "%" has 500 metrics, the most a model may have', m.name
+              USING ERRCODE = '54011';
+    END IF;
+    IF existing AND NOT add_metric.replace THEN
         RAISE EXCEPTION 'metric "%" already exists in model "%"', metric_name, m.name
-              USING ERRCODE = '42710';
+              USING ERRCODE = '42710',
+                    HINT = 'Pass replace => true to change it in place.';
     END IF;
     PERFORM health_score._check_weight(metric_name, weight, 'weight');
 
@@ -724,6 +849,16 @@ BEGIN
 
     PERFORM health_score._metric_value_sql(m, metric_name, expression);
 
+    IF existing THEN
+        -- in place: the metric keeps its position, so its column too
+        UPDATE health_score.metric AS x
+           SET expression = add_metric.expression, weight = add_metric.weight,
+               method = add_metric.method, worst = add_metric.worst, best = add_metric.best,
+               thresholds = add_metric.thresholds, scores = add_metric.scores,
+               category = add_metric.category, segment_weights = add_metric.segment_weights
+         WHERE x.model = m.name AND x.name = metric_name;
+        RETURN health_score._bump_version(m.name, format('changed metric %s', metric_name));
+    END IF;
     INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
                                      best, thresholds, scores, category, segment_weights)
     SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
@@ -735,8 +870,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb) IS
-  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. Returns the model''s new version.';
+COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean) IS
+  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. With replace => true, changes an existing metric in place, keeping its column''s position. Returns the model''s new version.';
 
 CREATE FUNCTION health_score.drop_metric(model text, name text)
 RETURNS integer
@@ -858,11 +993,18 @@ BEGIN
         RAISE EXCEPTION 'model "%" has no metrics', m.name
               USING ERRCODE = '55000', HINT = 'Add them with health_score.add_metric().';
     END IF;
+    -- A segment whose weights are all zero has no score rather than
+    -- an error that would fail every reader of the views.
     RETURN format($q$SELECT %1$s,
-       round(health_score.weighted_score(ARRAY[%2$s], per_metric.metric_weights, %3$L)::numeric, 1)::float8 AS score,
-       health_score.coverage(ARRAY[%2$s], per_metric.metric_weights) AS coverage
+       CASE WHEN per_metric.health_score_total_weight > 0 THEN
+            round(health_score.weighted_score(ARRAY[%2$s], per_metric.health_score_weights, %3$L)::numeric, 1)::float8
+       END AS score,
+       CASE WHEN per_metric.health_score_total_weight > 0 THEN
+            health_score.coverage(ARRAY[%2$s], per_metric.health_score_weights)
+       END AS coverage
   FROM (SELECT %4$s,
-               ARRAY[%5$s] AS metric_weights
+               ARRAY[%5$s] AS health_score_weights,
+               %7$s AS health_score_total_weight
           FROM %6$s AS src) AS per_metric$q$,
                   (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
                      FROM unnest(ARRAY[m.key] || m.segments || metric_scores)
@@ -870,7 +1012,7 @@ BEGIN
                   (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
                      FROM unnest(metric_scores) WITH ORDINALITY AS u(c, o)),
                   m.min_coverage, array_to_string(columns, E',\n               '),
-                  array_to_string(weights, ', '), m.source);
+                  array_to_string(weights, ', '), m.source, array_to_string(weights, ' + '));
 END;
 $$;
 
@@ -1166,47 +1308,117 @@ $$;
 COMMENT ON FUNCTION health_score._comment_views(health_score.model) IS
   'Internal: comments every view of a model and their columns.';
 
+-- The names of a relation's columns, in order.
+CREATE FUNCTION health_score._columns_of(rel regclass)
+RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+COMMENT ON FUNCTION health_score._columns_of(regclass) IS
+  'Internal: the column names of a relation, in order.';
+
+-- Fill scores_mv, naming the key when it turns out not to be unique.
+CREATE FUNCTION health_score._populate_scores_mv(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.scores_mv', m.target_schema);
+EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'key column "%" of % is not unique', m.key, m.source
+          USING ERRCODE = '23505',
+                HINT = 'A model needs one row per customer: choose a unique key, or a source with one row per key.';
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._populate_scores_mv(health_score.model) IS
+  'Internal: refreshes scores_mv, with a clear error when the key is not unique.';
+
 CREATE FUNCTION health_score.build(model text)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
 AS $$
 DECLARE
     m health_score.model := health_score._model_for_update(build.model);
     schema_name text := quote_ident(m.target_schema);
     grants text[];
+    mv_indexes text[];
+    old_columns text[];
+    replaced boolean;
     statement text;
     relation text;
 BEGIN
     IF to_regnamespace(schema_name) IS NULL THEN
         EXECUTE format('CREATE SCHEMA %s', schema_name);
         UPDATE health_score.model AS hm SET owns_schema = true WHERE hm.name = m.name;
+    ELSIF m.built_version IS NULL THEN
+        -- the first build into a schema that exists: never take over
+        -- relations someone else put there
+        FOREACH relation IN ARRAY health_score._built_views() || '{history,snapshots}'::text[] LOOP
+            IF to_regclass(format('%s.%I', schema_name, relation)) IS NOT NULL THEN
+                RAISE EXCEPTION 'relation %.% already exists', schema_name, relation
+                      USING ERRCODE = '42P07',
+                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, history and snapshots: give the model a target_schema of its own.';
+            END IF;
+        END LOOP;
     END IF;
 
-    -- privileges others hold on the views survive their re-creation
+    -- privileges others hold on the views, and indexes someone added to
+    -- scores_mv, survive their re-creation
     grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
                          health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
+    mv_indexes := ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid)
+                          FROM pg_catalog.pg_index AS i
+                         WHERE i.indrelid = to_regclass(schema_name || '.scores_mv')
+                           AND i.indexrelid <> coalesce(to_regclass(schema_name || '.scores_mv_key'), 0));
+    old_columns := health_score._columns_of(to_regclass(schema_name || '.scores'));
 
     PERFORM health_score._create_history(m);
-    PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
-    IF NOT health_score._create_views(m, true) THEN
+    replaced := health_score._create_views(m, true);
+    IF NOT replaced THEN
         FOREACH relation IN ARRAY health_score._built_views() LOOP
             PERFORM health_score._drop_built(m.target_schema, relation, 'replace');
         END LOOP;
         PERFORM health_score._create_views(m, false);
     END IF;
 
-    EXECUTE format('CREATE MATERIALIZED VIEW %1$s.scores_mv AS SELECT * FROM %1$s.scores WITH NO DATA',
-                   schema_name);
-    EXECUTE format('CREATE UNIQUE INDEX scores_mv_key ON %s.scores_mv (%I)', schema_name, m.key);
-    EXECUTE format('REVOKE ALL ON %s.scores_mv FROM PUBLIC', schema_name);
-    BEGIN
-        EXECUTE format('REFRESH MATERIALIZED VIEW %s.scores_mv', schema_name);
-    EXCEPTION WHEN unique_violation THEN
-        RAISE EXCEPTION 'key column "%" of % is not unique', m.key, m.source
-              USING ERRCODE = '23505',
-                    HINT = 'A model needs one row per customer: choose a unique key, or a source with one row per key.';
-    END;
+    IF replaced AND to_regclass(schema_name || '.scores_mv') IS NOT NULL
+       AND old_columns = health_score._columns_of(to_regclass(schema_name || '.scores')) THEN
+        -- same columns: keep the materialized view, and what depends on it
+        PERFORM health_score._populate_scores_mv(m);
+    ELSE
+        PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
+        EXECUTE format('CREATE MATERIALIZED VIEW %1$s.scores_mv AS SELECT * FROM %1$s.scores WITH NO DATA',
+                       schema_name);
+        EXECUTE format('CREATE UNIQUE INDEX scores_mv_key ON %s.scores_mv (%I)', schema_name, m.key);
+        -- it holds every row its owner sees: nobody else reads it until
+        -- granted, whatever default privileges say
+        FOR statement IN
+            SELECT format('REVOKE ALL ON %s.scores_mv FROM %s', schema_name,
+                          CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
+              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+             WHERE c.oid = to_regclass(schema_name || '.scores_mv') AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE statement;
+        END LOOP;
+        EXECUTE format('REVOKE ALL ON %s.scores_mv FROM PUBLIC', schema_name);
+        PERFORM health_score._populate_scores_mv(m);
+        FOREACH statement IN ARRAY mv_indexes LOOP
+            BEGIN
+                EXECUTE statement;
+            EXCEPTION WHEN undefined_column THEN
+                RAISE NOTICE 'index not recreated on the rebuilt scores_mv: %', statement
+                      USING DETAIL = 'A column it indexed is gone.';
+            END;
+        END LOOP;
+    END IF;
 
     PERFORM health_score._comment_views(m);
     FOREACH statement IN ARRAY grants LOOP
@@ -1527,11 +1739,11 @@ BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         present_weight := present_weight ||
             format('CASE WHEN src.%I IS NULL THEN 0 ELSE %s END', x.name || '_score',
-                   health_score._metric_weight_sql(m, x));
+                   health_score._metric_weight_sql(m, x, false));
     END LOOP;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         pairs := pairs || format('%L, %s * src.%I / nullif(%s, 0)', x.name,
-                                 health_score._metric_weight_sql(m, x), x.name || '_score',
+                                 health_score._metric_weight_sql(m, x, false), x.name || '_score',
                                  array_to_string(present_weight, ' + '));
     END LOOP;
     RETURN format('jsonb_strip_nulls(jsonb_build_object(%s))', array_to_string(pairs, ', '));
@@ -1580,6 +1792,7 @@ CREATE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
 AS $$
 DECLARE
     m health_score.model;
@@ -1592,6 +1805,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" does not exist', snapshot.model USING ERRCODE = '42704';
     END IF;
+    PERFORM health_score._require_owner(m);
     schema_name := quote_ident(m.target_schema);
     IF m.built_version IS NULL OR to_regclass(schema_name || '.history') IS NULL THEN
         RAISE EXCEPTION 'model "%" has not been built', m.name
@@ -1667,6 +1881,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" does not exist', prune_history.model USING ERRCODE = '42704';
     END IF;
+    PERFORM health_score._require_owner(m);
     IF keep IS NULL THEN
         RAISE EXCEPTION 'keep must not be NULL' USING ERRCODE = '22004';
     ELSIF keep < interval '0' THEN

@@ -314,6 +314,79 @@ SELECT health_score.schedule_refresh('acme', '0 * * * *');
 SELECT health_score.unschedule_refresh('acme');
 
 ------------------------------------------------------------------------
+-- What a model must never do
+------------------------------------------------------------------------
+-- an expression is one expression: no statement end, no comment, no
+-- aggregate, window or set-returning function
+SELECT health_score.add_metric('acme', 'x', $$1) AS value FROM customers AS src; CREATE TABLE pwned (x int); SELECT (1$$, 1, 'percentile');
+SELECT health_score.add_metric('acme', 'x', 'logins -- hidden', 1, 'percentile');
+SELECT health_score.add_metric('acme', 'x', 'logins /* hidden */', 1, 'percentile');
+SELECT health_score.add_metric('acme', 'x', 'logins - avg(logins) OVER ()', 1, 'percentile');
+SELECT health_score.add_metric('acme', 'x', 'generate_series(1, logins)', 1, 'percentile');
+SELECT to_regclass('pwned') IS NULL AS nothing_created;
+
+-- only the owner's role changes, builds, snapshots or drops a model
+SET ROLE regress_hs_reader;
+SELECT health_score.add_metric('acme', 'x', 'logins', 1, 'percentile');
+SELECT health_score.build('acme');
+SELECT health_score.drop_model('acme');
+UPDATE health_score.metric SET expression = 'logins * 0' WHERE model = 'acme';
+DELETE FROM health_score.model WHERE name = 'acme';
+SELECT count(*) AS models_seen FROM health_score.model;
+RESET ROLE;
+SELECT owner, version FROM health_score.model WHERE name = 'acme';
+
+-- a changed metric keeps its column's place
+SELECT health_score.add_metric('acme', 'logins', 'logins', 2, 'log', worst => 0, best => 300, replace => true);
+SELECT health_score.build('acme');
+SELECT attnum, attname FROM pg_attribute
+ WHERE attrelid = 'health_score_acme.scores'::regclass AND attnum > 10 ORDER BY attnum;
+SELECT version, change FROM health_score.model_version WHERE model = 'acme' ORDER BY version DESC LIMIT 1;
+
+-- an index and a view of yours on scores_mv survive a rebuild; default
+-- privileges do not open scores_mv to anyone
+CREATE INDEX my_band_index ON health_score_acme.scores_mv (band);
+CREATE VIEW my_dashboard AS SELECT band, count(*) FROM health_score_acme.scores_mv GROUP BY band;
+CREATE ROLE regress_hs_other;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO regress_hs_other;
+SELECT health_score.build('acme');
+SELECT count(*) AS dashboard_rows FROM my_dashboard;
+DROP VIEW my_dashboard;
+SELECT health_score.add_metric('acme', 'recency', 'id % 30', 1, 'linear', worst => 29, best => 0);
+SELECT health_score.build('acme');
+SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'health_score_acme.scores_mv'::regclass ORDER BY 1;
+SELECT has_table_privilege('regress_hs_other', 'health_score_acme.scores_mv', 'SELECT') AS other_reads_mv;
+ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM regress_hs_other;
+
+-- names that would collide with the views' own columns
+CREATE TABLE odd_names (id int PRIMARY KEY, band text, "Plan Name" text, "Usage %" float8);
+INSERT INTO odd_names VALUES (1, 'x', 'Pro Plan', 80), (2, 'y', 'Free "Plan"', 'NaN'), (3, 'x', 'Free "Plan"', 10);
+SELECT health_score.create_model('odd', 'odd_names', 'id', '{band}');
+SELECT health_score.create_model('odd', 'odd_names', 'band');
+-- quoted names, NaN as a missing value, and a segment whose weights are all zero
+SELECT health_score.create_model('odd', 'odd_names', 'id', '{"Plan Name"}');
+SELECT health_score.add_metric('odd', 'usage', '"Usage %"', 1, 'linear', worst => 0, best => 100,
+                               segment_weights => '{"Plan Name": {"Pro Plan": 0}}');
+SELECT health_score.build('odd');
+SELECT id, "Plan Name", score, coverage, usage_score FROM health_score_odd.scores ORDER BY id;
+SELECT * FROM health_score_odd.segment_summary;
+SELECT health_score.drop_model('odd');
+DROP TABLE odd_names;
+
+-- a first build never takes over a relation of yours
+CREATE SCHEMA mine;
+CREATE VIEW mine.red AS SELECT 'my view' AS note;
+SELECT health_score.create_model('intruder', 'customers', 'id', target_schema => 'mine');
+SELECT health_score.add_metric('intruder', 'logins', 'logins', 1, 'log', worst => 0, best => 300);
+SELECT health_score.build('intruder');
+SELECT * FROM mine.red;
+SELECT health_score.drop_model('intruder');
+DROP SCHEMA mine CASCADE;
+SELECT health_score.create_model('intruder', 'customers', 'id', target_schema => 'health_score');
+SELECT health_score.create_model('intruder', 'customers', 'id', target_schema => 'pg_catalog');
+SELECT health_score.create_model('intruder', 'customers_pkey', 'id');
+
+------------------------------------------------------------------------
 -- Dropping a model drops its views and its schema, nothing else
 ------------------------------------------------------------------------
 CREATE SCHEMA reports;
@@ -333,3 +406,5 @@ SELECT count(*) AS customers_kept FROM customers;
 DROP VIEW by_hand_final, by_hand_scored, by_hand;
 DROP TABLE customers;
 DROP ROLE regress_hs_reader;
+DROP OWNED BY regress_hs_other;
+DROP ROLE regress_hs_other;
