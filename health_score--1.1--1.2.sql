@@ -1073,7 +1073,7 @@ COMMENT ON FUNCTION health_score._scores_sql(health_score.model, text) IS
 -- The SQL of the segment_summary view.
 CREATE FUNCTION health_score._segment_summary_sql(m health_score.model, scored_sql text)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1101,7 +1101,7 @@ COMMENT ON FUNCTION health_score._segment_summary_sql(health_score.model, text) 
 -- How a metric's score is computed, in words, for the column comments.
 CREATE FUNCTION health_score._describe_metric(x health_score.metric)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format('Score of metric %s, 0-100, one decimal: %s of %s%s, weight %s%s%s. NULL when the value is NULL (missing, not zero).',
@@ -1278,8 +1278,11 @@ BEGIN
         PERFORM health_score._comment_scores_columns(m, format('%s.%I', schema_name, band));
     END LOOP;
     EXECUTE format('COMMENT ON VIEW %s.segment_summary IS %L', schema_name,
-                   format('Customers of model %s per %s and band: how many, their share of the segment and their average score.',
-                          m.name, coalesce(NULLIF(array_to_string(m.segments, ', '), ''), 'band')));
+                   CASE WHEN cardinality(m.segments) > 0
+                        THEN format('Customers of model %s per %s and band: how many, their share of the segment and their average score.',
+                                    m.name, array_to_string(m.segments, ', '))
+                        ELSE format('Customers of model %s per band: how many, their share of all customers and their average score.', m.name)
+                   END);
     EXECUTE format('COMMENT ON COLUMN %s.segment_summary.band IS %L', schema_name,
                    format('red, yellow or green (score below %s, from %s); NULL for customers without a score.', m.red_below, m.green_from));
     EXECUTE format('COMMENT ON COLUMN %s.segment_summary.customers IS %L', schema_name,
@@ -1466,6 +1469,7 @@ COMMENT ON FUNCTION health_score.refresh(text, boolean) IS
 CREATE FUNCTION health_score._refresh_job_name(model text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT 'health_score refresh ' || model $$;
 
 COMMENT ON FUNCTION health_score._refresh_job_name(text) IS
@@ -1536,6 +1540,32 @@ $$;
 COMMENT ON FUNCTION health_score.unschedule_refresh(text) IS
   'Removes the pg_cron schedule of the model''s refresh; false when there was none.';
 
+-- Every pg_cron job refreshing a model, whoever scheduled it: pg_cron
+-- lets a user remove only their own jobs, so the others are reported.
+CREATE FUNCTION health_score._unschedule_all(model text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job record;
+BEGIN
+    FOR job IN EXECUTE 'SELECT jobid, username FROM cron.job WHERE jobname = $1'
+                 USING health_score._refresh_job_name(model)
+    LOOP
+        BEGIN
+            EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
+        EXCEPTION WHEN insufficient_privilege OR raise_exception THEN
+            RAISE WARNING 'pg_cron job % of role % still refreshes model "%"', job.jobid, job.username, model
+                  USING HINT = 'That role, or a superuser, can remove it with SELECT cron.unschedule(jobid).';
+        END;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._unschedule_all(text) IS
+  'Internal: removes the pg_cron jobs that refresh a model, warning about those it may not remove.';
+
 CREATE FUNCTION health_score.drop_model(model text, drop_history boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
@@ -1559,7 +1589,7 @@ BEGIN
         PERFORM health_score._drop_built(m.target_schema, relation, 'drop');
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-        PERFORM health_score.unschedule_refresh(m.name);
+        PERFORM health_score._unschedule_all(m.name);
     END IF;
     IF m.owns_schema AND to_regnamespace(quote_ident(m.target_schema)) IS NOT NULL THEN
         BEGIN
