@@ -18,7 +18,8 @@ OBJS = \
 	src/search_tree.o \
 	src/percentile.o \
 	src/trend.o \
-	src/sparkline.o
+	src/sparkline.o \
+	src/auc.o
 
 DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql
 PGFILEDESC = "health_score - customer health scores"

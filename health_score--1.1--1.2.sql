@@ -1944,3 +1944,38 @@ $$;
 
 COMMENT ON FUNCTION health_score.prune_history(text, interval) IS
   'Deletes the model''s snapshots taken before current_date - keep, dropping whole monthly partitions where it can. Returns the number of history rows removed.';
+
+------------------------------------------------------------------------
+-- Does the score predict churn?
+------------------------------------------------------------------------
+
+CREATE FUNCTION health_score.auc_accum(internal, float8, boolean)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_auc_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.auc_accum(internal, float8, boolean) IS
+  'Transition function of auc().';
+
+CREATE FUNCTION health_score.auc_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_auc_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.auc_final(internal) IS
+  'Final function of auc().';
+
+-- The state is the distribution aggregate's, one segment per class.
+CREATE AGGREGATE health_score.auc(score float8, outcome boolean) (
+  SFUNC = health_score.auc_accum,
+  STYPE = internal,
+  FINALFUNC = health_score.auc_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.distribution_combine,
+  SERIALFUNC = health_score.distribution_serialize,
+  DESERIALFUNC = health_score.distribution_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.auc(float8, boolean) IS
+  'ROC AUC of a health score against a bad outcome (true = churned): the probability that a customer with outcome false outscores one with outcome true, ties counting one half. 1 for a perfect score, about 0.5 for a random one. NULL pairs are skipped; NULL when either class is empty.';
