@@ -8,14 +8,18 @@
 //
 // host, port, db and user default to PGHOST, PGPORT, PGDATABASE and PGUSER;
 // a PGHOST that is a socket directory is ignored (pgjdbc speaks TCP only).
-// The expected counts (rows.<relation> for each of the six relations, and
-// scored: how many customers have a score) come from the caller, who
-// computes them from the source table by another route.  Exits 0 and
-// prints a summary when everything matches, 1 listing every mismatch, 2 on
-// bad arguments or when the database cannot be read at all.
+// The expected counts (rows.<relation> for each of the eight relations:
+// scores, red, yellow, green, segment_summary, trend, dropped, scores_mv;
+// and scored: how many customers have a score) come from the caller, who
+// computes them from the source table by another route.  The model's
+// history and snapshots tables are not asked for: getTables lists views
+// and materialized views only.  Exits 0 and prints a summary when
+// everything matches, 1 listing every mismatch, 2 on bad arguments or
+// when the database cannot be read at all.
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.Date;
 import java.sql.DriverManager;
 import java.sql.JDBCType;
 import java.sql.ResultSet;
@@ -36,13 +40,16 @@ public final class BiClient {
 
 	// The JDBC type pgjdbc 42.5.5 (Debian 12) reports for each PostgreSQL type
 	// the views use.  timestamptz is Types.TIMESTAMP, not
-	// TIMESTAMP_WITH_TIMEZONE: that is what this driver says, and what BI
-	// tools built on it see.
+	// TIMESTAMP_WITH_TIMEZONE, and bool is Types.BIT, not BOOLEAN: that is
+	// what this driver says, in getColumns and in the result set's
+	// metadata alike, and what BI tools built on it see.
 	private static final Map<String, JDBCType> JDBC_TYPES = Map.of(
 			"int4", JDBCType.INTEGER,
 			"int8", JDBCType.BIGINT,
 			"text", JDBCType.VARCHAR,
 			"float8", JDBCType.DOUBLE,
+			"date", JDBCType.DATE,
+			"bool", JDBCType.BIT,
 			"timestamptz", JDBCType.TIMESTAMP);
 
 	// The Java class getObject() returns for each of those JDBC types: what
@@ -52,9 +59,14 @@ public final class BiClient {
 			JDBCType.BIGINT, Long.class,
 			JDBCType.VARCHAR, String.class,
 			JDBCType.DOUBLE, Double.class,
+			JDBCType.DATE, Date.class,
+			JDBCType.BIT, Boolean.class,
 			JDBCType.TIMESTAMP, Timestamp.class);
 
 	private static final List<String> BANDS = List.of("red", "yellow", "green");
+
+	/** The relations shaped like trend: one row per customer of the latest snapshot. */
+	private static final List<String> TRENDS = List.of("trend", "dropped");
 
 	/** A column the views must have: its name and PostgreSQL type name. */
 	private record Column(String name, String pgType) {
@@ -67,8 +79,10 @@ public final class BiClient {
 	private static final class Rows {
 		long rows;
 		boolean columnsOk;  // the expected columns, so the sums below were read
-		long scored;        // rows with a non-NULL score (scores-shaped relations)
+		long scored;        // rows with a non-NULL score (scores- and trend-shaped relations)
 		long customers;     // sum of the customers column (segment_summary)
+		long droppedBand;   // rows with dropped_band true (trend-shaped relations)
+		long droppedBandNull;  // and with dropped_band NULL
 	}
 
 	private final List<String> failures = new ArrayList<>();
@@ -167,13 +181,26 @@ public final class BiClient {
 		summaryColumns.addAll(List.of(
 				new Column("band", "text"), new Column("customers", "int8"),
 				new Column("share", "float8"), new Column("average_score", "float8")));
+		List<Column> trendColumns = new ArrayList<>();
+		trendColumns.add(new Column(key[0], key[1]));
+		segments.forEach(s -> trendColumns.add(new Column(s, "text")));
+		trendColumns.addAll(List.of(
+				new Column("taken_on", "date"), new Column("score", "float8"), new Column("band", "text"),
+				new Column("previous_on", "date"), new Column("previous_score", "float8"),
+				new Column("previous_band", "text"), new Column("delta_wow", "float8"),
+				new Column("delta_mom", "float8"), new Column("band_change", "text"),
+				new Column("dropped_band", "bool"), new Column("slope_90d", "float8"),
+				new Column("sparkline", "text"), new Column("top_mover", "text"),
+				new Column("top_mover_change", "float8"), new Column("model_version", "int4")));
 
 		// Relation name -> (table type, columns), in the order reported.
 		Map<String, String> types = new LinkedHashMap<>();
 		Map<String, List<Column>> columns = new LinkedHashMap<>();
-		for (String relation : List.of("scores", "red", "yellow", "green", "segment_summary", "scores_mv")) {
+		for (String relation : List.of("scores", "red", "yellow", "green", "segment_summary", "trend", "dropped",
+				"scores_mv")) {
 			types.put(relation, relation.equals("scores_mv") ? "MATERIALIZED VIEW" : "VIEW");
-			columns.put(relation, relation.equals("segment_summary") ? summaryColumns : scoresColumns);
+			columns.put(relation, relation.equals("segment_summary") ? summaryColumns
+					: TRENDS.contains(relation) ? trendColumns : scoresColumns);
 		}
 
 		String url = String.format("jdbc:postgresql://%s:%s/%s", opts.get("host"), opts.get("port"), opts.get("db"));
@@ -212,8 +239,9 @@ public final class BiClient {
 				read.size(), columns.values().stream().mapToInt(List::size).sum());
 		List<String> counts = new ArrayList<>();
 		read.forEach((relation, rows) -> counts.add(relation + " " + rows.rows));
-		System.out.printf("%s; %d scored, segment_summary counts %d customers%n", String.join(", ", counts),
-				read.get("scores").scored, read.get("segment_summary").customers);
+		System.out.printf("%s; %d scored, segment_summary counts %d customers, %d in trend dropped a band%n",
+				String.join(", ", counts), read.get("scores").scored, read.get("segment_summary").customers,
+				read.get("trend").droppedBand);
 		return 0;
 	}
 
@@ -228,7 +256,7 @@ public final class BiClient {
 	}
 
 	/**
-	 * The six relations exist, are of the right kind and have a comment.
+	 * The eight relations exist, are of the right kind and have a comment.
 	 * Returns the names found.
 	 */
 	private Set<String> checkTables(DatabaseMetaData meta, String schema, Map<String, String> expected)
@@ -362,7 +390,23 @@ public final class BiClient {
 					if (BANDS.contains(relation) && !relation.equals(band)) {
 						fail(String.format("%s: a row has band %s", sql, band));
 					}
+					if (TRENDS.contains(relation)) {
+						boolean dropped = rs.getBoolean("dropped_band");
+						if (rs.wasNull()) {
+							result.droppedBandNull++;
+						} else if (dropped) {
+							result.droppedBand++;
+						}
+					}
 				}
+			}
+			// once per relation, not once per row
+			if (result.droppedBandNull > 0) {
+				fail(String.format("%s: %d rows have dropped_band NULL", sql, result.droppedBandNull));
+			}
+			long notDropped = result.rows - result.droppedBand - result.droppedBandNull;
+			if (relation.equals("dropped") && notDropped > 0) {
+				fail(String.format("%s: %d rows have dropped_band false", sql, notDropped));
 			}
 		} catch (SQLException e) {
 			fail(String.format("%s: %s", sql, e.getMessage()));
@@ -381,6 +425,12 @@ public final class BiClient {
 			if (e.getValue().rows != want) {
 				fail(String.format("SELECT * FROM %s: %d rows, expected %d", e.getKey(), e.getValue().rows, want));
 			}
+		}
+		// dropped is trend's rows with dropped_band, whatever the data
+		Rows trend = read.get("trend");
+		Rows dropped = read.get("dropped");
+		if (trend != null && trend.columnsOk && dropped != null && dropped.rows != trend.droppedBand) {
+			fail(String.format("dropped: %d rows, trend has %d with dropped_band", dropped.rows, trend.droppedBand));
 		}
 		Rows scores = read.get("scores");
 		if (scores == null || !scores.columnsOk) {
