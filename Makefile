@@ -19,7 +19,8 @@ OBJS = \
 	src/percentile.o \
 	src/trend.o \
 	src/sparkline.o \
-	src/auc.o
+	src/auc.o \
+	src/logistic.o
 
 DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql
 PGFILEDESC = "health_score - customer health scores"

@@ -424,14 +424,13 @@ $$;
 COMMENT ON FUNCTION health_score._column_type(regclass, text) IS
   'Internal: the type of a column of a table or view; NULL when there is no such column.';
 
--- Check a metric's expression over the model's source and return the SQL
--- that computes its raw value as float8, or raise an error that names
--- the metric and the expression.  A temporary view does the checking, so
--- the expression is parsed and analysed exactly as in the built view,
--- but never evaluated.
-CREATE FUNCTION health_score._metric_value_sql(m health_score.model, metric_name text,
-                                               expression text)
-RETURNS text
+-- Check an expression over the model's source and return its type (a
+-- domain's base type), or raise an error that starts with what, the
+-- metric or outcome it is for.  A temporary view does the checking, so the
+-- expression is parsed and analysed exactly as in the built views, but
+-- never evaluated.
+CREATE FUNCTION health_score._expression_type(m health_score.model, what text, expression text)
+RETURNS regtype
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -441,21 +440,21 @@ DECLARE
     state text;
 BEGIN
     IF expression IS NULL OR btrim(expression) = '' THEN
-        RAISE EXCEPTION 'metric "%": expression must not be empty', metric_name
+        RAISE EXCEPTION '%: expression must not be empty', what
               USING ERRCODE = '22023';
     END IF;
     -- An expression is pasted into the views' SQL: it must stay one
     -- expression, with no way to end a statement or hide the rest of a
     -- line.
     IF strpos(expression, ';') > 0 OR strpos(expression, '--') > 0 OR strpos(expression, '/*') > 0 THEN
-        RAISE EXCEPTION 'metric "%": expression must not contain ";", "--" or "/*": %',
-                        metric_name, quote_literal(expression)
+        RAISE EXCEPTION '%: expression must not contain ";", "--" or "/*": %',
+                        what, quote_literal(expression)
               USING ERRCODE = '42601';
     END IF;
     BEGIN
         -- In the WHERE clause too, where PostgreSQL refuses aggregates,
-        -- window functions and set-returning functions: a metric is one
-        -- value per customer row.
+        -- window functions and set-returning functions: one value per
+        -- customer row.
         EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
                        m.key, expression, m.source);
         value_type := health_score._base_type(health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
@@ -464,10 +463,27 @@ BEGIN
         RAISE;
     WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
-        RAISE EXCEPTION 'metric "%": expression % is not valid over %: %',
-                        metric_name, quote_literal(expression), m.source, message
+        RAISE EXCEPTION '%: expression % is not valid over %: %',
+                        what, quote_literal(expression), m.source, message
               USING ERRCODE = state;
     END;
+    RETURN value_type;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._expression_type(health_score.model, text, text) IS
+  'Internal: checks an expression over the model''s source and returns its type.';
+
+-- A metric's raw value as float8 SQL, its expression checked.
+CREATE FUNCTION health_score._metric_value_sql(m health_score.model, metric_name text,
+                                               expression text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_type regtype := health_score._expression_type(m, format('metric "%s"', metric_name), expression);
+BEGIN
     IF value_type = 'boolean'::regtype THEN
         RETURN format('((%s)::integer)::float8', expression);
     ELSIF value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
@@ -480,6 +496,9 @@ BEGIN
                 HINT = 'A metric''s expression must give a number or a boolean; cast it, or map text values with CASE.';
 END;
 $$;
+
+COMMENT ON FUNCTION health_score._metric_value_sql(health_score.model, text, text) IS
+  'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
 
 -- The type under a domain, or the type itself.
 CREATE FUNCTION health_score._base_type(t regtype)
@@ -497,9 +516,6 @@ $$;
 
 COMMENT ON FUNCTION health_score._base_type(regtype) IS
   'Internal: the base type of a domain (of a domain ...), or the type itself.';
-
-COMMENT ON FUNCTION health_score._metric_value_sql(health_score.model, text, text) IS
-  'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
 
 -- The SQL of a metric's 0-100 score over a raw value given as SQL.
 CREATE FUNCTION health_score._metric_score_sql(m health_score.model, x health_score.metric,
@@ -1979,3 +1995,292 @@ CREATE AGGREGATE health_score.auc(score float8, outcome boolean) (
 
 COMMENT ON AGGREGATE health_score.auc(float8, boolean) IS
   'ROC AUC of a health score against a bad outcome (true = churned): the probability that a customer with outcome false outscores one with outcome true, ties counting one half. 1 for a perfect score, about 0.5 for a random one. NULL pairs are skipped; NULL when either class is empty.';
+
+CREATE FUNCTION health_score.logistic_accum(internal, float8[], boolean, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_logistic_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_accum(internal, float8[], boolean, float8) IS
+  'Transition function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_logistic_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_combine(internal, internal) IS
+  'Combine function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'hs_logistic_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_serialize(internal) IS
+  'Serialize function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_logistic_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_deserialize(bytea, internal) IS
+  'Deserialize function of logistic_fit(); rejects truncated or inconsistent states.';
+
+CREATE FUNCTION health_score.logistic_final(internal)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_logistic_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_final(internal) IS
+  'Final function of logistic_fit(): the Newton iteration.';
+
+CREATE AGGREGATE health_score.logistic_fit(features float8[], outcome boolean, ridge float8) (
+  SFUNC = health_score.logistic_accum,
+  STYPE = internal,
+  FINALFUNC = health_score.logistic_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = health_score.logistic_combine,
+  SERIALFUNC = health_score.logistic_serialize,
+  DESERIALFUNC = health_score.logistic_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.logistic_fit(float8[], boolean, float8) IS
+  'Logistic regression of outcome on features: the coefficients maximizing the log-likelihood minus ridge/2 x their squares (the intercept unpenalized), intercept first. A NULL feature takes the mean of that feature; rows with a NULL outcome or features are skipped; NULL when either outcome is absent. Keeps every row in memory.';
+
+-- A boolean expression over the model's source: the outcome validate(),
+-- model_auc() and suggest_weights() compare the score with.
+CREATE FUNCTION health_score._outcome_sql(m health_score.model, outcome text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    outcome_type regtype := health_score._expression_type(m, 'outcome', outcome);
+BEGIN
+    IF outcome_type <> 'boolean'::regtype THEN
+        RAISE EXCEPTION 'outcome: expression % has type %, not boolean', quote_literal(outcome), outcome_type
+              USING ERRCODE = '42804',
+                    HINT = 'Write the bad outcome as a condition, for example churn = ''yes''.';
+    END IF;
+    RETURN format('(%s)', outcome);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._outcome_sql(health_score.model, text) IS
+  'Internal: checks an outcome expression over the model''s source.';
+
+-- A built model, for the functions that read its views.
+CREATE FUNCTION health_score._built_model(model_name text)
+RETURNS health_score.model
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+BEGIN
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = '42704';
+    ELSIF m.built_version IS NULL THEN
+        RAISE EXCEPTION 'model "%" has not been built', m.name
+              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    END IF;
+    RETURN m;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._built_model(text) IS
+  'Internal: a model''s catalog row; an error when it does not exist or was never built.';
+
+CREATE FUNCTION health_score.validate(model text, outcome text)
+RETURNS TABLE (band text, customers bigint, outcome_rate float8, lift float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(validate.model);
+BEGIN
+    RETURN QUERY EXECUTE format($q$WITH joined AS (
+    SELECT coalesce(s.band, 'unscored') AS band, %1$s AS bad
+      FROM %2$I.scores AS s JOIN %3$s AS src ON src.%4$I = s.%4$I
+), overall AS (
+    SELECT avg(j.bad::int)::float8 AS rate FROM joined AS j
+)
+SELECT r.* FROM (
+    SELECT j.band, count(*), avg(j.bad::int)::float8,
+           avg(j.bad::int)::float8 / nullif((SELECT o.rate FROM overall AS o), 0)
+      FROM joined AS j GROUP BY j.band
+    UNION ALL
+    SELECT 'all', count(*), avg(j.bad::int)::float8,
+           CASE WHEN (SELECT o.rate FROM overall AS o) > 0 THEN 1.0::float8 END
+      FROM joined AS j
+) AS r(band, customers, outcome_rate, lift)
+ ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)$q$,
+                  health_score._outcome_sql(m, outcome), m.target_schema, m.source, m.key);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.validate(text, text) IS
+  'How well the model''s bands separate a bad outcome (a boolean expression over the source, such as churn = ''yes''): per band, then for all customers, how many, the outcome''s rate among them (NULL outcomes left out) and its lift (the band''s rate over the overall rate). Reads the scores view, so row-level security applies.';
+
+CREATE FUNCTION health_score.model_auc(model text, outcome text)
+RETURNS float8
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(model_auc.model);
+    result float8;
+BEGIN
+    EXECUTE format('SELECT health_score.auc(s.score, %1$s) FROM %2$I.scores AS s JOIN %3$s AS src ON src.%4$I = s.%4$I',
+                   health_score._outcome_sql(m, outcome), m.target_schema, m.source, m.key)
+       INTO result;
+    RETURN result;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.model_auc(text, text) IS
+  'ROC AUC of the model''s score against a bad outcome (a boolean expression over the source): 1 when every customer with the outcome scores below every other, about 0.5 for a score that tells nothing.';
+
+CREATE FUNCTION health_score.explain(model text, key text)
+RETURNS TABLE (metric text, category text, raw_value text, metric_score float8, weight float8,
+               share float8, points float8, points_to_gain float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(explain.model);
+    x health_score.metric;
+    arms text[] := '{}';
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
+                               health_score._metric_score_sql(m, x,
+                                   health_score._metric_value_sql(m, x.name, x.expression)),
+                               health_score._metric_weight_sql(m, x), x.position);
+    END LOOP;
+    -- points: the metric's part of the weighted mean; points to gain: how
+    -- much the score would rise with the metric at 100 (a missing metric
+    -- would also join the mean)
+    RETURN QUERY EXECUTE format($q$WITH metrics AS (
+    SELECT v.metric, v.category, v.raw_value, v.metric_score, v.weight, v.position
+      FROM %1$s AS src,
+           LATERAL (VALUES %2$s) AS v(metric, category, raw_value, metric_score, weight, position)
+     WHERE src.%3$I = $1::%4$s
+), sums AS (
+    SELECT sum(mm.weight) FILTER (WHERE mm.metric_score IS NOT NULL) AS present,
+           sum(mm.weight * mm.metric_score) AS weighted
+      FROM metrics AS mm
+)
+SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
+       CASE WHEN mm.metric_score IS NOT NULL THEN mm.weight / nullif(s.present, 0) END,
+       CASE WHEN mm.metric_score IS NOT NULL THEN mm.weight * mm.metric_score / nullif(s.present, 0) END,
+       CASE WHEN mm.metric_score IS NOT NULL
+            THEN mm.weight * (100 - mm.metric_score) / nullif(s.present, 0)
+            ELSE (coalesce(s.weighted, 0) + mm.weight * 100) / nullif(coalesce(s.present, 0) + mm.weight, 0)
+                 - coalesce(s.weighted / nullif(s.present, 0), 0)
+       END
+  FROM metrics AS mm, sums AS s
+ ORDER BY 8 DESC NULLS LAST, mm.position$q$,
+                  m.source, array_to_string(arms, ', '), m.key, health_score._key_type_sql(m))
+    USING explain.key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(explain.key)
+              USING ERRCODE = '42704';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.explain(text, text) IS
+  'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain.';
+
+CREATE FUNCTION health_score.suggest_weights(model text, outcome text, ridge float8 DEFAULT 1)
+RETURNS TABLE (metric text, current_weight float8, suggested_weight float8, coefficient float8,
+               wrong_sign boolean, auc_current float8, auc_suggested float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(suggest_weights.model);
+    names text[];
+    current_weights float8[];
+    score_columns text;
+    joined text;
+    beta float8[];
+    suggested float8[];
+    total float8;
+    before float8;
+    after float8;
+BEGIN
+    SELECT array_agg(x.name ORDER BY x.position), array_agg(x.weight ORDER BY x.position),
+           string_agg(format('s.%I', x.name || '_score'), ', ' ORDER BY x.position)
+      INTO names, current_weights, score_columns
+      FROM health_score.metric AS x WHERE x.model = m.name;
+    joined := format('%1$I.scores AS s JOIN %2$s AS src ON src.%3$I = s.%3$I',
+                     m.target_schema, m.source, m.key);
+    EXECUTE format('SELECT health_score.logistic_fit(ARRAY[%s], %s, $1), health_score.auc(s.score, %2$s) FROM %3$s',
+                   score_columns, health_score._outcome_sql(m, outcome), joined)
+       INTO beta, before USING ridge;
+    IF beta IS NULL THEN
+        RAISE EXCEPTION 'outcome % is the same for every customer of model "%"', quote_literal(outcome), m.name
+              USING ERRCODE = '22023';
+    END IF;
+    -- a health score should fall as risk rises: a metric helps when its
+    -- coefficient on the bad outcome is negative
+    suggested := ARRAY(SELECT greatest(-b, 0) FROM unnest(beta[2:]) AS b);
+    total := (SELECT sum(w) FROM unnest(suggested) AS w);
+    IF total > 0 THEN
+        suggested := ARRAY(SELECT 100 * w / total FROM unnest(suggested) AS w);
+        EXECUTE format('SELECT health_score.auc(health_score.weighted_score(ARRAY[%s], $1), %s) FROM %s',
+                       score_columns, health_score._outcome_sql(m, outcome), joined)
+           INTO after USING suggested;
+    ELSE
+        suggested := NULL;
+    END IF;
+    RETURN QUERY
+    SELECT u.name, u.weight, u.suggestion, u.coefficient, u.coefficient > 0, before, after
+      FROM unnest(names, current_weights, suggested, beta[2:]) AS u(name, weight, suggestion, coefficient)
+     WHERE u.name IS NOT NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.suggest_weights(text, text, float8) IS
+  'Weights the outcome supports: a logistic regression (logistic_fit, with ridge) of the bad outcome on the model''s metric scores, each metric weighted by its negative coefficient, the weights summing to 100. A metric whose coefficient has the wrong sign (a higher score going with more of the outcome) gets 0 and wrong_sign. With the AUC of the current score and of the suggested weights. Changes nothing: apply_weights does.';
+
+CREATE FUNCTION health_score.apply_weights(model text, weights jsonb)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(apply_weights.model);
+    entry record;
+BEGIN
+    IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
+        RAISE EXCEPTION 'weights must be a JSON object of metric names and weights, not %', weights
+              USING ERRCODE = '22023';
+    END IF;
+    FOR entry IN SELECT * FROM jsonb_each(weights) LOOP
+        IF NOT EXISTS (SELECT FROM health_score.metric AS x WHERE x.model = m.name AND x.name = entry.key) THEN
+            RAISE EXCEPTION 'metric "%" does not exist in model "%"', entry.key, m.name
+                  USING ERRCODE = '42704';
+        ELSIF jsonb_typeof(entry.value) <> 'number' THEN
+            RAISE EXCEPTION 'metric "%": weight must be a number, not %', entry.key, entry.value
+                  USING ERRCODE = '22023';
+        END IF;
+        PERFORM health_score._check_weight(entry.key, entry.value::text::float8, 'weight');
+        UPDATE health_score.metric AS x SET weight = entry.value::text::float8
+         WHERE x.model = m.name AND x.name = entry.key;
+    END LOOP;
+    IF (SELECT sum(x.weight) FROM health_score.metric AS x WHERE x.model = m.name) <= 0 THEN
+        RAISE EXCEPTION 'weights of model "%" must not all be zero', m.name USING ERRCODE = '22023';
+    END IF;
+    RETURN health_score._bump_version(m.name, format('applied weights %s', weights));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.apply_weights(text, jsonb) IS
+  'Sets the weights of the metrics named in weights ({"logins": 30, ...}), for example those suggest_weights() returned; other metrics keep theirs. Returns the model''s new version; build() again to use them.';

@@ -1,0 +1,520 @@
+/*-------------------------------------------------------------------------
+ *
+ * logistic.c
+ *	  logistic_fit(features, outcome, ridge): a logistic regression of a
+ *	  boolean outcome on a row of numbers, as an aggregate, for
+ *	  suggest_weights().
+ *
+ * The fit maximizes the log-likelihood minus ridge/2 times the sum of the
+ * squared coefficients (the intercept is not penalized) by Newton's
+ * method, which for the logistic model is iteratively reweighted least
+ * squares: each step solves (X'WX + ridge I) d = X'(y - p) - ridge b by a
+ * Cholesky factorization.  The penalty makes the problem strictly convex,
+ * so the iteration converges from zero even when a feature separates the
+ * classes perfectly.  Newton needs every row at every step, so the state
+ * keeps the rows: 8 bytes per feature and one per outcome, in the
+ * aggregate's context.
+ *
+ * A NULL feature is a missing metric.  It is replaced by that feature's
+ * mean over the rows where it is present, the usual mean imputation: the
+ * row still counts, and a missing value pulls the fit neither way.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "health_score.h"
+
+#include "catalog/pg_type.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(hs_logistic_accum);
+PG_FUNCTION_INFO_V1(hs_logistic_combine);
+PG_FUNCTION_INFO_V1(hs_logistic_serialize);
+PG_FUNCTION_INFO_V1(hs_logistic_deserialize);
+PG_FUNCTION_INFO_V1(hs_logistic_final);
+
+#define HS_LOGISTIC_FORMAT_VERSION 1
+#define LOGISTIC_MAX_FEATURES 500
+#define LOGISTIC_MAX_ITERATIONS 100
+#define LOGISTIC_TOLERANCE 1e-12
+
+typedef struct LogisticRows
+{
+	int32		nfeatures;
+	float8		ridge;
+	int64		nrows;
+	int64		capacity;		/* rows allocated */
+	float8	   *x;				/* nrows x nfeatures, row by row; NaN: missing */
+	bool	   *y;
+} LogisticRows;
+
+static LogisticRows *
+rows_create(MemoryContext mcxt, int32 nfeatures, float8 ridge)
+{
+	LogisticRows *rows = MemoryContextAllocZero(mcxt, sizeof(LogisticRows));
+
+	rows->nfeatures = nfeatures;
+	rows->ridge = ridge;
+	return rows;
+}
+
+/* Room for `more` rows; the arrays grow by doubling, in rows' context. */
+static void
+rows_reserve(LogisticRows *rows, int64 more)
+{
+	int64		needed = rows->nrows + more;
+	int64		capacity;
+
+	if (needed <= rows->capacity)
+		return;
+	capacity = Max(needed, Max(64, rows->capacity * 2));
+	if ((Size) capacity > MaxAllocHugeSize / sizeof(float8) / Max(rows->nfeatures, 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("logistic_fit has too many rows: %lld", (long long) needed)));
+	if (rows->x == NULL)
+	{
+		MemoryContext mcxt = GetMemoryChunkContext(rows);
+
+		rows->x = MemoryContextAllocHuge(mcxt, capacity * rows->nfeatures * sizeof(float8));
+		rows->y = MemoryContextAllocHuge(mcxt, capacity * sizeof(bool));
+	}
+	else
+	{
+		rows->x = repalloc_huge(rows->x, capacity * rows->nfeatures * sizeof(float8));
+		rows->y = repalloc_huge(rows->y, capacity * sizeof(bool));
+	}
+	rows->capacity = capacity;
+}
+
+static void
+check_ridge(float8 ridge)
+{
+	if (isnan(ridge) || isinf(ridge) || ridge < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ridge must be a finite number >= 0: %s", hs_float8_text(ridge))));
+}
+
+/* logistic_accum(internal, features float8[], outcome bool, ridge float8) */
+Datum
+hs_logistic_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	LogisticRows *rows = PG_ARGISNULL(0) ? NULL : (LogisticRows *) PG_GETARG_POINTER(0);
+	Float8Array features;
+	float8		ridge;
+	float8	   *row;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("logistic_fit called in non-aggregate context")));
+
+	/* a row without an outcome or without features tells nothing */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (rows == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(rows);
+	}
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ridge must not be NULL")));
+	ridge = PG_GETARG_FLOAT8(3);
+	check_ridge(ridge);
+	hs_read_float8_array(PG_GETARG_ARRAYTYPE_P(1), "features", &features);
+	hs_require_not_empty(features.n, "features");
+	if (features.n > LOGISTIC_MAX_FEATURES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("logistic_fit takes at most %d features, not %d",
+						LOGISTIC_MAX_FEATURES, features.n)));
+
+	if (rows == NULL)
+		rows = rows_create(aggcontext, features.n, ridge);
+	else if (features.n != rows->nfeatures)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must have the same length in every row: %d and %d",
+						rows->nfeatures, features.n)));
+	else if (ridge != rows->ridge)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ridge must be the same in every row: %s and %s",
+						hs_float8_text(rows->ridge), hs_float8_text(ridge))));
+
+	rows_reserve(rows, 1);
+	row = rows->x + rows->nrows * rows->nfeatures;
+	for (int i = 0; i < features.n; i++)
+	{
+		if (features.isnull && features.isnull[i])
+			row[i] = get_float8_nan();
+		else
+		{
+			if (isnan(features.values[i]) || isinf(features.values[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("feature %d must be a finite number: %s", i + 1,
+								hs_float8_text(features.values[i]))));
+			row[i] = features.values[i];
+		}
+	}
+	rows->y[rows->nrows] = PG_GETARG_BOOL(2);
+	rows->nrows++;
+	PG_RETURN_POINTER(rows);
+}
+
+Datum
+hs_logistic_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	LogisticRows *into = PG_ARGISNULL(0) ? NULL : (LogisticRows *) PG_GETARG_POINTER(0);
+	LogisticRows *from = PG_ARGISNULL(1) ? NULL : (LogisticRows *) PG_GETARG_POINTER(1);
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("logistic_fit combine function called in non-aggregate context")));
+	if (from == NULL || from->nrows == 0)
+	{
+		if (into == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(into);
+	}
+	if (into == NULL)
+		into = rows_create(aggcontext, from->nfeatures, from->ridge);
+	else if (into->nfeatures != from->nfeatures || into->ridge != from->ridge)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("features must have the same length and ridge the same value in every row")));
+
+	rows_reserve(into, from->nrows);
+	memcpy(into->x + into->nrows * into->nfeatures, from->x,
+		   from->nrows * from->nfeatures * sizeof(float8));
+	memcpy(into->y + into->nrows, from->y, from->nrows * sizeof(bool));
+	into->nrows += from->nrows;
+	PG_RETURN_POINTER(into);
+}
+
+/*
+ * Layout: version byte, int32 nfeatures, float8 ridge, int64 nrows, then
+ * per row nfeatures float8 (NaN: missing) and one outcome byte.
+ */
+Datum
+hs_logistic_serialize(PG_FUNCTION_ARGS)
+{
+	LogisticRows *rows = (LogisticRows *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, HS_LOGISTIC_FORMAT_VERSION);
+	pq_sendint32(&buf, rows->nfeatures);
+	pq_sendfloat8(&buf, rows->ridge);
+	pq_sendint64(&buf, rows->nrows);
+	for (int64 r = 0; r < rows->nrows; r++)
+	{
+		for (int i = 0; i < rows->nfeatures; i++)
+			pq_sendfloat8(&buf, rows->x[r * rows->nfeatures + i]);
+		pq_sendbyte(&buf, rows->y[r] ? 1 : 0);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+corrupt_rows(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("corrupt health_score logistic_fit state: %s", what)));
+}
+
+Datum
+hs_logistic_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcontext;
+	StringInfoData buf;
+	LogisticRows *rows;
+	int32		nfeatures;
+	float8		ridge;
+	int64		nrows;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("logistic_fit deserialize function called in non-aggregate context")));
+
+	buf.data = VARDATA_ANY(serialized);
+	buf.len = VARSIZE_ANY_EXHDR(serialized);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (pq_getmsgbyte(&buf) != HS_LOGISTIC_FORMAT_VERSION)
+		corrupt_rows("unknown format version");
+	nfeatures = pq_getmsgint(&buf, 4);
+	ridge = pq_getmsgfloat8(&buf);
+	nrows = pq_getmsgint64(&buf);
+	if (nfeatures < 1 || nfeatures > LOGISTIC_MAX_FEATURES)
+		corrupt_rows("bad number of features");
+	if (isnan(ridge) || isinf(ridge) || ridge < 0)
+		corrupt_rows("bad ridge");
+	/* each row takes 8 bytes per feature and one: the buffer must hold them */
+	if (nrows < 0 || nrows > (buf.len - buf.cursor) / (8 * (int64) nfeatures + 1))
+		corrupt_rows("bad number of rows");
+
+	rows = rows_create(CurrentMemoryContext, nfeatures, ridge);
+	rows_reserve(rows, nrows);
+	for (int64 r = 0; r < nrows; r++)
+	{
+		int			outcome;
+
+		for (int i = 0; i < nfeatures; i++)
+		{
+			float8		value = pq_getmsgfloat8(&buf);
+
+			if (isinf(value))
+				corrupt_rows("infinite feature");
+			rows->x[r * nfeatures + i] = value;
+		}
+		outcome = pq_getmsgbyte(&buf);
+		if (outcome != 0 && outcome != 1)
+			corrupt_rows("bad outcome");
+		rows->y[r] = outcome == 1;
+	}
+	rows->nrows = nrows;
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(rows);
+}
+
+/* Replace missing features by the mean of the feature where present. */
+static void
+impute_means(LogisticRows *rows)
+{
+	int			p = rows->nfeatures;
+
+	for (int i = 0; i < p; i++)
+	{
+		float8		sum = 0;
+		int64		present = 0;
+		float8		mean;
+
+		for (int64 r = 0; r < rows->nrows; r++)
+		{
+			float8		value = rows->x[r * p + i];
+
+			if (!isnan(value))
+			{
+				sum += value;
+				present++;
+			}
+		}
+		/* a feature never present is a constant 0: the ridge sets it to 0 */
+		mean = present > 0 ? sum / present : 0;
+		for (int64 r = 0; r < rows->nrows; r++)
+			if (isnan(rows->x[r * p + i]))
+				rows->x[r * p + i] = mean;
+	}
+}
+
+/*
+ * Solve a x = b for a symmetric positive definite n x n (row-major),
+ * overwriting a with its Cholesky factor and b with x.  False when a is
+ * not positive definite.
+ */
+static bool
+cholesky_solve(float8 *a, float8 *b, int n)
+{
+	for (int j = 0; j < n; j++)
+	{
+		float8		d = a[j * n + j];
+
+		for (int k = 0; k < j; k++)
+			d -= a[j * n + k] * a[j * n + k];
+		if (!(d > 0))
+			return false;
+		d = sqrt(d);
+		a[j * n + j] = d;
+		for (int i = j + 1; i < n; i++)
+		{
+			float8		s = a[i * n + j];
+
+			for (int k = 0; k < j; k++)
+				s -= a[i * n + k] * a[j * n + k];
+			a[i * n + j] = s / d;
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		for (int k = 0; k < i; k++)
+			b[i] -= a[i * n + k] * b[k];
+		b[i] /= a[i * n + i];
+	}
+	for (int i = n - 1; i >= 0; i--)
+	{
+		for (int k = i + 1; k < n; k++)
+			b[i] -= a[k * n + i] * b[k];
+		b[i] /= a[i * n + i];
+	}
+	return true;
+}
+
+/* log(1 + exp(t)) without overflow */
+static float8
+log1p_exp(float8 t)
+{
+	return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
+}
+
+/* The penalized log-likelihood at beta (intercept first). */
+static float8
+objective(const LogisticRows *rows, const float8 *beta)
+{
+	int			p = rows->nfeatures;
+	float8		sum = 0;
+
+	for (int64 r = 0; r < rows->nrows; r++)
+	{
+		const float8 *x = rows->x + r * p;
+		float8		eta = beta[0];
+
+		for (int i = 0; i < p; i++)
+			eta += beta[i + 1] * x[i];
+		/* y eta - log(1 + e^eta) */
+		sum += (rows->y[r] ? eta : 0) - log1p_exp(eta);
+	}
+	for (int i = 1; i <= p; i++)
+		sum -= rows->ridge / 2 * beta[i] * beta[i];
+	return sum;
+}
+
+/* One Newton direction at beta into step; false if the Hessian is singular. */
+static bool
+newton_step(const LogisticRows *rows, const float8 *beta, float8 *step, float8 *hessian)
+{
+	int			p = rows->nfeatures;
+	int			m = p + 1;
+
+	memset(step, 0, m * sizeof(float8));
+	memset(hessian, 0, m * m * sizeof(float8));
+	for (int64 r = 0; r < rows->nrows; r++)
+	{
+		const float8 *x = rows->x + r * p;
+		float8		eta = beta[0];
+		float8		mu;
+		float8		w;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < p; i++)
+			eta += beta[i + 1] * x[i];
+		mu = 1.0 / (1.0 + exp(-eta));
+		w = mu * (1.0 - mu);
+		/* gradient X'(y - mu) and Hessian X'WX, intercept as feature 0 */
+		for (int i = 0; i < m; i++)
+		{
+			float8		xi = i == 0 ? 1.0 : x[i - 1];
+
+			step[i] += xi * ((rows->y[r] ? 1.0 : 0.0) - mu);
+			for (int k = 0; k <= i; k++)
+				hessian[i * m + k] += w * xi * (k == 0 ? 1.0 : x[k - 1]);
+		}
+	}
+	for (int i = 1; i < m; i++)
+	{
+		step[i] -= rows->ridge * beta[i];
+		hessian[i * m + i] += rows->ridge;
+	}
+	for (int i = 0; i < m; i++)
+		for (int k = i + 1; k < m; k++)
+			hessian[i * m + k] = hessian[k * m + i];
+	return cholesky_solve(hessian, step, m);
+}
+
+/* Newton's method with step halving; the coefficients, intercept first. */
+static float8 *
+fit(const LogisticRows *rows)
+{
+	int			m = rows->nfeatures + 1;
+	float8	   *beta = palloc0(m * sizeof(float8));
+	float8	   *trial = palloc(m * sizeof(float8));
+	float8	   *step = palloc(m * sizeof(float8));
+	float8	   *hessian = palloc(m * m * sizeof(float8));
+	float8		current = objective(rows, beta);
+
+	for (int iteration = 0; iteration < LOGISTIC_MAX_ITERATIONS; iteration++)
+	{
+		float8		scale = 1.0;
+		float8		largest = 0;
+
+		if (!newton_step(rows, beta, step, hessian))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("logistic_fit cannot separate the features"),
+					 errdetail("Some features are constant or move together, and ridge is 0."),
+					 errhint("Give a ridge above 0.")));
+		/* halve the step until the objective does not fall */
+		for (int halvings = 0; halvings < 50; halvings++)
+		{
+			float8		value;
+
+			for (int i = 0; i < m; i++)
+				trial[i] = beta[i] + scale * step[i];
+			value = objective(rows, trial);
+			if (value >= current || !isfinite(current))
+			{
+				current = value;
+				break;
+			}
+			scale /= 2;
+		}
+		for (int i = 0; i < m; i++)
+		{
+			largest = Max(largest, fabs(trial[i] - beta[i]) / (1.0 + fabs(beta[i])));
+			beta[i] = trial[i];
+		}
+		if (largest < LOGISTIC_TOLERANCE)
+			return beta;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("logistic_fit did not converge in %d iterations", LOGISTIC_MAX_ITERATIONS),
+			 errhint("A feature may separate the outcomes perfectly: give a ridge above 0.")));
+	pg_unreachable();
+}
+
+/* The coefficients as float8[]: intercept, then one per feature. */
+Datum
+hs_logistic_final(PG_FUNCTION_ARGS)
+{
+	LogisticRows *rows;
+	float8	   *beta;
+	Datum	   *elems;
+	bool		any_true = false;
+	bool		any_false = false;
+	int			m;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	rows = (LogisticRows *) PG_GETARG_POINTER(0);
+	for (int64 r = 0; r < rows->nrows && !(any_true && any_false); r++)
+	{
+		any_true |= rows->y[r];
+		any_false |= !rows->y[r];
+	}
+	/* as auc(): with one class only there is nothing to tell apart */
+	if (!any_true || !any_false)
+		PG_RETURN_NULL();
+
+	impute_means(rows);
+	beta = fit(rows);
+	m = rows->nfeatures + 1;
+	elems = palloc(m * sizeof(Datum));
+	for (int i = 0; i < m; i++)
+		elems[i] = Float8GetDatum(beta[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, m, FLOAT8OID, sizeof(float8),
+										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
