@@ -25,7 +25,7 @@ OBJS = \
 DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql
 PGFILEDESC = "health_score - customer health scores"
 
-REGRESS = scale weighting scorecard labels survey band_counts distribution model trend
+REGRESS = scale weighting scorecard labels survey band_counts distribution model trend validation
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src
