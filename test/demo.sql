@@ -128,3 +128,20 @@ FROM health_score_churn.red r
 JOIN demo.customers c USING (id)
 ORDER BY r.score, r.id
 LIMIT 10;
+
+\echo 'Does the score predict churn? The model''s AUC (1 = every churner scores below every stayer, 0.5 = chance)'
+SELECT round(health_score.model_auc('churn', $$churn = 'yes'$$)::numeric, 3) AS auc;
+SELECT band, customers, round((100 * outcome_rate)::numeric, 1) AS "churned %",
+       round(lift::numeric, 2) AS lift
+FROM health_score.validate('churn', $$churn = 'yes'$$);
+
+\echo 'Why the first red customer scores low, what would help most first'
+SELECT metric, raw_value, round(metric_score::numeric, 1) AS metric_score, weight,
+       round(points::numeric, 1) AS points, round(points_to_gain::numeric, 1) AS points_to_gain
+FROM health_score.explain('churn', (SELECT id::text FROM health_score_churn.red ORDER BY score, id LIMIT 1));
+
+\echo 'The weights the churn history supports (a logistic regression on the metric scores), and the AUC with them'
+SELECT metric, current_weight, round(suggested_weight::numeric, 1) AS suggested_weight,
+       wrong_sign, round(auc_current::numeric, 3) AS auc_current,
+       round(auc_suggested::numeric, 3) AS auc_suggested
+FROM health_score.suggest_weights('churn', $$churn = 'yes'$$);

@@ -45,19 +45,34 @@ NR > 1 {
 	score = round1((3 * support + 3 * billing + 2 * plan + engagement + tenure) / 10)
 	band = score < 60 ? "red" : score >= 80 ? "green" : "yellow"
 	n[band]++; if ($20 == "yes") churned[band]++
+	# every score, for the AUC below
+	m++; scores[m] = score; churner[m] = $20 == "yes"
 } END {
 	printf "red:%d:%d yellow:%d:%d green:%d:%d", n["red"], churned["red"], n["yellow"], churned["yellow"], n["green"], churned["green"]
+	# AUC by counting every churner x stayer pair: the stayer scores
+	# higher (1) or the same (1/2); printed to 6 decimals
+	for (i = 1; i <= m; i++) {
+		if (!churner[i]) continue
+		for (j = 1; j <= m; j++) {
+			if (churner[j]) continue
+			pairs++
+			if (scores[j] > scores[i]) wins++
+			else if (scores[j] == scores[i]) wins += 0.5
+		}
+	}
+	printf " auc:%.6f", wins / pairs
 }' "$csv")
 result=$(psql -d "$db" -At <<'SQL'
 SELECT string_agg(format('%s:%s:%s', band, n, churned), ' ' ORDER BY array_position('{red,yellow,green}', band))
+       || format(' auc:%s', round(health_score.model_auc('churn', $$churn = 'yes'$$)::numeric, 6))
 FROM (SELECT s.band, count(*) AS n, count(*) FILTER (WHERE c.churn = 'yes') AS churned
       FROM health_score_churn.scores s JOIN demo.customers c USING (id)
       GROUP BY s.band) b;
 SQL
 )
-echo "bands (band:customers:churned): $result"
+echo "bands (band:customers:churned) and AUC: $result"
 if [ "$result" != "$expected" ]; then
-	echo "FAIL: the awk implementation of the score gives $expected" >&2
+	echo "FAIL: the awk implementation of the score and its AUC give $expected" >&2
 	exit 1
 fi
 ok=$(psql -d "$db" -At -v rows="$rows" <<'SQL'
