@@ -1868,6 +1868,10 @@ BEGIN
     -- catches what the lock cannot (a REPEATABLE READ transaction whose
     -- snapshot predates the first's commit).
     PERFORM pg_advisory_xact_lock(hashtext('health_score.snapshot'), hashtext(m.name));
+    -- a build may have committed while we waited: read the model again,
+    -- and keep it from changing until the rows are written, so that they
+    -- carry the version they were computed with
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
     PERFORM health_score._history_partition(m, snapshot.taken_on);
     EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
       USING snapshot.taken_on;
