@@ -4,6 +4,7 @@ EXTENSION = health_score
 MODULE_big = health_score
 OBJS = \
 	src/arrays.o \
+	src/aggregate_state.o \
 	src/scale.o \
 	src/weighting.o \
 	src/scorecard.o \

@@ -20,10 +20,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "postgres.h"
+#include "health_score.h"
 
 #include "distribution.h"
-#include "fmgr.h"
 
 PG_FUNCTION_INFO_V1(hs_auc_accum);
 PG_FUNCTION_INFO_V1(hs_auc_final);
@@ -40,8 +39,7 @@ hs_auc_accum(PG_FUNCTION_ARGS)
 	DistBuilder *builder = PG_ARGISNULL(0) ? NULL : (DistBuilder *) PG_GETARG_POINTER(0);
 	float8		score;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "auc_accum called in non-aggregate context");
+	aggcontext = hs_aggregate_context(fcinfo, "auc_accum");
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
@@ -108,13 +106,11 @@ twice_u(const Distribution *dist, const DistGroup *churned, const DistGroup *sta
 Datum
 hs_auc_final(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
 	Distribution *dist;
 	const DistGroup *churned;
 	const DistGroup *stayed;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "auc_final called in non-aggregate context");
+	hs_aggregate_context(fcinfo, "auc_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	dist = dist_builder_finish((DistBuilder *) PG_GETARG_POINTER(0), false);

@@ -9,10 +9,9 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "postgres.h"
+#include "health_score.h"
 
 #include "distribution.h"
-#include "fmgr.h"
 
 PG_FUNCTION_INFO_V1(hs_distribution_accum);
 PG_FUNCTION_INFO_V1(hs_distribution_accum_segment);
@@ -21,16 +20,6 @@ PG_FUNCTION_INFO_V1(hs_distribution_combine);
 PG_FUNCTION_INFO_V1(hs_distribution_serialize);
 PG_FUNCTION_INFO_V1(hs_distribution_deserialize);
 
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *funcname)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", funcname);
-	return aggcontext;
-}
-
 /*
  * Add one value; the state is created with the first non-NULL value, so
  * that a group of NULLs gives a NULL distribution.
@@ -38,7 +27,7 @@ aggregate_context(FunctionCallInfo fcinfo, const char *funcname)
 static Datum
 distribution_accum(FunctionCallInfo fcinfo, bool segmented)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "distribution_accum");
+	MemoryContext aggcontext = hs_aggregate_context(fcinfo, "distribution_accum");
 	DistBuilder *builder = PG_ARGISNULL(0) ? NULL : (DistBuilder *) PG_GETARG_POINTER(0);
 	float8		value;
 	const char *key = NULL;
@@ -86,7 +75,7 @@ hs_distribution_final(PG_FUNCTION_ARGS)
 {
 	Distribution *dist;
 
-	aggregate_context(fcinfo, "distribution_final");
+	hs_aggregate_context(fcinfo, "distribution_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	dist = dist_builder_finish((DistBuilder *) PG_GETARG_POINTER(0), true);
@@ -98,7 +87,7 @@ hs_distribution_final(PG_FUNCTION_ARGS)
 Datum
 hs_distribution_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "distribution_combine");
+	MemoryContext aggcontext = hs_aggregate_context(fcinfo, "distribution_combine");
 	DistBuilder *into = PG_ARGISNULL(0) ? NULL : (DistBuilder *) PG_GETARG_POINTER(0);
 	DistBuilder *from = PG_ARGISNULL(1) ? NULL : (DistBuilder *) PG_GETARG_POINTER(1);
 
@@ -120,7 +109,7 @@ hs_distribution_serialize(PG_FUNCTION_ARGS)
 {
 	Distribution *dist;
 
-	aggregate_context(fcinfo, "distribution_serialize");
+	hs_aggregate_context(fcinfo, "distribution_serialize");
 	dist = dist_builder_finish((DistBuilder *) PG_GETARG_POINTER(0), false);
 	if (dist == NULL)
 		elog(ERROR, "distribution_serialize called with an empty state");
@@ -134,7 +123,7 @@ hs_distribution_deserialize(PG_FUNCTION_ARGS)
 	Distribution *dist = (Distribution *) serialized;
 	DistBuilder *builder;
 
-	aggregate_context(fcinfo, "distribution_deserialize");
+	hs_aggregate_context(fcinfo, "distribution_deserialize");
 	dist_validate(dist, VARSIZE(serialized));
 	builder = dist_builder_create(CurrentMemoryContext, dist_is_segmented(dist));
 	dist_builder_add_datum(builder, dist);

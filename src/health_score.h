@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 
 /* The health scale every score lives on. */
@@ -191,5 +192,10 @@ typedef struct Tally
 
 extern Tally *hs_tally_get(FunctionCallInfo fcinfo, const char *fname);
 extern void hs_tally_set_scale(Tally *tally, int32 scale);
+
+/* aggregate_state.c: what every aggregate's internal state needs */
+extern MemoryContext hs_aggregate_context(FunctionCallInfo fcinfo, const char *funcname);
+extern void hs_begin_state_read(StringInfo buf, bytea *serialized, int format_version,
+								const char *statename);
 
 #endif							/* HEALTH_SCORE_H */

@@ -110,10 +110,7 @@ hs_logistic_accum(PG_FUNCTION_ARGS)
 	float8		ridge;
 	float8	   *row;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("logistic_fit called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit");
 
 	/* a row without an outcome or without features tells nothing */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -177,10 +174,7 @@ hs_logistic_combine(PG_FUNCTION_ARGS)
 	LogisticRows *into = PG_ARGISNULL(0) ? NULL : (LogisticRows *) PG_GETARG_POINTER(0);
 	LogisticRows *from = PG_ARGISNULL(1) ? NULL : (LogisticRows *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("logistic_fit combine function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit combine function");
 	if (from == NULL || from->nrows == 0)
 	{
 		if (into == NULL)
@@ -245,17 +239,9 @@ hs_logistic_deserialize(PG_FUNCTION_ARGS)
 	float8		ridge;
 	int64		nrows;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("logistic_fit deserialize function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit deserialize function");
 
-	buf.data = VARDATA_ANY(serialized);
-	buf.len = VARSIZE_ANY_EXHDR(serialized);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	if (pq_getmsgbyte(&buf) != HS_LOGISTIC_FORMAT_VERSION)
-		corrupt_rows("unknown format version");
+	hs_begin_state_read(&buf, serialized, HS_LOGISTIC_FORMAT_VERSION, "logistic_fit");
 	nfeatures = pq_getmsgint(&buf, 4);
 	ridge = pq_getmsgfloat8(&buf);
 	nrows = pq_getmsgint64(&buf);
@@ -267,7 +253,7 @@ hs_logistic_deserialize(PG_FUNCTION_ARGS)
 	if (nrows < 0 || nrows > (buf.len - buf.cursor) / (8 * (int64) nfeatures + 1))
 		corrupt_rows("bad number of rows");
 
-	rows = rows_create(CurrentMemoryContext, nfeatures, ridge);
+	rows = rows_create(aggcontext, nfeatures, ridge);
 	rows_reserve(rows, nrows);
 	for (int64 r = 0; r < nrows; r++)
 	{

@@ -164,10 +164,7 @@ spark_state_get(FunctionCallInfo fcinfo, MemoryContext *aggcontext)
 {
 	SparkState *state;
 
-	if (!AggCheckCallContext(fcinfo, aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sparkline called in non-aggregate context")));
+	*aggcontext = hs_aggregate_context(fcinfo, "sparkline");
 	if (!PG_ARGISNULL(0))
 		return (SparkState *) PG_GETARG_POINTER(0);
 	state = MemoryContextAllocZero(*aggcontext, sizeof(SparkState));
@@ -258,10 +255,7 @@ hs_sparkline_combine(PG_FUNCTION_ARGS)
 	SparkState *into;
 	SparkState *from;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sparkline combine function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "sparkline combine function");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -308,23 +302,11 @@ hs_sparkline_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext;
 	StringInfoData buf;
 	SparkState *state;
-	int			version;
 	int			n;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("sparkline deserialize function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "sparkline deserialize function");
 
-	buf.data = VARDATA_ANY(serialized);
-	buf.len = VARSIZE_ANY_EXHDR(serialized);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	version = pq_getmsgbyte(&buf);
-	if (version != HS_SPARKLINE_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported health_score sparkline format version: %d", version)));
+	hs_begin_state_read(&buf, serialized, HS_SPARKLINE_FORMAT_VERSION, "sparkline");
 	n = pq_getmsgint(&buf, 4);
 	/* each point takes 16 bytes: a count the buffer cannot hold is corrupt */
 	if (n < 0 || (Size) n > (Size) (buf.len - buf.cursor) / 16)

@@ -32,12 +32,7 @@ PG_FUNCTION_INFO_V1(hs_tally_deserialize);
 Tally *
 hs_tally_get(FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
+	MemoryContext aggcontext = hs_aggregate_context(fcinfo, fname);
 
 	if (!PG_ARGISNULL(0))
 		return (Tally *) PG_GETARG_POINTER(0);
@@ -72,10 +67,7 @@ hs_tally_combine(PG_FUNCTION_ARGS)
 	Tally	   *into;
 	Tally	   *from;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("tally combine function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "tally combine function");
 
 	if (PG_ARGISNULL(1))
 	{
@@ -123,23 +115,10 @@ hs_tally_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext;
 	StringInfoData buf;
 	Tally	   *tally;
-	int			version;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("tally deserialize function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "tally deserialize function");
 
-	/* read in place: the bytea outlives this call */
-	buf.data = VARDATA_ANY(serialized);
-	buf.len = VARSIZE_ANY_EXHDR(serialized);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	version = pq_getmsgbyte(&buf);
-	if (version != HS_TALLY_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported health_score tally format version: %d", version)));
+	hs_begin_state_read(&buf, serialized, HS_TALLY_FORMAT_VERSION, "tally");
 
 	tally = MemoryContextAlloc(aggcontext, sizeof(Tally));
 	tally->scale = pq_getmsgint(&buf, 4);

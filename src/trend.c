@@ -94,10 +94,7 @@ trend_state_get(FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("trend called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "trend");
 	if (!PG_ARGISNULL(0))
 		return (TrendState *) PG_GETARG_POINTER(0);
 	return MemoryContextAllocZero(aggcontext, sizeof(TrendState));
@@ -247,10 +244,7 @@ hs_trend_combine(PG_FUNCTION_ARGS)
 	TrendState *into;
 	TrendState *from;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("trend combine function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "trend combine function");
 
 	if (PG_ARGISNULL(1) || ((TrendState *) PG_GETARG_POINTER(1))->n == 0)
 	{
@@ -361,24 +355,11 @@ hs_trend_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext;
 	StringInfoData buf;
 	TrendState *state;
-	int			version;
 	int			has_previous;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("trend deserialize function called in non-aggregate context")));
+	aggcontext = hs_aggregate_context(fcinfo, "trend deserialize function");
 
-	/* read in place: the bytea outlives this call */
-	buf.data = VARDATA_ANY(serialized);
-	buf.len = VARSIZE_ANY_EXHDR(serialized);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	version = pq_getmsgbyte(&buf);
-	if (version != HS_TREND_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported health_score trend format version: %d", version)));
+	hs_begin_state_read(&buf, serialized, HS_TREND_FORMAT_VERSION, "trend");
 
 	state = MemoryContextAlloc(aggcontext, sizeof(TrendState));
 	state->n = pq_getmsgint64(&buf);
