@@ -387,6 +387,39 @@ SELECT health_score.create_model('intruder', 'customers', 'id', target_schema =>
 SELECT health_score.create_model('intruder', 'customers_pkey', 'id');
 
 ------------------------------------------------------------------------
+-- A role with no special privilege models its own table
+------------------------------------------------------------------------
+CREATE ROLE regress_hs_analyst;
+DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_hs_analyst', current_database()); END $$;
+GRANT CREATE ON SCHEMA public TO regress_hs_analyst;
+SET ROLE regress_hs_analyst;
+CREATE TABLE public.analyst_accounts (id int PRIMARY KEY, seats int, nps int);
+INSERT INTO public.analyst_accounts SELECT g, g % 40, g % 11 FROM generate_series(1, 50) AS g;
+SELECT health_score.create_model('analyst', 'public.analyst_accounts', 'id');
+SELECT health_score.add_metric('analyst', 'seats', 'seats', 2, 'log', worst => 0, best => 39);
+SELECT health_score.add_metric('analyst', 'nps', 'nps', 1, 'steps', thresholds => '{7,9}', scores => '{0,50,100}');
+SELECT health_score.build('analyst');
+SELECT health_score.snapshot('analyst', '2026-11-02');
+SELECT count(*) AS scores, count(*) FILTER (WHERE band = 'green') AS green,
+       (SELECT count(*) FROM public.analyst_accounts
+         WHERE round(((2 * least(100, 100 * ln(1 + seats) / ln(40))
+                      + CASE WHEN nps < 7 THEN 0 WHEN nps < 9 THEN 50 ELSE 100 END) / 3)::numeric, 1) >= 70)
+       AS green_by_hand
+  FROM health_score_analyst.scores;
+SELECT count(*) AS trend_rows FROM health_score_analyst.trend;
+SELECT owner FROM health_score.model WHERE name = 'analyst';
+-- and cannot touch the models of others
+SELECT health_score.build('acme');
+RESET ROLE;
+SET ROLE regress_hs_analyst;
+SELECT health_score.drop_model('analyst', drop_history => true);
+DROP TABLE public.analyst_accounts;
+RESET ROLE;
+DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_hs_analyst', current_database()); END $$;
+REVOKE CREATE ON SCHEMA public FROM regress_hs_analyst;
+DROP ROLE regress_hs_analyst;
+
+------------------------------------------------------------------------
 -- Dropping a model drops its views and its schema, nothing else
 ------------------------------------------------------------------------
 CREATE SCHEMA reports;
