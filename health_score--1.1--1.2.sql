@@ -1679,6 +1679,10 @@ BEGIN
     previous_band      text,
     top_mover          text,
     top_mover_change   float8,
+    delta_wow          float8,
+    delta_mom          float8,
+    slope_90d          float8,
+    sparkline          text,
     PRIMARY KEY (%2$I, taken_on)
 ) PARTITION BY RANGE (taken_on)$q$,
                    schema_name, m.key, health_score._key_type_sql(m),
@@ -1714,6 +1718,10 @@ BEGIN
     EXECUTE format('COMMENT ON COLUMN %s.history.previous_band IS %L', schema_name, 'Band at previous_on.');
     EXECUTE format('COMMENT ON COLUMN %s.history.top_mover IS %L', schema_name, 'The metric whose contribution changed most since previous_on; NULL when none changed.');
     EXECUTE format('COMMENT ON COLUMN %s.history.top_mover_change IS %L', schema_name, 'How many points top_mover''s contribution changed, one decimal.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.delta_wow IS %L', schema_name, 'score minus the customer''s last score at least 7 days older (within 120 days), one decimal.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.delta_mom IS %L', schema_name, 'score minus the customer''s last score at least 28 days older (within 120 days), one decimal.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.slope_90d IS %L', schema_name, 'Least-squares slope of the score in points per day over the snapshots of the 90 days up to this one, three decimals.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters.');
 END;
 $$;
 
@@ -1731,38 +1739,18 @@ DECLARE
     segment_columns text := coalesce((SELECT string_agg(format('cur.%I, ', seg), '' ORDER BY o)
                                         FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)), '');
 BEGIN
-    -- One pass over the history groups it by customer with the trend
-    -- aggregate, filtered to the windows each column needs; the
-    -- customers of the latest snapshot are joined to the result.  The
-    -- previous snapshot's band and the top mover were recorded when the
-    -- snapshot was taken.
-    RETURN format($q$WITH latest AS (
-    SELECT max(sn.taken_on) AS day FROM %1$s.snapshots AS sn
-), sparkline_from AS (
-    SELECT min(recent.taken_on) AS day
-      FROM (SELECT sn.taken_on FROM %1$s.snapshots AS sn ORDER BY sn.taken_on DESC LIMIT 12) AS recent
-), series AS (
-    SELECT h.%2$I,
-           health_score.trend(h.taken_on, h.score) FILTER (WHERE h.taken_on <= (SELECT day FROM latest) - 7) AS week_ago,
-           health_score.trend(h.taken_on, h.score) FILTER (WHERE h.taken_on <= (SELECT day FROM latest) - 28) AS month_ago,
-           health_score.trend(h.taken_on, h.score) FILTER (WHERE h.taken_on > (SELECT day FROM latest) - 90) AS last_90_days,
-           health_score.sparkline(h.taken_on, h.score) FILTER (WHERE h.taken_on >= (SELECT day FROM sparkline_from)) AS sparkline
-      FROM %1$s.history AS h
-     GROUP BY h.%2$I
-)
-SELECT cur.%2$I, %3$scur.taken_on, cur.score, cur.band,
+    -- snapshot() computed every figure when it wrote the day's rows, once;
+    -- reading the trend reads the latest snapshot's rows and nothing else
+    RETURN format($q$SELECT cur.%2$I, %3$scur.taken_on, cur.score, cur.band,
        cur.previous_on, cur.previous_score, cur.previous_band,
-       round((cur.score - (s.week_ago).last_score)::numeric, 1)::float8 AS delta_wow,
-       round((cur.score - (s.month_ago).last_score)::numeric, 1)::float8 AS delta_mom,
+       cur.delta_wow, cur.delta_mom,
        CASE WHEN cur.band <> cur.previous_band THEN cur.previous_band || '→' || cur.band END AS band_change,
        coalesce(array_position('{red,yellow,green}'::text[], cur.band)
                 < array_position('{red,yellow,green}'::text[], cur.previous_band), false) AS dropped_band,
-       round(((s.last_90_days).slope_per_day)::numeric, 3)::float8 AS slope_90d,
-       s.sparkline,
+       cur.slope_90d, cur.sparkline,
        cur.top_mover, cur.top_mover_change, cur.model_version
   FROM %1$s.history AS cur
-  JOIN series AS s ON s.%2$I = cur.%2$I
- WHERE cur.taken_on = (SELECT day FROM latest)$q$,
+ WHERE cur.taken_on = (SELECT max(sn.taken_on) FROM %1$s.snapshots AS sn)$q$,
                   schema_name, m.key, segment_columns);
 END;
 $$;
@@ -1845,6 +1833,7 @@ DECLARE
     schema_name text;
     segment_list text;
     previous_day date;
+    sparkline_from date;
     written bigint;
 BEGIN
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = snapshot.model;
@@ -1878,16 +1867,47 @@ BEGIN
     EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
        INTO previous_day USING snapshot.taken_on;
 
+    -- the 12 snapshots the sparkline draws end with this one
+    EXECUTE format('SELECT min(d) FROM (SELECT sn.taken_on FROM %s.snapshots AS sn WHERE sn.taken_on < $1 UNION SELECT $1 ORDER BY 1 DESC LIMIT 12) AS recent(d)',
+                   schema_name)
+       INTO sparkline_from USING snapshot.taken_on;
+
     segment_list := coalesce((SELECT string_agg(format('cur.%I, ', seg), '' ORDER BY o)
                                 FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)), '');
-    EXECUTE format($q$INSERT INTO %1$s.history
+    -- Every figure of the trend view, computed here once per snapshot
+    -- rather than on every read: one pass of the trend aggregate over the
+    -- customer's recent history and today's score, filtered to each
+    -- window.  The history is read back 120 days, or to the first of the
+    -- 12 snapshots the sparkline draws if that is earlier.
+    EXECUTE format($q$WITH cur AS MATERIALIZED (
+    SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
+      FROM %1$s.scores AS src
+), series AS (
+    SELECT p.%2$I,
+           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 7)).last_score AS week_ago,
+           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 28)).last_score AS month_ago,
+           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on > $1 - 90)).slope_per_day AS slope,
+           health_score.sparkline(p.taken_on, p.score) FILTER (WHERE p.taken_on >= $3) AS sparkline
+      FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
+             WHERE h.taken_on < $1 AND h.taken_on >= least($1 - 120, $3)
+            UNION ALL
+            SELECT c.%2$I, $1, c.score FROM cur AS c) AS p
+     GROUP BY p.%2$I
+)
+INSERT INTO %1$s.history
 SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
        %4$s, cur.metric_scores, cur.contributions,
        prev.taken_on, prev.score, prev.band,
        CASE WHEN mover.change <> 0 THEN mover.metric END,
-       CASE WHEN mover.change <> 0 THEN mover.change END
-  FROM (SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
-          FROM %1$s.scores AS src) AS cur
+       CASE WHEN mover.change <> 0 THEN mover.change END,
+       round((cur.score - se.week_ago)::numeric, 1)::float8,
+       round((cur.score - se.month_ago)::numeric, 1)::float8,
+       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
+       -- the same whatever the order its sums were added in
+       round(round(se.slope::numeric, 9), 3)::float8,
+       se.sparkline
+  FROM cur
+  JOIN series AS se ON se.%2$I = cur.%2$I
   LEFT JOIN %1$s.history AS prev ON prev.taken_on = $2 AND prev.%2$I = cur.%2$I
   LEFT JOIN LATERAL (
         SELECT k.metric,
@@ -1901,7 +1921,7 @@ SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.seg
          LIMIT 1) AS mover ON prev.taken_on IS NOT NULL$q$,
                    schema_name, m.key, segment_list, m.built_version,
                    health_score._metric_scores_sql(m), health_score._contributions_sql(m))
-      USING snapshot.taken_on, previous_day;
+      USING snapshot.taken_on, previous_day, sparkline_from;
     GET DIAGNOSTICS written = ROW_COUNT;
 
     EXECUTE format($q$INSERT INTO %s.snapshots AS sn VALUES ($1, $2, $3, now())

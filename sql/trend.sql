@@ -238,6 +238,21 @@ SELECT count(*) AS customers,
            AS differ
   FROM health_score_acct.trend t FULL JOIN trend_by_window w USING (id);
 
+-- every day's row carries the figures as they stood that day: checked
+-- for every row of the history against its own earlier rows
+SELECT count(*) AS history_rows,
+       count(*) FILTER (WHERE (h.delta_wow, h.delta_mom, h.slope_90d) IS DISTINCT FROM (
+           round((h.score - (SELECT o.score FROM health_score_acct.history o WHERE o.id = h.id
+                              AND o.taken_on <= h.taken_on - 7 AND o.score IS NOT NULL
+                              ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8,
+           round((h.score - (SELECT o.score FROM health_score_acct.history o WHERE o.id = h.id
+                              AND o.taken_on <= h.taken_on - 28 AND o.score IS NOT NULL
+                              ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8,
+           round((SELECT regr_slope(o.score, o.taken_on - date '2000-01-01') FROM health_score_acct.history o
+                   WHERE o.id = h.id AND o.taken_on > h.taken_on - 90 AND o.taken_on <= h.taken_on)::numeric, 3)::float8))
+           AS differ
+  FROM health_score_acct.history h;
+
 -- a model with one snapshot: no previous, no delta, no slope
 SELECT health_score.create_model('once', 'accounts', 'id');
 SELECT health_score.add_metric('once', 'usage', 'usage', 1, 'linear', worst => 0, best => 100);
