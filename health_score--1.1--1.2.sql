@@ -313,6 +313,7 @@ COMMENT ON FUNCTION health_score.sparkline_final(internal) IS
 CREATE AGGREGATE health_score.sparkline(taken_at timestamptz, score float8) (
   SFUNC = health_score.sparkline_accum,
   STYPE = internal,
+  SSPACE = 256,
   FINALFUNC = health_score.sparkline_final,
   COMBINEFUNC = health_score.sparkline_combine,
   SERIALFUNC = health_score.sparkline_serialize,
@@ -326,6 +327,7 @@ COMMENT ON AGGREGATE health_score.sparkline(timestamptz, float8) IS
 CREATE AGGREGATE health_score.sparkline(taken_on date, score float8) (
   SFUNC = health_score.sparkline_accum,
   STYPE = internal,
+  SSPACE = 256,
   FINALFUNC = health_score.sparkline_final,
   COMBINEFUNC = health_score.sparkline_combine,
   SERIALFUNC = health_score.sparkline_serialize,

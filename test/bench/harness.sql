@@ -5,7 +5,8 @@
 -- slow spell of the machine hits every query alike.  Each run is under
 -- EXPLAIN (ANALYZE, TIMING OFF, BUFFERS): per-node timing is off, so the
 -- instrumentation costs little, and the plan tells whether workers
--- launched and how many temp blocks were written.  bench.summary shows
+-- launched and how many temp blocks the query wrote (the top plan
+-- node's count, which includes every node below it).  bench.summary shows
 -- the median of each label; bench.median_ms(label) feeds the ratios.
 CREATE SCHEMA IF NOT EXISTS bench;
 DROP TABLE IF EXISTS bench.timing;
@@ -41,7 +42,10 @@ BEGIN
   SELECT label, round, (plan->0->>'Execution Time')::float8,
          (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Planned"') AS w),
          (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w),
-         (SELECT sum(b::bigint) FROM jsonb_path_query(plan, 'strict $.**."Temp Written Blocks"') AS b),
+         -- the top node's count: a node's buffer counts include its children's
+         -- (and its workers'), so summing over the nodes would count the same
+         -- temp files once per node above them
+         (plan->0->'Plan'->>'Temp Written Blocks')::bigint,
          (SELECT max(m::bigint) FROM jsonb_path_query(plan, 'strict $.**."Peak Memory Usage"') AS m);
 END $$;
 
