@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Upgrades: a database that installed health_score 1.0 and used it is
+# updated to 1.1 and then to the current version; its objects keep
+# giving the same results, the new features work, and the upgraded
+# extension is the same set of objects, with the same definitions, as a
+# fresh install of the current version.  Runs on check.sh's server.
+set -euo pipefail
+upgraded=health_score_upgrade_test
+fresh=health_score_fresh_test
+psql() { command psql -X -v ON_ERROR_STOP=1 -q "$@"; }
+value() { psql -d "$1" -At -c "$2"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cleanup() {
+	psql -d postgres -c "DROP DATABASE IF EXISTS $upgraded" -c "DROP DATABASE IF EXISTS $fresh"
+}
+trap cleanup EXIT
+cleanup 2>/dev/null
+psql -d postgres -c "CREATE DATABASE $upgraded" -c "CREATE DATABASE $fresh"
+
+# 1.0, used the way a 1.0 user would: a view over the scalar functions
+psql -d "$upgraded" <<'SQL'
+CREATE EXTENSION health_score VERSION '1.0';
+CREATE TABLE accounts (id int PRIMARY KEY, logins int, tickets int, rating int);
+INSERT INTO accounts SELECT g, g % 97, g % 7, g % 11 FROM generate_series(1, 1000) AS g;
+CREATE VIEW account_health AS
+SELECT id, health_score.weighted_score(ARRAY[health_score.scale_log(logins, 0, 96),
+                                             health_score.scale(tickets, 6, 0)], '{2,1}') AS score,
+       health_score.band(health_score.weighted_score(ARRAY[health_score.scale_log(logins, 0, 96),
+                                                           health_score.scale(tickets, 6, 0)], '{2,1}')) AS band
+FROM accounts;
+CREATE TABLE before_update AS
+SELECT (SELECT md5(string_agg(format('%s:%s:%s', id, score, band), ',' ORDER BY id)) FROM account_health) AS health,
+       (SELECT health_score.nps(rating) FROM accounts) AS nps;
+SQL
+[ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = 1.0 ] ||
+	fail "CREATE EXTENSION ... VERSION '1.0' did not install 1.0"
+
+same_results() {
+	value "$upgraded" "SELECT (SELECT md5(string_agg(format('%s:%s:%s', id, score, band), ',' ORDER BY id)) FROM account_health)
+	                          = health AND (SELECT health_score.nps(rating) FROM accounts) = nps FROM before_update"
+}
+
+psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.1'"
+[ "$(same_results)" = t ] || fail "results changed by the update to 1.1"
+[ "$(value "$upgraded" "SELECT health_score.percentile_rank((SELECT health_score.distribution(score) FROM account_health), 50)")" != "" ] ||
+	fail "the percentile layer does not work after the update to 1.1"
+echo "ok: 1.0 -> 1.1 keeps the view's results and adds the percentile layer"
+
+psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
+current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
+[ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
+	fail "ALTER EXTENSION health_score UPDATE did not reach $current"
+[ "$(same_results)" = t ] || fail "results changed by the update to $current"
+psql -d "$upgraded" >/dev/null <<'SQL'
+SELECT health_score.create_model('acct', 'accounts', 'id');
+SELECT health_score.add_metric('acct', 'logins', 'logins', 2, 'log', worst => 0, best => 96);
+SELECT health_score.add_metric('acct', 'tickets', 'tickets', 1, 'linear', worst => 6, best => 0);
+SELECT health_score.build('acct');
+SELECT health_score.snapshot('acct', '2026-11-02');
+SQL
+[ "$(value "$upgraded" "SELECT count(*) FROM health_score_acct.scores s JOIN account_health h USING (id)
+                       WHERE round(h.score::numeric, 1)::float8 IS DISTINCT FROM s.score")" = 0 ] ||
+	fail "the model built after the update scores differently from the 1.0 view"
+echo "ok: 1.1 -> $current keeps the view's results; a model built after it scores as the 1.0 view does"
+
+# The upgraded extension and a fresh install are the same objects, with
+# the same definitions, the same configuration tables and the same
+# privileges on the schema and the catalog.
+psql -d "$fresh" -c "CREATE EXTENSION health_score"
+describe='
+SELECT md5(string_agg(d, E'"'"'\n'"'"' ORDER BY d)), count(*)
+FROM (SELECT pg_describe_object(classid, objid, objsubid)
+             || coalesce(E'"'"'\n'"'"' || CASE WHEN classid = '"'"'pg_proc'"'"'::regclass
+                                     THEN (SELECT CASE WHEN p.prokind = '"'"'a'"'"'
+                                                       THEN (SELECT concat_ws('"'"' '"'"', a.aggtransfn, a.aggfinalfn, a.aggcombinefn,
+                                                                              a.aggserialfn, a.aggdeserialfn, a.aggfinalmodify,
+                                                                              a.aggtransspace, format_type(a.aggtranstype, NULL))
+                                                               FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
+                                                       ELSE pg_get_functiondef(p.oid) END
+                                             FROM pg_proc p WHERE p.oid = objid) END, '"'"''"'"')
+             || coalesce(E'"'"'\n'"'"' || CASE WHEN classid = '"'"'pg_class'"'"'::regclass
+                                     THEN (SELECT relacl::text || relrowsecurity::text FROM pg_class WHERE oid = objid) END, '"'"''"'"') AS d
+        FROM pg_depend
+       WHERE refclassid = '"'"'pg_extension'"'"'::regclass AND deptype = '"'"'e'"'"'
+         AND refobjid = (SELECT oid FROM pg_extension WHERE extname = '"'"'health_score'"'"')
+      UNION ALL
+      SELECT '"'"'config '"'"' || (SELECT string_agg(c::regclass::text, '"'"','"'"' ORDER BY c::regclass::text)
+                             FROM pg_extension, unnest(extconfig) AS c WHERE extname = '"'"'health_score'"'"')
+      UNION ALL
+      SELECT '"'"'schema acl '"'"' || nspacl::text FROM pg_namespace WHERE nspname = '"'"'health_score'"'"'
+      UNION ALL
+      SELECT '"'"'policy '"'"' || polname || '"'"' on '"'"' || polrelid::regclass || '"'"' '"'"' || pg_get_expr(polqual, polrelid)
+        FROM pg_policy WHERE polrelid::regclass::text LIKE '"'"'health_score.%'"'"') AS objects'
+a=$(value "$upgraded" "$describe")
+b=$(value "$fresh" "$describe")
+if [ "$a" != "$b" ]; then
+	echo "upgraded: $a" >&2
+	echo "fresh:    $b" >&2
+	fail "the upgraded extension differs from a fresh install of $current"
+fi
+echo "ok: 1.0 updated to $current is the same $(echo "$b" | cut -d'|' -f2) objects, definitions and privileges as a fresh install"
