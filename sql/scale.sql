@@ -45,6 +45,9 @@ SELECT health_score.scale_log(1, -2, 10);
 SELECT health_score.scale_log(1, 0, -10);
 SELECT health_score.scale_log('NaN', 0, 10);
 SELECT health_score.scale_log(1, 3, 3);
+-- anchors that differ, but not once on the log scale (found by test/t/fuzz.sh)
+SELECT health_score.scale_log(0, 0, 1e-17);
+SELECT health_score.scale_log(0, 1e-300, 0);
 
 -- steps: <10 -> 0, [10,20) -> 50, >=20 -> 100
 SELECT v, health_score.scale_steps(v, '{10,20}', '{0,50,100}') AS score

@@ -142,6 +142,11 @@ SELECT health_score.trend(now(), 'NaN'::float8);
 SELECT health_score.trend(now(), 'Infinity'::float8);
 SELECT health_score.trend('infinity'::timestamptz, 50);
 SELECT health_score.trend('-infinity'::date, 50);
+-- sums that overflow are an error, as in regr_slope (found by test/t/fuzz.sh)
+SELECT (health_score.trend(x, y)).slope_per_day
+FROM (VALUES ('2026-01-11'::date, 1::float8), ('2026-01-03'::date, -1e308::float8)) v(x, y);
+SELECT regr_slope(y, x - date '2000-01-01')
+FROM (VALUES ('2026-01-11'::date, 1::float8), ('2026-01-03'::date, -1e308::float8)) v(x, y);
 
 ------------------------------------------------------------------------
 -- Sparklines

@@ -67,6 +67,16 @@ hs_check_log_anchors(float8 worst, float8 best)
 	hs_check_anchors(worst, best);
 	hs_check_log_argument(worst, "worst");
 	hs_check_log_argument(best, "best");
+
+	/*
+	 * Anchors this close to each other and to zero (1e-17 and 0) differ,
+	 * but not on the log scale, where the map would divide 0 by 0.
+	 */
+	if (hs_log_axis(worst) == hs_log_axis(best))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("worst and best must differ on the log scale: ln(1 + %s) = ln(1 + %s)",
+						hs_float8_text(worst), hs_float8_text(best))));
 }
 
 /*

@@ -32,6 +32,7 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/date.h"
+#include "utils/float.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(hs_trend_accum);
@@ -158,6 +159,18 @@ regression_add(TrendState *state, float8 x, float8 y)
 	}
 }
 
+/*
+ * As float8_regr_accum does: sums of finite inputs that overflow are an
+ * error, never an infinite or NaN slope.
+ */
+static void
+check_regression_sums(const TrendState *state)
+{
+	if (isinf(state->sx) || isinf(state->sy) || isinf(state->sxx) || isinf(state->sxy) ||
+		isnan(state->sxx) || isnan(state->sxy))
+		float_overflow_error();
+}
+
 static void
 trend_add(TrendState *state, int64 at, float8 score)
 {
@@ -181,6 +194,7 @@ trend_add(TrendState *state, int64 at, float8 score)
 		state->max_score = Max(state->max_score, score);
 	}
 	regression_add(state, days_of(at), score);
+	check_regression_sums(state);
 }
 
 /* trend(taken_at timestamptz, score float8); NULL in either is skipped */
@@ -263,6 +277,7 @@ hs_trend_combine(PG_FUNCTION_ARGS)
 	into = (TrendState *) PG_GETARG_POINTER(0);
 
 	regression_merge(into, from);
+	check_regression_sums(into);
 	into->n += from->n;
 	into->min_score = Min(into->min_score, from->min_score);
 	into->max_score = Max(into->max_score, from->max_score);
@@ -420,7 +435,13 @@ trend_summary(FunctionCallInfo fcinfo, Datum (*time_datum) (int64 at))
 		isnull[COL_PREVIOUS_SCORE] = isnull[COL_DELTA] = true;
 	/* regr_slope: NULL for fewer than two points or a single time */
 	if (state->n > 1 && state->sxx > 0)
-		values[COL_SLOPE_PER_DAY] = Float8GetDatum(state->sxy / state->sxx);
+	{
+		float8		slope = state->sxy / state->sxx;
+
+		if (isinf(slope))
+			float_overflow_error();
+		values[COL_SLOPE_PER_DAY] = Float8GetDatum(slope);
+	}
 	else
 		isnull[COL_SLOPE_PER_DAY] = true;
 	values[COL_MIN_SCORE] = Float8GetDatum(state->min_score);
