@@ -59,15 +59,6 @@ hs_auc_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(builder);
 }
 
-/* How many of group's values equal values[i]: the step to the next below. */
-static int64
-multiplicity(const Distribution *dist, const DistGroup *group, int32 i)
-{
-	const int64 *below = dist_below(dist, group);
-
-	return (i + 1 < group->ndistinct ? below[i + 1] : group->total) - below[i];
-}
-
 /*
  * Twice the Mann-Whitney U of the stayed over the churned: for each
  * churned value, its count times (2 x stayed above it + stayed equal).
@@ -96,9 +87,9 @@ twice_u(const Distribution *dist, const DistGroup *churned, const DistGroup *sta
 			j++;
 		below = j < stayed->ndistinct ? s_below[j] : stayed->total;
 		if (j < stayed->ndistinct && s_values[j] == c)
-			equal = multiplicity(dist, stayed, j);
+			equal = dist_count_at(dist, stayed, j);
 		above = stayed->total - below - equal;
-		sum += (float8) multiplicity(dist, churned, i) * (float8) (2 * above + equal);
+		sum += (float8) dist_count_at(dist, churned, i) * (float8) (2 * above + equal);
 	}
 	return sum;
 }

@@ -80,6 +80,15 @@ dist_below(const Distribution *dist, const DistGroup *group)
 	return (const int64 *) (dist_values(dist, group) + group->ndistinct);
 }
 
+/* How many values of the group equal values[i] */
+static inline int64
+dist_count_at(const Distribution *dist, const DistGroup *group, int32 i)
+{
+	const int64 *below = dist_below(dist, group);
+
+	return (i + 1 < group->ndistinct ? below[i + 1] : group->total) - below[i];
+}
+
 static inline const char *
 dist_key(const Distribution *dist, const DistGroup *group)
 {

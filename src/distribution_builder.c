@@ -464,11 +464,10 @@ dist_builder_add_datum(DistBuilder *into, const Distribution *dist)
 		const DistGroup *source = &dist->groups[g];
 		GroupBuilder *target = find_group(into, dist_key(dist, source),
 										  source->key_len, true);
-		const int64 *below = dist_below(dist, source);
 		int64	   *counts = palloc(sizeof(int64) * source->ndistinct);
 
 		for (int32 i = 0; i < source->ndistinct; i++)
-			counts[i] = (i + 1 < source->ndistinct ? below[i + 1] : source->total) - below[i];
+			counts[i] = dist_count_at(dist, source, i);
 		group_merge_runs(target, into->mcxt, dist_values(dist, source), counts,
 						 source->ndistinct);
 		pfree(counts);

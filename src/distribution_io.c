@@ -277,12 +277,11 @@ static void
 append_group(StringInfo buf, const Distribution *dist, const DistGroup *group)
 {
 	const float8 *values = dist_values(dist, group);
-	const int64 *below = dist_below(dist, group);
 
 	appendStringInfoChar(buf, '{');
 	for (int32 i = 0; i < group->ndistinct; i++)
 	{
-		int64		count = (i + 1 < group->ndistinct ? below[i + 1] : group->total) - below[i];
+		int64		count = dist_count_at(dist, group, i);
 
 		if (i > 0)
 			appendStringInfoChar(buf, ',');

@@ -193,6 +193,10 @@ typedef struct Tally
 extern Tally *hs_tally_get(FunctionCallInfo fcinfo, const char *fname);
 extern void hs_tally_set_scale(Tally *tally, int32 scale);
 
+/* trend.c: a snapshot's time, from timestamptz or date, as microseconds */
+extern int64 hs_snapshot_time(Datum taken_at);
+extern int64 hs_snapshot_day(Datum taken_on);
+
 /* aggregate_state.c: what every aggregate's internal state needs */
 extern MemoryContext hs_aggregate_context(FunctionCallInfo fcinfo, const char *funcname);
 extern void hs_begin_state_read(StringInfo buf, bytea *serialized, int format_version,

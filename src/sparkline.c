@@ -16,14 +16,10 @@
  */
 #include "health_score.h"
 
-#include "catalog/pg_type.h"
-#include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
-#include "utils/date.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(hs_sparkline);
 PG_FUNCTION_INFO_V1(hs_sparkline_accum);
@@ -197,10 +193,7 @@ spark_add(FunctionCallInfo fcinfo, SparkState *state, MemoryContext aggcontext,
 {
 	float8		score = PG_GETARG_FLOAT8(2);
 
-	if (!isfinite(score))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("score must be a finite number: %s", hs_float8_text(score))));
+	hs_check_finite(score, "score");
 	spark_reserve(state, aggcontext, 1);
 	state->points[state->n].at = at;
 	state->points[state->n].score = score;
@@ -215,15 +208,7 @@ hs_sparkline_accum(PG_FUNCTION_ARGS)
 	SparkState *state = spark_state_get(fcinfo, &aggcontext);
 
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-	{
-		TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
-
-		if (TIMESTAMP_NOT_FINITE(at))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("taken_at must be finite: %s", timestamptz_to_str(at))));
-		spark_add(fcinfo, state, aggcontext, at);
-	}
+		spark_add(fcinfo, state, aggcontext, hs_snapshot_time(PG_GETARG_DATUM(1)));
 	PG_RETURN_POINTER(state);
 }
 
@@ -235,16 +220,7 @@ hs_sparkline_accum_date(PG_FUNCTION_ARGS)
 	SparkState *state = spark_state_get(fcinfo, &aggcontext);
 
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-	{
-		DateADT		day = PG_GETARG_DATEADT(1);
-
-		if (DATE_NOT_FINITE(day))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("taken_on must be finite: %s",
-							DATE_IS_NOBEGIN(day) ? "-infinity" : "infinity")));
-		spark_add(fcinfo, state, aggcontext, (int64) day * USECS_PER_DAY);
-	}
+		spark_add(fcinfo, state, aggcontext, hs_snapshot_day(PG_GETARG_DATUM(1)));
 	PG_RETURN_POINTER(state);
 }
 

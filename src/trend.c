@@ -90,6 +90,36 @@ days_of(int64 at)
 	return (float8) at / (float8) USECS_PER_DAY;
 }
 
+/*
+ * A snapshot's time as microseconds since 2000-01-01, from a timestamptz
+ * or a date (its midnight); an error unless finite.  The sparkline
+ * aggregate keeps times the same way.
+ */
+int64
+hs_snapshot_time(Datum taken_at)
+{
+	TimestampTz at = DatumGetTimestampTz(taken_at);
+
+	if (TIMESTAMP_NOT_FINITE(at))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("taken_at must be finite: %s", timestamptz_to_str(at))));
+	return at;
+}
+
+int64
+hs_snapshot_day(Datum taken_on)
+{
+	DateADT		day = DatumGetDateADT(taken_on);
+
+	if (DATE_NOT_FINITE(day))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("taken_on must be finite: %s",
+						DATE_IS_NOBEGIN(day) ? "-infinity" : "infinity")));
+	return (int64) day * USECS_PER_DAY;
+}
+
 static TrendState *
 trend_state_get(FunctionCallInfo fcinfo)
 {
@@ -176,10 +206,7 @@ trend_add(TrendState *state, int64 at, float8 score)
 {
 	TrendPoint	point = {at, score};
 
-	if (isnan(score) || isinf(score))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("score must be a finite number: %s", hs_float8_text(score))));
+	hs_check_finite(score, "score");
 
 	state->n++;
 	if (state->n == 1)
@@ -202,17 +229,9 @@ Datum
 hs_trend_accum(PG_FUNCTION_ARGS)
 {
 	TrendState *state = trend_state_get(fcinfo);
-	TimestampTz at;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(state);
-	at = PG_GETARG_TIMESTAMPTZ(1);
-	if (TIMESTAMP_NOT_FINITE(at))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("taken_at must be finite: %s",
-						timestamptz_to_str(at))));
-	trend_add(state, at, PG_GETARG_FLOAT8(2));
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+		trend_add(state, hs_snapshot_time(PG_GETARG_DATUM(1)), PG_GETARG_FLOAT8(2));
 	PG_RETURN_POINTER(state);
 }
 
@@ -221,17 +240,9 @@ Datum
 hs_trend_accum_date(PG_FUNCTION_ARGS)
 {
 	TrendState *state = trend_state_get(fcinfo);
-	DateADT		day;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(state);
-	day = PG_GETARG_DATEADT(1);
-	if (DATE_NOT_FINITE(day))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("taken_on must be finite: %s",
-						DATE_IS_NOBEGIN(day) ? "-infinity" : "infinity")));
-	trend_add(state, (int64) day * USECS_PER_DAY, PG_GETARG_FLOAT8(2));
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+		trend_add(state, hs_snapshot_day(PG_GETARG_DATUM(1)), PG_GETARG_FLOAT8(2));
 	PG_RETURN_POINTER(state);
 }
 
