@@ -371,6 +371,45 @@ $$;
 COMMENT ON FUNCTION health_score._model_for_update(text) IS
   'Internal: the model''s catalog row, locked FOR UPDATE; an error when there is no such model.';
 
+-- A model's catalog row, or an error.
+CREATE FUNCTION health_score._model(model_name text)
+RETURNS health_score.model
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+BEGIN
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = '42704';
+    END IF;
+    RETURN m;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._model(text) IS
+  'Internal: a model''s catalog row; an error when there is no such model.';
+
+-- An error unless build() has run for the model, and, when relation is
+-- given, that relation of its schema is there.
+CREATE FUNCTION health_score._require_built(m health_score.model, relation text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF m.built_version IS NULL
+       OR (relation IS NOT NULL AND to_regclass(format('%I.%I', m.target_schema, relation)) IS NULL) THEN
+        RAISE EXCEPTION 'model "%" has not been built', m.name
+              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_built(health_score.model, text) IS
+  'Internal: an error unless the model was built (and, if named, the relation exists in its schema).';
+
 -- Only members of a model's owner role may change it: its metrics run
 -- with the privileges of whoever builds, refreshes or reads it.
 CREATE FUNCTION health_score._require_owner(m health_score.model)
@@ -1036,6 +1075,20 @@ $$;
 
 COMMENT ON FUNCTION health_score._scored_sql(health_score.model) IS
   'Internal: the SQL of a model''s scored rows, the common part of its views.';
+-- The model's segment columns qualified by alias, each followed by ", ",
+-- to put before the columns that follow them in a select list.
+CREATE FUNCTION health_score._segment_columns(m health_score.model, alias text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(string_agg(format('%s.%I, ', alias, seg), '' ORDER BY o), '')
+      FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)
+$$;
+
+COMMENT ON FUNCTION health_score._segment_columns(health_score.model, text) IS
+  'Internal: the model''s segment columns as "alias.segment, " each, in order.';
+
 -- The SQL of the scores view.
 CREATE FUNCTION health_score._scores_sql(m health_score.model, scored_sql text)
 RETURNS text
@@ -1043,14 +1096,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    segment text;
-    segment_columns text := '';
+    segment_columns text := health_score._segment_columns(m, 's');
     metric_columns text := '';
     x health_score.metric;
 BEGIN
-    FOREACH segment IN ARRAY m.segments LOOP
-        segment_columns := segment_columns || format('s.%I, ', segment);
-    END LOOP;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         metric_columns := metric_columns ||
             format(E',\n       round(s.%1$I::numeric, 1)::float8 AS %1$I', x.name || '_score');
@@ -1429,7 +1478,6 @@ BEGIN
         LOOP
             EXECUTE statement;
         END LOOP;
-        EXECUTE format('REVOKE ALL ON %s.scores_mv FROM PUBLIC', schema_name);
         PERFORM health_score._populate_scores_mv(m);
         FOREACH statement IN ARRAY mv_indexes LOOP
             BEGIN
@@ -1460,18 +1508,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model;
-    mv regclass;
+    m health_score.model := health_score._model(refresh.model);
+    mv regclass := to_regclass(format('%I.scores_mv', m.target_schema));
 BEGIN
-    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = refresh.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'model "%" does not exist', refresh.model USING ERRCODE = '42704';
-    END IF;
-    mv := to_regclass(format('%I.scores_mv', m.target_schema));
-    IF m.built_version IS NULL OR mv IS NULL THEN
-        RAISE EXCEPTION 'model "%" has not been built', m.name
-              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
-    END IF;
+    PERFORM health_score._require_built(m, 'scores_mv');
     -- CONCURRENTLY needs rows to compare with
     IF refresh.concurrently AND (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
         EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', mv);
@@ -1738,8 +1778,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     schema_name text := quote_ident(m.target_schema);
-    segment_columns text := coalesce((SELECT string_agg(format('cur.%I, ', seg), '' ORDER BY o)
-                                        FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)), '');
+    segment_columns text := health_score._segment_columns(m, 'cur');
 BEGIN
     -- snapshot() computed every figure when it wrote the day's rows, once;
     -- reading the trend reads the latest snapshot's rows and nothing else
@@ -1838,16 +1877,10 @@ DECLARE
     sparkline_from date;
     written bigint;
 BEGIN
-    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = snapshot.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'model "%" does not exist', snapshot.model USING ERRCODE = '42704';
-    END IF;
+    m := health_score._model(snapshot.model);
     PERFORM health_score._require_owner(m);
     schema_name := quote_ident(m.target_schema);
-    IF m.built_version IS NULL OR to_regclass(schema_name || '.history') IS NULL THEN
-        RAISE EXCEPTION 'model "%" has not been built', m.name
-              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
-    END IF;
+    PERFORM health_score._require_built(m, 'history');
     IF snapshot.taken_on IS NULL THEN
         RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
     ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
@@ -1874,8 +1907,7 @@ BEGIN
                    schema_name)
        INTO sparkline_from USING snapshot.taken_on;
 
-    segment_list := coalesce((SELECT string_agg(format('cur.%I, ', seg), '' ORDER BY o)
-                                FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)), '');
+    segment_list := health_score._segment_columns(m, 'cur');
     -- Every figure of the trend view, computed here once per snapshot
     -- rather than on every read: one pass of the trend aggregate over the
     -- customer's recent history and today's score, filtered to each
@@ -1949,10 +1981,7 @@ DECLARE
     rows_here bigint;
     part record;
 BEGIN
-    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = prune_history.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'model "%" does not exist', prune_history.model USING ERRCODE = '42704';
-    END IF;
+    m := health_score._model(prune_history.model);
     PERFORM health_score._require_owner(m);
     IF keep IS NULL THEN
         RAISE EXCEPTION 'keep must not be NULL' USING ERRCODE = '22004';
@@ -2105,15 +2134,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model;
+    m health_score.model := health_score._model(model_name);
 BEGIN
-    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = '42704';
-    ELSIF m.built_version IS NULL THEN
-        RAISE EXCEPTION 'model "%" has not been built', m.name
-              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
-    END IF;
+    PERFORM health_score._require_built(m, NULL);
     RETURN m;
 END;
 $$;
