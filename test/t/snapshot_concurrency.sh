@@ -118,6 +118,17 @@ sqlstate() {
 
 # Rows of the day, distinct keys among them, and the snapshots row's
 # customers: one set is "5000|5000|5000".
+# A session that lost a race in REPEATABLE READ: it must have ended with
+# a serialization failure or a unique violation, and sets state to which.
+lost_the_race() {
+	finish "$1"
+	state=$(sqlstate "$1")
+	if [ "$rc" -eq 0 ] || [[ ! "$state" =~ ^(40001|23505)$ ]]; then
+		cat "$work/$1.err" >&2
+		fail "$2 exited $rc with SQLSTATE $state, expected a serialization failure or unique violation"
+	fi
+}
+
 day_counts() {
 	value "SELECT format('%s|%s|%s', count(*), count(DISTINCT h.id),
 	                     (SELECT string_agg(sn.customers::text, ',') FROM $views.snapshots AS sn
@@ -292,12 +303,7 @@ start hs_rr_late -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT count(*) 
 wait_until "the REPEATABLE READ session at the gate" "$(at_gate hs_rr_late) = 1"
 psql -c "$next_wave" -c "SELECT health_score.snapshot('$model', '$day')" >/dev/null
 gate_open
-finish hs_rr_late
-state=$(sqlstate hs_rr_late)
-if [ "$rc" -eq 0 ] || [[ ! "$state" =~ ^(40001|23505)$ ]]; then
-	cat "$work/hs_rr_late.err" >&2
-	fail "a REPEATABLE READ snapshot of $day whose transaction predates a concurrent snapshot exited $rc with SQLSTATE $state, expected a serialization failure or unique violation"
-fi
+lost_the_race hs_rr_late "a REPEATABLE READ snapshot of $day whose transaction predates a concurrent snapshot"
 one_set "$day" "after a REPEATABLE READ snapshot lost the race"
 [ "$(differences "$day")" = 0 ] || fail "the rows of $day are not the committed snapshot's after a REPEATABLE READ snapshot lost the race"
 echo "ok: a REPEATABLE READ snapshot of a day with rows, begun before a concurrent one committed, fails ($state); the day keeps the other's rows"
@@ -316,12 +322,7 @@ wait_until "the REPEATABLE READ snapshot to wait for the model's lock" "$(at_mod
 gate_open
 finish hs_holder
 [ "$rc" -eq 0 ] || { cat "$work/hs_holder.err" >&2; fail "the snapshot of $d holding the lock failed"; }
-finish hs_rr_waiting
-state=$(sqlstate hs_rr_waiting)
-if [ "$rc" -eq 0 ] || [[ ! "$state" =~ ^(40001|23505)$ ]]; then
-	cat "$work/hs_rr_waiting.err" >&2
-	fail "a REPEATABLE READ snapshot of $d that waited for a concurrent one exited $rc with SQLSTATE $state, expected a serialization failure or unique violation"
-fi
+lost_the_race hs_rr_waiting "a REPEATABLE READ snapshot of $d that waited for a concurrent one"
 one_set "$d" "after a REPEATABLE READ snapshot waited for another"
 [ "$(differences "$d")" = 0 ] || fail "the rows of $d differ from the scores view"
 echo "ok: a REPEATABLE READ snapshot of a new day that waited for a concurrent one fails ($state); the day has the other's rows"
