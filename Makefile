@@ -23,10 +23,11 @@ OBJS = \
 	src/auc.o \
 	src/logistic.o
 
-DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql
+DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.sql \
+	health_score--1.2--1.3.sql
 PGFILEDESC = "health_score - customer health scores"
 
-REGRESS = scale weighting scorecard labels survey band_counts distribution model trend validation
+REGRESS = scale weighting scorecard labels survey band_counts distribution model trend validation security
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Upgrades: a database that installed health_score 1.0 and used it is
-# updated to 1.1 and then to the current version; its objects keep
+# updated to 1.1, to 1.2 (and builds a model) and then to the current
+# version; its objects keep
 # giving the same results, the new features work, and the upgraded
 # extension is the same set of objects, with the same definitions, as a
 # fresh install of the current version.  Runs on check.sh's server.
@@ -47,11 +48,10 @@ psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.1'"
 	fail "the percentile layer does not work after the update to 1.1"
 echo "ok: 1.0 -> 1.1 keeps the view's results and adds the percentile layer"
 
-psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
-current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
-[ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
-	fail "ALTER EXTENSION health_score UPDATE did not reach $current"
-[ "$(same_results)" = t ] || fail "results changed by the update to $current"
+# 1.2 brought models: one is built and snapshot under 1.2, so that its
+# history partition is one 1.2 created (without row-level security)
+psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.2'"
+[ "$(same_results)" = t ] || fail "results changed by the update to 1.2"
 psql -d "$upgraded" >/dev/null <<'SQL'
 SELECT health_score.create_model('acct', 'accounts', 'id');
 SELECT health_score.add_metric('acct', 'logins', 'logins', 2, 'log', worst => 0, best => 96);
@@ -61,8 +61,31 @@ SELECT health_score.snapshot('acct', '2026-11-02');
 SQL
 [ "$(value "$upgraded" "SELECT count(*) FROM health_score_acct.scores s JOIN account_health h USING (id)
                        WHERE round(h.score::numeric, 1)::float8 IS DISTINCT FROM s.score")" = 0 ] ||
-	fail "the model built after the update scores differently from the 1.0 view"
-echo "ok: 1.1 -> $current keeps the view's results; a model built after it scores as the 1.0 view does"
+	fail "the model built under 1.2 scores differently from the 1.0 view"
+echo "ok: 1.1 -> 1.2 keeps the view's results; a model built under 1.2 scores as the 1.0 view does"
+
+psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
+current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
+[ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
+	fail "ALTER EXTENSION health_score UPDATE did not reach $current"
+[ "$(same_results)" = t ] || fail "results changed by the update to $current"
+# 1.3 mends the partitions 1.2 made, and makes new ones with row-level security
+[ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_11'::regclass")" = t ] ||
+	fail "the update to $current left 1.2's history partition without row-level security"
+psql -d "$upgraded" >/dev/null <<'SQL'
+UPDATE accounts SET tickets = 6 WHERE id % 10 = 0;
+SELECT health_score.build('acct');
+SELECT health_score.snapshot('acct', '2026-12-07');
+SQL
+[ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_12'::regclass")" = t ] ||
+	fail "a history partition created after the update to $current has no row-level security"
+[ "$(value "$upgraded" "SELECT count(*) FILTER (WHERE previous_on = '2026-11-02'), count(*) FILTER (WHERE delta_mom IS NOT NULL)
+                       FROM health_score_acct.trend")" = "1000|1000" ] ||
+	fail "the trend after the update to $current does not reach back to the snapshot taken under 1.2"
+[ "$(value "$upgraded" "SELECT count(*) FROM health_score_acct.scores s JOIN account_health h USING (id)
+                       WHERE round(h.score::numeric, 1)::float8 IS DISTINCT FROM s.score")" = 0 ] ||
+	fail "the model rebuilt after the update to $current scores differently from the 1.0 view"
+echo "ok: 1.2 -> $current keeps the results and the history, and puts row-level security on every history partition"
 
 # The upgraded extension and a fresh install are the same objects, with
 # the same definitions, the same configuration tables and the same
