@@ -62,9 +62,10 @@ hs_auc_accum(PG_FUNCTION_ARGS)
 /*
  * Twice the Mann-Whitney U of the stayed over the churned: for each
  * churned value, its count times (2 x stayed above it + stayed equal).
- * Kept in a float8 sum of exact int64 terms: each term is below 2^63 for
- * any table PostgreSQL can hold, and the sum's relative error stays far
- * below what an AUC is read to.
+ * Each factor is computed in float8, exactly for any table PostgreSQL can
+ * hold (fewer than 2^53 rows), and without overflow for counts up to a
+ * bigint's, which a corrupt partial state may claim; the sum's relative
+ * error stays far below what an AUC is read to.
  */
 static float8
 twice_u(const Distribution *dist, const DistGroup *churned, const DistGroup *stayed)
@@ -89,7 +90,7 @@ twice_u(const Distribution *dist, const DistGroup *churned, const DistGroup *sta
 		if (j < stayed->ndistinct && s_values[j] == c)
 			equal = dist_count_at(dist, stayed, j);
 		above = stayed->total - below - equal;
-		sum += (float8) dist_count_at(dist, churned, i) * (float8) (2 * above + equal);
+		sum += (float8) dist_count_at(dist, churned, i) * (2.0 * (float8) above + (float8) equal);
 	}
 	return sum;
 }

@@ -13,6 +13,7 @@
 #include "common/int.h"
 #include "distribution.h"
 #include "health_score.h"
+#include "mb/pg_wchar.h"
 
 int
 dist_compare_keys(const char *a, int32 a_len, const char *b, int32 b_len)
@@ -201,6 +202,10 @@ dist_validate_group(const Distribution *dist, int32 i)
 	for (int32 j = 1; j < group->ndistinct; j++)
 		if (!(values[j] > values[j - 1]) || isnan(values[j]) || below[j] <= below[j - 1])
 			dist_corrupt("values out of order", i);
+	/* the builder stores -0 as 0: -0 would print and read back differently */
+	for (int32 j = 0; j < group->ndistinct; j++)
+		if (values[j] == 0 && signbit(values[j]))
+			dist_corrupt("-0 in place of 0", i);
 	if (below[group->ndistinct - 1] >= group->total)
 		dist_corrupt("counts do not add up", i);
 	if (i > 0 && dist_compare_keys(dist_key(dist, group - 1), (group - 1)->key_len,
@@ -251,6 +256,9 @@ dist_validate(const Distribution *dist, Size size)
 		}
 		if (group->key_offset != offset || group->key_len > size - offset)
 			dist_corrupt("segment key out of place", i);
+		/* a key was a text value: no zero byte, valid in the encoding */
+		if (!pg_verifymbstr(dist_key(dist, group), group->key_len, true))
+			dist_corrupt("segment key is not valid text", i);
 		offset += group->key_len;
 	}
 	offset = MAXALIGN(offset);

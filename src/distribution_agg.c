@@ -119,7 +119,11 @@ hs_distribution_serialize(PG_FUNCTION_ARGS)
 Datum
 hs_distribution_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *serialized = PG_GETARG_BYTEA_P(0);
+	/*
+	 * A copy: a bytea is only int-aligned (a partial state after an int4
+	 * group key arrives 4 bytes off), and the layout holds int64s.
+	 */
+	bytea	   *serialized = PG_GETARG_BYTEA_P_COPY(0);
 	Distribution *dist = (Distribution *) serialized;
 	DistBuilder *builder;
 
