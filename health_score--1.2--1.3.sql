@@ -15,6 +15,9 @@
      which fails for every other writer once the owner role is dropped.
    - Two SQL helpers, inlined and so left without a pinned search_path,
      named the type text unqualified.
+   - Checking a metric's expression dropped its temporary view as
+     pg_temp.<name>, which fails in a database with Citus: no model could
+     be defined there.
 */
 
 \echo Use "ALTER EXTENSION health_score UPDATE TO '1.3'" to load this file. \quit
@@ -370,5 +373,53 @@ BEGIN
     SELECT u.name, u.weight, u.suggestion, u.coefficient, u.coefficient > 0, before, after
       FROM unnest(names, current_weights, suggested, beta[2:]) AS u(name, weight, suggestion, coefficient)
      WHERE u.name IS NOT NULL;
+END;
+$$;
+
+------------------------------------------------------------------------
+-- Checking an expression where Citus is installed
+------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION health_score._expression_type(m health_score.model, what text, expression text)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_type regtype;
+    message text;
+    state text;
+BEGIN
+    IF expression IS NULL OR btrim(expression) = '' THEN
+        RAISE EXCEPTION '%: expression must not be empty', what
+              USING ERRCODE = '22023';
+    END IF;
+    -- An expression is pasted into the views' SQL: it must stay one
+    -- expression, with no way to end a statement or hide the rest of a
+    -- line.
+    IF strpos(expression, ';') > 0 OR strpos(expression, '--') > 0 OR strpos(expression, '/*') > 0 THEN
+        RAISE EXCEPTION '%: expression must not contain ";", "--" or "/*": %',
+                        what, quote_literal(expression)
+              USING ERRCODE = '42601';
+    END IF;
+    BEGIN
+        -- In the WHERE clause too, where PostgreSQL refuses aggregates,
+        -- window functions and set-returning functions: one value per
+        -- customer row.
+        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
+                       m.key, expression, m.source);
+        value_type := health_score._base_type(health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
+        -- unqualified: the search_path ends with pg_temp, and Citus takes
+        -- a qualified pg_temp for a schema of that name, which is not there
+        DROP VIEW health_score_expression_check;
+    EXCEPTION WHEN insufficient_privilege OR lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+        RAISE EXCEPTION '%: expression % is not valid over %: %',
+                        what, quote_literal(expression), m.source, message
+              USING ERRCODE = state;
+    END;
+    RETURN value_type;
 END;
 $$;
