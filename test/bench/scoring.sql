@@ -3,6 +3,9 @@
 --
 -- (a) SELECT sum(m1): the scan floor
 -- (a12) the sum of all 12 metrics: the floor of reading every metric
+-- (b0) one C call per row that reads all 12 metrics and does no scoring
+--      (core's num_nonnulls, VARIADIC "any" like scorecard), averaged:
+--      the floor of any one-call-per-row score
 -- (b) avg(score) with this extension: scorecard(), one call per row
 -- (b2) avg(score) with the composable form: 12 scale calls + weighted_score
 -- (c) the same avg(score) in plain SQL (LEAST/GREATEST, CASE/COALESCE)
@@ -43,6 +46,8 @@ SELECT bench.add('a: scan, sum(m1)', 'SELECT sum(m1) FROM bench_customers');
 -- reading all 12 metric columns, no scoring: the floor of any per-row score
 SELECT bench.add('a12: scan, sum of 12 metrics',
   'SELECT sum(m1 + m2 + m3 + m4 + m5 + m6 + m7 + m8 + m9 + m10 + m11 + m12) FROM bench_customers');
+SELECT bench.add('b0: avg(num_nonnulls(12 metrics)), no scoring',
+  'SELECT avg(num_nonnulls(m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12)::float8) FROM bench_customers');
 SELECT bench.add('b: scorecard avg', format('SELECT avg(%s) FROM bench_customers', :'scorecard'));
 SELECT bench.add('b2: composed avg', format('SELECT avg(%s) FROM bench_customers', :'composed'));
 SELECT bench.add('c: plain SQL avg', format('SELECT avg(%s) FROM bench_customers', :'plain'));
@@ -61,6 +66,7 @@ SELECT * FROM bench.summary ORDER BY label;
 
 \echo '== ratios (goals: b/a <= 2, c/b >= 2, d/a <= 3)'
 SELECT round((bench.median_ms('a12: scan, sum of 12 metrics') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "a12/a",
+       round((bench.median_ms('b0: avg(num_nonnulls(12 metrics)), no scoring') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "b0/a",
        round((bench.median_ms('b: scorecard avg') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "b/a",
        round((bench.median_ms('b2: composed avg') / bench.median_ms('a: scan, sum(m1)'))::numeric, 2) AS "b2/a",
        round((bench.median_ms('c: plain SQL avg') / bench.median_ms('b: scorecard avg'))::numeric, 2) AS "c/b",
