@@ -165,6 +165,14 @@ extern void dist_builder_add_run(DistBuilder *builder, const char *key,
 extern bool dist_builder_has_group(DistBuilder *builder, const char *key, int32 key_len);
 extern void dist_builder_merge(DistBuilder *into, DistBuilder *from);
 extern void dist_builder_add_datum(DistBuilder *into, const Distribution *dist);
+extern DistBuilder *dist_builder_load(MemoryContext mcxt, const Distribution *dist, Size size);
+extern Size dist_builder_flat_size(DistBuilder *builder);
+extern void dist_builder_flatten_into(DistBuilder *builder, Distribution *dist, Size size,
+									  bool fingerprint);
 extern Distribution *dist_builder_finish(DistBuilder *builder, bool fingerprint);
+
+/* auc.c: auc()'s state is a distribution with one segment per class */
+extern void dist_auc_add(DistBuilder *builder, float8 score, bool churned);
+extern bool dist_auc(const Distribution *dist, float8 *auc);
 
 #endif							/* HEALTH_SCORE_DISTRIBUTION_H */

@@ -124,12 +124,8 @@ hs_distribution_deserialize(PG_FUNCTION_ARGS)
 	 * group key arrives 4 bytes off), and the layout holds int64s.
 	 */
 	bytea	   *serialized = PG_GETARG_BYTEA_P_COPY(0);
-	Distribution *dist = (Distribution *) serialized;
-	DistBuilder *builder;
 
 	hs_aggregate_context(fcinfo, "distribution_deserialize");
-	dist_validate(dist, VARSIZE(serialized));
-	builder = dist_builder_create(CurrentMemoryContext, dist_is_segmented(dist));
-	dist_builder_add_datum(builder, dist);
-	PG_RETURN_POINTER(builder);
+	PG_RETURN_POINTER(dist_builder_load(CurrentMemoryContext, (Distribution *) serialized,
+										VARSIZE(serialized)));
 }
