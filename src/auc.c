@@ -13,10 +13,14 @@
  * their number, and it needs every score of both classes, in order.
  *
  * The state is the distribution aggregate's: a builder that keeps each
- * class as a segment of sorted, counted distinct values, so the
- * transition, combine, serialize and deserialize functions are the
- * distribution's, and only adding a row and the final sweep are here.
- * The sweep walks the two classes' sorted values together once.
+ * class as a segment of sorted, counted distinct values, so the combine
+ * function is the distribution's, and only adding a row and the final
+ * sweep are here.  The sweep walks the two classes' sorted values
+ * together once.
+ *
+ * Since 1.3 the state is a distribution value (distribution_state.c holds
+ * the SQL entry points); hs_auc_accum and hs_auc_final below serve the
+ * internal state of 1.2's auc(), for a database not yet updated to 1.3.
  *
  *-------------------------------------------------------------------------
  */

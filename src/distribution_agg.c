@@ -7,6 +7,12 @@
  * serialized form is the distribution datum itself, without fingerprint,
  * which deserialize checks in full before trusting a single offset.
  *
+ * These are the aggregates of 1.1 and 1.2, with an internal state that
+ * Citus cannot ship between nodes.  Since 1.3 the state is a distribution
+ * value (distribution_state.c); the functions here stay for a database
+ * that runs this library before ALTER EXTENSION health_score UPDATE, whose
+ * aggregates still call them.
+ *
  *-------------------------------------------------------------------------
  */
 #include "health_score.h"
