@@ -139,9 +139,10 @@ expanded_of(Datum datum)
 }
 
 /*
- * A flat distribution, detoasted, on an 8-byte boundary: the layout holds
- * int64s, and a value read in place from a tuple is only as aligned as the
- * tuple.  Checked by whoever loads it.
+ * A flat distribution, detoasted, on an 8-byte boundary.  The type asks
+ * PostgreSQL for that alignment; it is checked rather than trusted, for
+ * the layout holds int64s and 1.2's state, a bytea, did arrive 4 bytes
+ * off.  The caller checks the contents.
  */
 static Distribution *
 flat_distribution(Datum datum)
@@ -184,6 +185,10 @@ expanded_copy(MemoryContext parent, ExpandedDistribution *from)
  * holding its values (a flat one checked in full).  NULL for a NULL state.
  * not_this is the other argument of a combine, never to be changed, even
  * when the same object comes in both.
+ *
+ * A value comes read/write only when nothing else will read it (nodeAgg's
+ * state, an inner call's result), so an error halfway through a change
+ * leaves nothing half changed that anyone sees.
  */
 static ExpandedDistribution *
 state_for_update(FunctionCallInfo fcinfo, int argno, const ExpandedDistribution *not_this)

@@ -2,9 +2,10 @@
 # Upgrades: a database that installed health_score 1.0 and used it is
 # updated to 1.1, to 1.2 (and builds a model, and views over the
 # distribution() and auc() aggregates) and then to the current version;
-# its objects keep giving the same results, the new features work, and the upgraded
-# extension is the same set of objects, with the same definitions, as a
-# fresh install of the current version.  Runs on check.sh's server.
+# its objects keep giving the same results, the new features work, and
+# the upgraded extension is the same set of objects, with the same
+# definitions, as a fresh install of the current version.  Runs on
+# check.sh's server.
 set -euo pipefail
 upgraded=health_score_upgrade_test
 fresh=health_score_fresh_test
