@@ -51,6 +51,7 @@ typedef struct ExpandedDistribution
 {
 	ExpandedObjectHeader hdr;
 	int32		magic;
+	bool		segmented;		/* the builder's, checked on every row */
 	DistBuilder *builder;		/* in hdr.eoh_context, as all of its data */
 } ExpandedDistribution;
 
@@ -112,6 +113,7 @@ expanded_wrap(MemoryContext objcxt, DistBuilder *builder)
 
 	EOH_init_header(&state->hdr, &expanded_distribution_methods, objcxt);
 	state->magic = EXPANDED_DISTRIBUTION_MAGIC;
+	state->segmented = dist_builder_is_segmented(builder);
 	state->builder = builder;
 	return state;
 }
@@ -172,25 +174,39 @@ expanded_load(MemoryContext parent, const Distribution *dist)
 static ExpandedDistribution *
 expanded_copy(MemoryContext parent, ExpandedDistribution *from)
 {
-	ExpandedDistribution *state = expanded_create(parent,
-												  dist_builder_is_segmented(from->builder));
+	ExpandedDistribution *state = expanded_create(parent, from->segmented);
 
 	dist_builder_merge(state->builder, from->builder);
 	return state;
 }
 
 /*
+ * A new expanded object holding the values of a state that is not ours to
+ * change: a read-only expanded object, or a flat one, checked in full.
+ * Out of line, for the row-by-row path below is kept short.
+ */
+static pg_noinline ExpandedDistribution *
+state_copy(FunctionCallInfo fcinfo, Datum datum)
+{
+	ExpandedDistribution *from = expanded_of(datum);
+
+	if (from != NULL)
+		return expanded_copy(state_parent(fcinfo), from);
+	return expanded_load(state_parent(fcinfo), flat_distribution(datum));
+}
+
+/*
  * The state in argument argno as one this call may change: the argument
  * itself when it is our read/write expanded object, else a new object
- * holding its values (a flat one checked in full).  NULL for a NULL state.
- * not_this is the other argument of a combine, never to be changed, even
- * when the same object comes in both.
+ * holding its values.  NULL for a NULL state.  not_this is the other
+ * argument of a combine, never to be changed, even when the same object
+ * comes in both.
  *
  * A value comes read/write only when nothing else will read it (nodeAgg's
  * state, an inner call's result), so an error halfway through a change
  * leaves nothing half changed that anyone sees.
  */
-static ExpandedDistribution *
+static inline ExpandedDistribution *
 state_for_update(FunctionCallInfo fcinfo, int argno, const ExpandedDistribution *not_this)
 {
 	Datum		datum;
@@ -199,13 +215,13 @@ state_for_update(FunctionCallInfo fcinfo, int argno, const ExpandedDistribution 
 	if (PG_ARGISNULL(argno))
 		return NULL;
 	datum = PG_GETARG_DATUM(argno);
-	state = expanded_of(datum);
-	if (state != NULL && state != not_this &&
-		VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(datum)))
-		return state;
-	if (state != NULL)
-		return expanded_copy(state_parent(fcinfo), state);
-	return expanded_load(state_parent(fcinfo), flat_distribution(datum));
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(datum)))
+	{
+		state = expanded_of(datum);
+		if (state != not_this)
+			return state;
+	}
+	return state_copy(fcinfo, datum);
 }
 
 /*
@@ -242,19 +258,25 @@ state_finish(DistBuilder *builder, bool fingerprint)
  * A state built by the other aggregate, or passed in by hand, would fill
  * a distribution with the groups of two kinds.
  */
-static void
-check_state_kind(const DistBuilder *builder, bool segmented, const char *funcname)
+static pg_noinline void
+state_kind_error(bool segmented, const char *funcname)
 {
-	if (segmented && !dist_builder_is_segmented(builder))
+	if (segmented)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s needs a distribution with segments", funcname),
 				 errdetail("The distribution passed in holds a single group, as distribution(value) builds it.")));
-	if (!segmented && dist_builder_is_segmented(builder))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs a distribution without segments", funcname),
-				 errdetail("The distribution passed in holds one group per segment, as distribution(value, segment) builds it.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s needs a distribution without segments", funcname),
+			 errdetail("The distribution passed in holds one group per segment, as distribution(value, segment) builds it.")));
+}
+
+static inline void
+check_state_kind(bool state_segmented, bool segmented, const char *funcname)
+{
+	if (unlikely(state_segmented != segmented))
+		state_kind_error(segmented, funcname);
 }
 
 static Datum
@@ -276,7 +298,7 @@ distribution_accum(FunctionCallInfo fcinfo, bool segmented, const char *funcname
 	int32		key_len = DIST_NULL_KEY;
 
 	if (state != NULL)
-		check_state_kind(state->builder, segmented, funcname);
+		check_state_kind(state->segmented, segmented, funcname);
 	if (PG_ARGISNULL(1))
 	{
 		if (state == NULL)
@@ -337,7 +359,7 @@ hs_distribution_combine_v1_3(PG_FUNCTION_ARGS)
 	/* a partial state from a parallel worker or from Citus is flat */
 	from = expanded_of(PG_GETARG_DATUM(1));
 	if (from != NULL)
-		segmented = dist_builder_is_segmented(from->builder);
+		segmented = from->segmented;
 	else
 	{
 		flat = flat_distribution(PG_GETARG_DATUM(1));
@@ -348,7 +370,7 @@ hs_distribution_combine_v1_3(PG_FUNCTION_ARGS)
 	into = state_for_update(fcinfo, 0, from);
 	if (into == NULL)
 		into = expanded_create(state_parent(fcinfo), segmented);
-	else if (dist_builder_is_segmented(into->builder) != segmented)
+	else if (into->segmented != segmented)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine a distribution with segments and a distribution without"),
@@ -379,7 +401,7 @@ hs_auc_accum_v1_3(PG_FUNCTION_ARGS)
 	float8		score;
 
 	if (state != NULL)
-		check_state_kind(state->builder, true, "auc_accum");
+		check_state_kind(state->segmented, true, "auc_accum");
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (state == NULL)
@@ -402,7 +424,7 @@ hs_auc_final_v1_3(PG_FUNCTION_ARGS)
 	DistBuilder *builder = state_for_reading(PG_GETARG_DATUM(0));
 	float8		auc;
 
-	check_state_kind(builder, true, "auc_final");
+	check_state_kind(dist_builder_is_segmented(builder), true, "auc_final");
 	if (!dist_auc(state_finish(builder, false), &auc))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(auc);
