@@ -338,7 +338,8 @@ hs_distribution_accum_segment_v1_3(PG_FUNCTION_ARGS)
 
 /*
  * distribution_combine(a distribution, b distribution): every value of
- * both.  Adds b to a, in place when a is ours to change; b is only read.
+ * both.  Adds b to a, in place when a is ours to change.  b keeps its
+ * values: an expanded b is at most compacted, as flattening it would.
  */
 Datum
 hs_distribution_combine_v1_3(PG_FUNCTION_ARGS)
