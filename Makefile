@@ -16,6 +16,7 @@ OBJS = \
 	src/distribution_builder.o \
 	src/distribution_agg.o \
 	src/distribution_io.o \
+	src/distribution_state.o \
 	src/search_tree.o \
 	src/percentile.o \
 	src/trend.o \

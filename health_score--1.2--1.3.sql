@@ -423,3 +423,106 @@ BEGIN
     RETURN value_type;
 END;
 $$;
+
+------------------------------------------------------------------------
+-- Aggregate states Citus can ship: distribution and auc
+------------------------------------------------------------------------
+
+-- Citus splits an aggregate into partial aggregates on the workers and a
+-- combine on the coordinator only when its state has a real type: it
+-- ships each partial state as that type's text.  distribution() and auc()
+-- kept an internal state, so Citus pulled every row to the coordinator.
+-- Their state is now the distribution type itself, expanded in memory
+-- while the aggregate runs, so that adding a row costs what it did; the
+-- results, the parallel plans and the speed are unchanged.  CREATE OR
+-- REPLACE AGGREGATE keeps the aggregates, and the views that use them.
+-- SSPACE is the size PostgreSQL assumes for an internal state, so that
+-- the planner weighs hashing against sorting as it did.
+
+CREATE FUNCTION health_score.distribution_accum(dist health_score.distribution, value float8)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_accum_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_accum(health_score.distribution, float8) IS
+  'Transition function of distribution(value): dist, a distribution without segments, with value added. A NULL dist is empty; a NULL value adds nothing; NaN is an error.';
+
+CREATE FUNCTION health_score.distribution_accum(dist health_score.distribution, value float8, segment text)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_accum_segment_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_accum(health_score.distribution, float8, text) IS
+  'Transition function of distribution(value, segment): dist, a distribution with segments, with value added to its segment (a NULL segment is a segment of its own). A NULL dist is empty; a NULL value adds nothing; NaN is an error.';
+
+CREATE FUNCTION health_score.distribution_combine(a health_score.distribution, b health_score.distribution)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_combine_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_combine(health_score.distribution, health_score.distribution) IS
+  'Combine function of distribution() and auc(): every value of a and of b, segment by segment. NULL when both are NULL; a and b must both have segments or both have none.';
+
+CREATE FUNCTION health_score.distribution_final(dist health_score.distribution)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_final_v1_3'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_final(health_score.distribution) IS
+  'Final function of distribution(): the state as a distribution value.';
+
+CREATE FUNCTION health_score.auc_accum(state health_score.distribution, score float8, outcome boolean)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_auc_accum_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.auc_accum(health_score.distribution, float8, boolean) IS
+  'Transition function of auc(): state, the scores so far as a distribution with segments "t" (outcome true: churned) and "f", with score added to its outcome''s segment. A NULL state is empty; a NULL score or outcome adds nothing; NaN is an error.';
+
+CREATE FUNCTION health_score.auc_final(state health_score.distribution)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_auc_final_v1_3'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.auc_final(health_score.distribution) IS
+  'Final function of auc(): the AUC of the scores in state''s segments "t" (churned) and "f"; NULL when either is empty.';
+
+CREATE OR REPLACE AGGREGATE health_score.distribution(value float8) (
+  SFUNC = health_score.distribution_accum,
+  STYPE = health_score.distribution,
+  SSPACE = 8192,
+  FINALFUNC = health_score.distribution_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.distribution_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.distribution(value float8, segment text) (
+  SFUNC = health_score.distribution_accum,
+  STYPE = health_score.distribution,
+  SSPACE = 8192,
+  FINALFUNC = health_score.distribution_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.distribution_combine,
+  PARALLEL = SAFE
+);
+
+-- The state is the distribution aggregate's, one segment per class.
+CREATE OR REPLACE AGGREGATE health_score.auc(score float8, outcome boolean) (
+  SFUNC = health_score.auc_accum,
+  STYPE = health_score.distribution,
+  SSPACE = 8192,
+  FINALFUNC = health_score.auc_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.distribution_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.distribution_accum(internal, float8);
+DROP FUNCTION health_score.distribution_accum(internal, float8, text);
+DROP FUNCTION health_score.distribution_combine(internal, internal);
+DROP FUNCTION health_score.distribution_final(internal);
+DROP FUNCTION health_score.distribution_serialize(internal);
+DROP FUNCTION health_score.distribution_deserialize(bytea, internal);
+DROP FUNCTION health_score.auc_accum(internal, float8, boolean);
+DROP FUNCTION health_score.auc_final(internal);

@@ -5,8 +5,8 @@
 -- Hand-checked small cases and text literals first, then 100,000 seeded
 -- rows (many ties, ~5 % NULL values, 10 skewed segments and some NULL
 -- segments) compared row by row with percent_rank() and percentile_cont(),
--- serially and through a forced parallel plan (so that the combine,
--- serialize and deserialize functions run), and through the text form.
+-- serially and through a forced parallel plan (so that the workers'
+-- partial states are flattened and combined), and through the text form.
 --
 
 -- SQLSTATE of a statement, or 'no error' (the plain statements below show
@@ -377,6 +377,89 @@ FROM (VALUES ('{ 3 , 1.5*2 }'), ('{1,1}'), ('{0.1,0.10000000000000001}'), ('{}')
              ('{"a":{1},2}'), ('{"a":{2,1}}'), ('{a:{1}}'), ('{"a\nb":{1}}')) AS t(lit);
 
 ------------------------------------------------------------------------
+-- The aggregates' state is a distribution
+------------------------------------------------------------------------
+
+-- So that Citus can ship it between nodes as text, the state of
+-- distribution() and auc() is a distribution value, and the transition,
+-- combine and final functions are functions of distribution values, in
+-- SQL too.  Flat values, as a parallel worker's or Citus's partial states
+-- arrive, are checked and added to:
+-- {1,2*2} + 2 -> {1,2*3}; + NULL -> {1,2*2}; NULL + 5 -> {5}
+SELECT health_score.distribution_accum('{1,2*2}', 2) AS "{1,2*3}",
+       health_score.distribution_accum('{1,2*2}', NULL) AS "{1,2*2}",
+       health_score.distribution_accum(NULL, 5) AS "{5}",
+       health_score.distribution_accum(NULL, NULL) IS NULL AS "NULL";
+-- to a segment: "b" is new, "a" grows, the NULL segment is one of its own
+SELECT health_score.distribution_accum('{"a":{1}}', 2, 'b') AS "{""a"":{1},""b"":{2}}",
+       health_score.distribution_accum('{"a":{1}}', 1, 'a') AS "{""a"":{1*2}}",
+       health_score.distribution_accum('{"a":{1}}', 3, NULL) AS "{""a"":{1},NULL:{3}}";
+-- combine: every value of both, segment by segment; NULL on either side
+-- is nothing
+SELECT health_score.distribution_combine('{1,2}', '{2,3}') AS "{1,2*2,3}",
+       health_score.distribution_combine('{"a":{1},"b":{2}}', '{"b":{2,5},NULL:{3}}')
+         AS "{""a"":{1},""b"":{2*2,5},NULL:{3}}",
+       health_score.distribution_combine(NULL, '{1}') AS "{1}",
+       health_score.distribution_combine('{1}', NULL) AS "{1}",
+       health_score.distribution_combine(NULL, NULL) IS NULL AS "NULL";
+-- the final function gives the value, and what the functions give is a
+-- distribution the lookups read: {10,20,30,40} + 20 is small's
+-- {10,20*2,30,40}, where 20 ranks 25 and the median is 20
+SELECT health_score.distribution_final('{1,2*2}') AS "{1,2*2}",
+       health_score.percentile_rank(health_score.distribution_accum('{10,20,30,40}', 20), 20) AS "25",
+       health_score.quantile(health_score.distribution_combine('{10,20}', '{20,30,40}'), 0.5) AS "20",
+       health_score.distribution_combine('{10,20}', '{20,30,40}')::text = (SELECT d::text FROM small)
+         AS same_as_small;
+-- inside an aggregate: a flat initial state ({1,2*2} from INITCOND) is
+-- loaded and added to, and the state comes out as a value (no final
+-- function: the expanded state is flattened)
+CREATE AGGREGATE distribution_from_1_2_2(float8) (
+  SFUNC = health_score.distribution_accum, STYPE = health_score.distribution, INITCOND = '{1,2*2}');
+SELECT distribution_from_1_2_2(v) AS "{1,2*3,3}" FROM (VALUES (2.0::float8), (3), (NULL)) AS t(v);
+-- the combine function as a transition function, as Citus's coordinator
+-- runs it: flat partial states, one a row, merged into one
+CREATE AGGREGATE distribution_merged(health_score.distribution) (
+  SFUNC = health_score.distribution_combine, STYPE = health_score.distribution,
+  FINALFUNC = health_score.distribution_final, COMBINEFUNC = health_score.distribution_combine,
+  PARALLEL = SAFE);
+SELECT distribution_merged(d) AS "{1*2,2*3,3,4}"
+FROM (VALUES ('{1,2}'::health_score.distribution), (NULL), ('{1,2*2,3}'), ('{4}')) AS t(d);
+SELECT distribution_merged(d) AS "{""a"":{1*2,2},""b"":{3},NULL:{4}}"
+FROM (VALUES ('{"a":{1}}'::health_score.distribution), ('{"a":{1,2},"b":{3}}'), ('{NULL:{4}}')) AS t(d);
+-- a PL/pgSQL variable holds the expanded value and passes it read-only:
+-- 1..10 % 4 = {0*2,1*3,2*3,3*2}, combined with itself {0*4,1*6,2*6,3*4}
+CREATE FUNCTION pg_temp.built_in_plpgsql(n int) RETURNS health_score.distribution
+LANGUAGE plpgsql AS $$
+DECLARE
+  d health_score.distribution;
+BEGIN
+  FOR i IN 1..n LOOP
+    d := health_score.distribution_accum(d, i % 4);
+  END LOOP;
+  RETURN health_score.distribution_combine(d, d);
+END $$;
+SELECT pg_temp.built_in_plpgsql(10) AS "{0*4,1*6,2*6,3*4}";
+-- a state of the other kind, with segments or without: ERROR 22023
+SELECT health_score.distribution_accum('{"a":{1}}', 2);
+SELECT health_score.distribution_accum('{1}', 2, 'a');
+SELECT health_score.distribution_combine('{1}', '{"a":{1}}');
+SELECT health_score.distribution_combine('{"a":{1}}', '{1}');
+CREATE AGGREGATE distribution_from_segmented(float8) (
+  SFUNC = health_score.distribution_accum, STYPE = health_score.distribution, INITCOND = '{"a":{1}}');
+SELECT distribution_from_segmented(v) FROM (VALUES (2.0::float8)) AS t(v);
+SELECT distribution_merged(d) FROM (VALUES ('{1}'::health_score.distribution), ('{"a":{1}}')) AS t(d);
+SELECT q AS query, pg_temp.sqlstate_of(q) AS sqlstate
+FROM (VALUES
+  ('SELECT health_score.distribution_accum(''{"a":{1}}'', 2)'),
+  ('SELECT health_score.distribution_accum(''{1}'', 2, ''a'')'),
+  ('SELECT health_score.distribution_combine(''{1}'', ''{"a":{1}}'')'),
+  ('SELECT health_score.distribution_combine(''{"a":{1}}'', ''{1}'')'),
+  ('SELECT distribution_from_segmented(v) FROM (VALUES (2.0::float8)) AS t(v)'),
+  ('SELECT distribution_merged(d) FROM (VALUES (''{1}''::health_score.distribution), (''{"a":{1}}'')) AS t(d)'),
+  ('SELECT health_score.distribution_accum(''{1}'', ''NaN'')')) AS t(q);
+DROP AGGREGATE distribution_from_1_2_2(float8), distribution_from_segmented(float8);
+
+------------------------------------------------------------------------
 -- 100,000 seeded rows
 ------------------------------------------------------------------------
 
@@ -631,6 +714,23 @@ SELECT health_score.quantiles(s.dc, f)
 FROM stored AS s,
      (VALUES ('{0,0.001,0.1,0.25,0.3333333333333333,0.5,0.9,0.999,1}'::float8[])) AS a(f);
 
+-- a distribution is the combination of its parts' distributions, each
+-- shipped as text as Citus ships a worker's partial state, merged by the
+-- combine function: 7 parts by id, 100 by value (so that parts overlap
+-- and miss segments), the NULL segment among them
+CREATE VIEW combined_parts AS
+SELECT (SELECT distribution_merged(p.d::text::health_score.distribution)
+          FROM (SELECT health_score.distribution(value) AS d FROM dist_rows GROUP BY id % 7) AS p)::text
+         = (SELECT health_score.distribution(value)::text FROM dist_rows) AS value_same,
+       (SELECT distribution_merged(p.d::text::health_score.distribution)
+          FROM (SELECT health_score.distribution(cont, segment) AS d FROM dist_rows GROUP BY id % 7) AS p)::text
+         = (SELECT health_score.distribution(cont, segment)::text FROM dist_rows) AS segmented_cont_same,
+       (SELECT distribution_merged(p.d::text::health_score.distribution)
+          FROM (SELECT health_score.distribution(value, segment) AS d FROM dist_rows
+                GROUP BY floor(value)::int % 100) AS p)::text
+         = (SELECT health_score.distribution(value, segment)::text FROM dist_rows) AS segmented_by_value_same;
+SELECT * FROM combined_parts;
+
 -- kept for the parallel run: the serial distributions' text
 CREATE TEMP TABLE serial_text AS
 SELECT health_score.distribution(value)::text AS d,
@@ -715,8 +815,30 @@ SELECT * FROM quantile_overall;
 SELECT * FROM quantile_grouped;
 SELECT * FROM quantile_segmented;
 SELECT * FROM counts_segmented;
+-- the parts' distributions built in parallel, merged after a trip through text
+SELECT pg_temp.workers_launched('SELECT * FROM combined_parts') > 0 AS parallel_workers_ran,
+       pg_temp.partial_aggregates('SELECT * FROM combined_parts') LIKE '%PARTIAL health\_score.distribution(%'
+         AS distribution_partial;
+SELECT * FROM combined_parts;
+-- and the combine function as the transition of a parallel aggregate:
+-- each worker merges stored distributions (out of line, ~2,000 values
+-- each), the leader merges the workers'.  Each part is stored three
+-- times, so the merge holds every value three times.
+CREATE TABLE parts AS
+SELECT p.part, p.d
+FROM (SELECT id % 50 AS part, health_score.distribution(value, segment) AS d FROM dist_rows GROUP BY 1) AS p,
+     generate_series(1, 3);
+-- a table of two pages gets one worker, which would save nothing
+ALTER TABLE parts SET (parallel_workers = 2);
+ANALYZE parts;
+SELECT pg_temp.workers_launched('SELECT distribution_merged(d) FROM parts') > 0 AS parallel_workers_ran;
+SELECT (SELECT distribution_merged(d)::text FROM parts)
+         = (SELECT health_score.distribution(value, segment)::text FROM dist_rows, generate_series(1, 3))
+         AS parallel_merge_same;
 
 RESET ALL;
 DROP VIEW parallel_text, rank_overall, rank_overall_cont, rank_segmented, rank_segmented_cont, rank_joined,
-          quantile_overall, quantile_grouped, quantile_segmented, counts_segmented;
+          quantile_overall, quantile_grouped, quantile_segmented, counts_segmented, combined_parts;
+DROP TABLE parts;
+DROP AGGREGATE distribution_merged(health_score.distribution);
 DROP TABLE dist_rows;

@@ -75,6 +75,40 @@ FROM auc_by_tens p JOIN serial_auc s USING (part);
 SELECT health_score.auc(score, churned) = (SELECT health_score.auc(score, churned) FROM outcomes) AS same_as_once
 FROM many_outcomes;
 
+-- auc()'s state is a distribution with segments "t" (churned) and "f"
+-- (so that Citus can ship it as text): auc_accum adds to it and auc_final
+-- reads it, in SQL too.  The hand case above, {"f":{2,3,4},"t":{1,3}}:
+-- 0.75, whole or added to; one class: NULL
+SELECT health_score.auc_final('{"f":{2,3,4},"t":{1,3}}') AS "0.75",
+       health_score.auc_final(health_score.auc_accum(health_score.auc_accum('{"f":{2,3,4}}', 1, true), 3, true))
+         AS "0.75",
+       health_score.auc_final('{"t":{1,3}}') IS NULL AS one_class,
+       health_score.auc_accum(NULL, 2, false) AS "{""f"":{2}}",
+       health_score.auc_accum('{"t":{1}}', NULL, false) AS "{""t"":{1}}",
+       health_score.auc_accum('{"t":{1}}', 1, NULL) AS "{""t"":{1}}";
+-- a state without segments: ERROR 22023
+SELECT health_score.auc_accum('{1}', 2, true);
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT health_score.auc_final('{1,2}');
+\echo sqlstate :LAST_ERROR_SQLSTATE
+-- the AUC of the whole from its parts' states, each shipped as text as
+-- Citus ships a worker's partial state and merged by the combine
+-- function, equals auc() over the whole, to the bit (the parallel
+-- settings above still hold: the parts are built by workers)
+CREATE AGGREGATE auc_state(float8, boolean) (
+  SFUNC = health_score.auc_accum, STYPE = health_score.distribution,
+  COMBINEFUNC = health_score.distribution_combine, PARALLEL = SAFE);
+CREATE AGGREGATE auc_merged(health_score.distribution) (
+  SFUNC = health_score.distribution_combine, STYPE = health_score.distribution,
+  FINALFUNC = health_score.auc_final, COMBINEFUNC = health_score.distribution_combine, PARALLEL = SAFE);
+SELECT pg_temp.workers_launched('SELECT auc_state(score, churned) FROM outcomes GROUP BY id % 7') > 0
+         AS parallel_workers_ran;
+SELECT count(*) AS parts,
+       auc_merged(p.s::text::health_score.distribution) = (SELECT health_score.auc(score, churned) FROM outcomes)
+         AS merged_same
+FROM (SELECT auc_state(score, churned) AS s FROM outcomes GROUP BY id % 7) AS p;
+DROP AGGREGATE auc_state(float8, boolean), auc_merged(health_score.distribution);
+
 ------------------------------------------------------------------------
 -- logistic_fit
 ------------------------------------------------------------------------

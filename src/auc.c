@@ -13,10 +13,14 @@
  * their number, and it needs every score of both classes, in order.
  *
  * The state is the distribution aggregate's: a builder that keeps each
- * class as a segment of sorted, counted distinct values, so the
- * transition, combine, serialize and deserialize functions are the
- * distribution's, and only adding a row and the final sweep are here.
- * The sweep walks the two classes' sorted values together once.
+ * class as a segment of sorted, counted distinct values, so the combine
+ * function is the distribution's, and only adding a row and the final
+ * sweep are here.  The sweep walks the two classes' sorted values
+ * together once.
+ *
+ * Since 1.3 the state is a distribution value (distribution_state.c holds
+ * the SQL entry points); hs_auc_accum and hs_auc_final below serve the
+ * internal state of 1.2's auc(), for a database not yet updated to 1.3.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +34,16 @@ PG_FUNCTION_INFO_V1(hs_auc_final);
 /* The segment keys of the two classes. */
 static const char churned_key[] = "t";
 static const char stayed_key[] = "f";
+
+/* Add one customer's score to its class. */
+void
+dist_auc_add(DistBuilder *builder, float8 score, bool churned)
+{
+	if (churned)
+		dist_builder_add(builder, churned_key, 1, score);
+	else
+		dist_builder_add(builder, stayed_key, 1, score);
+}
 
 /* auc_accum(internal, score float8, outcome bool): NULL in either is skipped */
 Datum
@@ -52,10 +66,7 @@ hs_auc_accum(PG_FUNCTION_ARGS)
 
 	if (builder == NULL)
 		builder = dist_builder_create(aggcontext, true);
-	if (PG_GETARG_BOOL(2))
-		dist_builder_add(builder, churned_key, 1, score);
-	else
-		dist_builder_add(builder, stayed_key, 1, score);
+	dist_auc_add(builder, score, PG_GETARG_BOOL(2));
 	PG_RETURN_POINTER(builder);
 }
 
@@ -95,26 +106,34 @@ twice_u(const Distribution *dist, const DistGroup *churned, const DistGroup *sta
 	return sum;
 }
 
+/*
+ * The AUC of a state's flat form, or false when there is none: an AUC
+ * compares two classes, and one of them is empty.
+ */
+bool
+dist_auc(const Distribution *dist, float8 *auc)
+{
+	const DistGroup *churned = dist_find_group(dist, churned_key, 1);
+	const DistGroup *stayed = dist_find_group(dist, stayed_key, 1);
+
+	if (churned == NULL || stayed == NULL)
+		return false;
+	*auc = twice_u(dist, churned, stayed) /
+		(2.0 * (float8) churned->total * (float8) stayed->total);
+	return true;
+}
+
 Datum
 hs_auc_final(PG_FUNCTION_ARGS)
 {
 	Distribution *dist;
-	const DistGroup *churned;
-	const DistGroup *stayed;
+	float8		auc;
 
 	hs_aggregate_context(fcinfo, "auc_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	dist = dist_builder_finish((DistBuilder *) PG_GETARG_POINTER(0), false);
-	if (dist == NULL)
+	if (dist == NULL || !dist_auc(dist, &auc))
 		PG_RETURN_NULL();
-
-	/* an AUC compares two classes: without one of them there is none */
-	churned = dist_find_group(dist, churned_key, 1);
-	stayed = dist_find_group(dist, stayed_key, 1);
-	if (churned == NULL || stayed == NULL)
-		PG_RETURN_NULL();
-
-	PG_RETURN_FLOAT8(twice_u(dist, churned, stayed) /
-					 (2.0 * (float8) churned->total * (float8) stayed->total));
+	PG_RETURN_FLOAT8(auc);
 }

@@ -17,7 +17,9 @@
  *	segment keys			bytes, padded to 8
  *	per group: float8 values[ndistinct], int64 below[ndistinct]
  *
- * The same layout is the serialized form of the aggregate's state.
+ * The same layout is the flat form of the aggregates' state (since 1.3
+ * a distribution value, expanded while aggregating: distribution_state.c),
+ * and was the serialized form of the internal state of 1.1 and 1.2.
  *
  *-------------------------------------------------------------------------
  */
@@ -58,7 +60,9 @@ typedef struct Distribution
 	 * A hash of everything after the header.  Distributions are never
 	 * changed once built, so lookups cache what they derive from one under
 	 * its fingerprint and recognise it again in O(1), wherever in memory
-	 * the next row's copy lives.  Zero in the aggregate's serialized state.
+	 * the next row's copy lives.  Set in every value, a flattened
+	 * aggregate state included; zero only in the serialized internal
+	 * state of 1.1 and 1.2.
 	 */
 	uint64		fingerprint;
 	DistGroup	groups[FLEXIBLE_ARRAY_MEMBER];
@@ -165,6 +169,14 @@ extern void dist_builder_add_run(DistBuilder *builder, const char *key,
 extern bool dist_builder_has_group(DistBuilder *builder, const char *key, int32 key_len);
 extern void dist_builder_merge(DistBuilder *into, DistBuilder *from);
 extern void dist_builder_add_datum(DistBuilder *into, const Distribution *dist);
+extern DistBuilder *dist_builder_load(MemoryContext mcxt, const Distribution *dist, Size size);
+extern Size dist_builder_flat_size(DistBuilder *builder);
+extern void dist_builder_flatten_into(DistBuilder *builder, Distribution *dist, Size size,
+									  bool fingerprint);
 extern Distribution *dist_builder_finish(DistBuilder *builder, bool fingerprint);
+
+/* auc.c: auc()'s state is a distribution with one segment per class */
+extern void dist_auc_add(DistBuilder *builder, float8 score, bool churned);
+extern bool dist_auc(const Distribution *dist, float8 *auc);
 
 #endif							/* HEALTH_SCORE_DISTRIBUTION_H */

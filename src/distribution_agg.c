@@ -7,6 +7,12 @@
  * serialized form is the distribution datum itself, without fingerprint,
  * which deserialize checks in full before trusting a single offset.
  *
+ * These are the aggregates of 1.1 and 1.2, with an internal state that
+ * Citus cannot ship between nodes.  Since 1.3 the state is a distribution
+ * value (distribution_state.c); the functions here stay for a database
+ * that runs this library before ALTER EXTENSION health_score UPDATE, whose
+ * aggregates still call them.
+ *
  *-------------------------------------------------------------------------
  */
 #include "health_score.h"
@@ -124,12 +130,8 @@ hs_distribution_deserialize(PG_FUNCTION_ARGS)
 	 * group key arrives 4 bytes off), and the layout holds int64s.
 	 */
 	bytea	   *serialized = PG_GETARG_BYTEA_P_COPY(0);
-	Distribution *dist = (Distribution *) serialized;
-	DistBuilder *builder;
 
 	hs_aggregate_context(fcinfo, "distribution_deserialize");
-	dist_validate(dist, VARSIZE(serialized));
-	builder = dist_builder_create(CurrentMemoryContext, dist_is_segmented(dist));
-	dist_builder_add_datum(builder, dist);
-	PG_RETURN_POINTER(builder);
+	PG_RETURN_POINTER(dist_builder_load(CurrentMemoryContext, (Distribution *) serialized,
+										VARSIZE(serialized)));
 }

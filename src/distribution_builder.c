@@ -319,13 +319,21 @@ dist_builder_has_group(DistBuilder *builder, const char *key, int32 key_len)
 	return find_group(builder, key, key_len, false) != NULL;
 }
 
+/*
+ * Count `count` more values in the group.  Called before the values go
+ * in, and leaves the group as it was when it fails: an expanded state is
+ * changed in place.
+ */
 static void
-check_total(GroupBuilder *group, int64 count)
+add_total(GroupBuilder *group, int64 count)
 {
-	if (pg_add_s64_overflow(group->total, count, &group->total))
+	int64		total;
+
+	if (pg_add_s64_overflow(group->total, count, &total))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("distribution holds too many values")));
+	group->total = total;
 }
 
 void
@@ -351,9 +359,9 @@ dist_builder_add(DistBuilder *builder, const char *key, int32 key_len, float8 va
 			group->pending_cap = cap;
 		}
 	}
+	add_total(group, 1);
 	/* -0 and 0 are the same value */
 	group->pending[group->npending++] = sort_key(value == 0 ? 0.0 : value);
-	check_total(group, 1);
 }
 
 /* Append a run of equal values above every value the group has. */
@@ -382,10 +390,10 @@ dist_builder_add_run(DistBuilder *builder, const char *key, int32 key_len,
 		group->counts = counts;
 		group->values_cap = cap;
 	}
+	add_total(group, count);
 	group->values[group->ndistinct] = value == 0 ? 0.0 : value;
 	group->counts[group->ndistinct] = count;
 	group->ndistinct++;
-	check_total(group, count);
 }
 
 /* Merge sorted runs into a group. */
@@ -425,6 +433,7 @@ group_merge_runs(GroupBuilder *into, MemoryContext mcxt, const float8 *values,
 			merged_counts[m++] = into->counts[i++] + counts[j++];
 		}
 	}
+	add_total(into, added);
 	if (into->values)
 	{
 		pfree(into->values);
@@ -434,7 +443,6 @@ group_merge_runs(GroupBuilder *into, MemoryContext mcxt, const float8 *values,
 	into->counts = merged_counts;
 	into->ndistinct = m;
 	into->values_cap = cap;
-	check_total(into, added);
 	if (m > into->total / 2)
 		into->compact_at = PG_INT64_MAX;
 }
@@ -474,6 +482,23 @@ dist_builder_add_datum(DistBuilder *into, const Distribution *dist)
 	}
 }
 
+/*
+ * A builder in mcxt holding a distribution that did not come from this
+ * process's own builders: a parallel worker's partial state, a partial
+ * state Citus read back from text, an SQL argument.  Checked in full
+ * before a single offset in it is trusted.  dist must be 8-byte aligned.
+ */
+DistBuilder *
+dist_builder_load(MemoryContext mcxt, const Distribution *dist, Size size)
+{
+	DistBuilder *builder;
+
+	dist_validate(dist, size);
+	builder = dist_builder_create(mcxt, dist_is_segmented(dist));
+	dist_builder_add_datum(builder, dist);
+	return builder;
+}
+
 static int
 compare_groups(const void *a, const void *b)
 {
@@ -496,50 +521,61 @@ add_size_checked(Size a, Size b)
 }
 
 /*
- * The distribution of everything added so far, in CurrentMemoryContext.
- * The builder stays usable (it is only compacted).  NULL when no value
- * was added.
+ * The size of the distribution of everything added so far, or 0 when no
+ * value was added.  Compacts every group, so that flattening into the
+ * space this reports copies sorted runs and sorts nothing.  PostgreSQL
+ * asks twice when it puts an expanded state into a tuple: the second time
+ * costs a pass over the groups only.
  */
-Distribution *
-dist_builder_finish(DistBuilder *builder, bool fingerprint)
+Size
+dist_builder_flat_size(DistBuilder *builder)
 {
-	GroupBuilder **groups;
-	Distribution *dist;
 	Size		size;
-	Size		offset;
+	int64		all = 0;
 
 	if (builder->ngroups == 0)
-		return NULL;
+		return 0;
 
+	/* distribution_count adds the groups up: that sum must fit too */
+	for (int32 g = 0; g < builder->ngroups; g++)
+		if (pg_add_s64_overflow(all, builder->groups[g]->total, &all))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("distribution holds too many values")));
+
+	size = offsetof(Distribution, groups) + sizeof(DistGroup) * builder->ngroups;
+	for (int32 g = 0; g < builder->ngroups; g++)
+		if (builder->groups[g]->key_len > 0)
+			size = add_size_checked(size, builder->groups[g]->key_len);
+	size = MAXALIGN(size);
+	for (int32 g = 0; g < builder->ngroups; g++)
+	{
+		group_compact(builder->groups[g], builder->mcxt);
+		size = add_size_checked(size, (Size) builder->groups[g]->ndistinct *
+								(sizeof(float8) + sizeof(int64)));
+	}
+	add_size_checked(size, VARHDRSZ);
+	return size;
+}
+
+/*
+ * Write the distribution of everything added so far into dist, size bytes
+ * that dist_builder_flat_size() just reported.  The builder stays usable.
+ */
+void
+dist_builder_flatten_into(DistBuilder *builder, Distribution *dist, Size size,
+						  bool fingerprint)
+{
+	GroupBuilder **groups;
+	Size		offset;
+
+	Assert(builder->ngroups > 0);
 	groups = palloc(sizeof(GroupBuilder *) * builder->ngroups);
 	memcpy(groups, builder->groups, sizeof(GroupBuilder *) * builder->ngroups);
 	qsort(groups, builder->ngroups, sizeof(GroupBuilder *), compare_groups);
 
-	/* distribution_count adds the groups up: that sum must fit too */
-	{
-		int64		all = 0;
-
-		for (int32 g = 0; g < builder->ngroups; g++)
-			if (pg_add_s64_overflow(all, groups[g]->total, &all))
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("distribution holds too many values")));
-	}
-
-	size = offsetof(Distribution, groups) + sizeof(DistGroup) * builder->ngroups;
-	for (int32 g = 0; g < builder->ngroups; g++)
-		if (groups[g]->key_len > 0)
-			size = add_size_checked(size, groups[g]->key_len);
-	size = MAXALIGN(size);
-	for (int32 g = 0; g < builder->ngroups; g++)
-	{
-		group_compact(groups[g], builder->mcxt);
-		size = add_size_checked(size, (Size) groups[g]->ndistinct *
-								(sizeof(float8) + sizeof(int64)));
-	}
-	add_size_checked(size, VARHDRSZ);
-
-	dist = palloc0(size);
+	/* the padding too: the fingerprint hashes every byte */
+	memset(dist, 0, size);
 	SET_VARSIZE(dist, size);
 	dist->version = DISTRIBUTION_VERSION;
 	dist->flags = builder->segmented ? DIST_SEGMENTED : 0;
@@ -567,6 +603,8 @@ dist_builder_finish(DistBuilder *builder, bool fingerprint)
 		int64	   *below;
 		int64		running = 0;
 
+		/* compacted by dist_builder_flat_size(), and nothing added since */
+		Assert(group->npending == 0);
 		out->total = group->total;
 		out->ndistinct = (int32) group->ndistinct;
 		out->data_offset = offset;
@@ -586,5 +624,22 @@ dist_builder_finish(DistBuilder *builder, bool fingerprint)
 
 	if (fingerprint)
 		dist->fingerprint = dist_fingerprint(dist);
+}
+
+/*
+ * The distribution of everything added so far, in CurrentMemoryContext.
+ * The builder stays usable (it is only compacted).  NULL when no value
+ * was added.
+ */
+Distribution *
+dist_builder_finish(DistBuilder *builder, bool fingerprint)
+{
+	Size		size = dist_builder_flat_size(builder);
+	Distribution *dist;
+
+	if (size == 0)
+		return NULL;
+	dist = palloc(size);
+	dist_builder_flatten_into(builder, dist, size, fingerprint);
 	return dist;
 }

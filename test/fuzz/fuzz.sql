@@ -173,7 +173,7 @@ SELECT CASE
 	WHEN fn = 'band' THEN 'r IN (''red'', ''yellow'', ''green'')'
 	WHEN fn = 'nps' THEN 'r BETWEEN -100 AND 100'
 	WHEN fn = 'ces' THEN 'r BETWEEN 1 AND 7'
-	WHEN fn = 'auc' THEN 'r BETWEEN 0 AND 1'
+	WHEN fn IN ('auc', 'auc_final') THEN 'r BETWEEN 0 AND 1'
 	WHEN fn IN ('percentile_rank', 'percentile_rank_seg') THEN 'r BETWEEN 1 AND 100'
 	WHEN fn IN ('distribution_count', 'distribution_count_seg') THEN 'r >= 0'
 	WHEN fn IN ('band_counts', 'band_counts3') THEN '(r).red >= 0 AND (r).yellow >= 0 AND (r).green >= 0 AND (r).unscored >= 0'
@@ -184,7 +184,8 @@ SELECT CASE
 		' AND ((r).slope_per_day IS NULL OR abs((r).slope_per_day) < ''Infinity'')'  -- regr_slope raises rather than give NaN or Infinity
 	WHEN fn LIKE 'sparkline%' THEN 'r ~ ''^[▁▂▃▄▅▆▇█ ]*$'''
 	WHEN fn = 'logistic_fit' THEN 'array_ndims(r) = 1 AND NOT ''NaN'' = ANY(r) AND NOT ''Infinity'' = ANY(r) AND NOT ''-Infinity'' = ANY(r)'
-	WHEN fn IN ('distribution', 'distribution_seg', 'distribution_in') THEN 'r::text::health_score.distribution::text = r::text'
+	WHEN fn IN ('distribution', 'distribution_seg', 'distribution_in', 'distribution_accum', 'distribution_accum_seg',
+	            'distribution_combine', 'distribution_final', 'auc_accum') THEN 'r::text::health_score.distribution::text = r::text'
 	ELSE 'true' END
 $$;
 
@@ -220,7 +221,9 @@ DECLARE
 	                    'distribution', 'distribution_seg', 'distribution_in', 'percentile_rank', 'percentile_rank_seg',
 	                    'quantile', 'quantile_seg', 'quantiles', 'quantiles_seg', 'distribution_count',
 	                    'distribution_count_seg', 'segments', 'trend_ts', 'trend_date', 'sparkline',
-	                    'sparkline_ts', 'sparkline_date', 'auc', 'logistic_fit'];
+	                    'sparkline_ts', 'sparkline_date', 'auc', 'logistic_fit',
+	                    'distribution_accum', 'distribution_accum_seg', 'distribution_combine', 'distribution_final',
+	                    'auc_accum', 'auc_final'];
 	keys text[] := '{}'; fn text; sql text; extra text; k int; a text; b text; d text; m int;
 BEGIN
 	FOR i IN 0 .. n - 1 LOOP
@@ -270,6 +273,17 @@ BEGIN
 			WHEN 'auc' THEN format('SELECT health_score.auc(x, y) FROM %s', fz_from(m, '{f,b}', 'x, y'))
 			WHEN 'logistic_fit' THEN format('SELECT health_score.logistic_fit(x, y, z) FROM %s',
 				fz_from(m, ARRAY['a', 'b', CASE WHEN random() < 0.8 THEN fz_f() ELSE 'f' END], 'x, y, z'))
+			-- the aggregates' support functions take and give distributions
+			WHEN 'distribution_accum' THEN format('SELECT health_score.distribution_accum(%s, %s)', fz_dist(), fz_f())
+			WHEN 'distribution_accum_seg' THEN format('SELECT health_score.distribution_accum(%s, %s, %s)', fz_dist(), fz_f(), fz_seg())
+			WHEN 'distribution_combine' THEN format('SELECT health_score.distribution_combine(%s, %s)', fz_dist(), fz_dist())
+			WHEN 'distribution_final' THEN format('SELECT health_score.distribution_final(%s)', fz_dist())
+			WHEN 'auc_accum' THEN format('SELECT health_score.auc_accum(%s, %s, %s)', fz_dist(), fz_f(),
+				(ARRAY['true', 'false', 'NULL::bool'])[1 + floor(random() * 3)::int])
+			-- generated segments are rarely "t" and "f": add one score to each class half the time
+			WHEN 'auc_final' THEN CASE WHEN random() < 0.5 THEN format('SELECT health_score.auc_final(%s)', fz_dist())
+				ELSE format('SELECT health_score.auc_final(health_score.auc_accum(health_score.auc_accum(%s, %s, true), %s, false))',
+				            fz_dist(), fz_f(), fz_f()) END
 			ELSE NULL END;
 		-- quantiles: the result lies within the distribution's min..max
 		IF fn IN ('quantile', 'quantile_seg', 'quantiles', 'quantiles_seg') THEN

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Upgrades: a database that installed health_score 1.0 and used it is
-# updated to 1.1, to 1.2 (and builds a model) and then to the current
-# version; its objects keep
-# giving the same results, the new features work, and the upgraded
-# extension is the same set of objects, with the same definitions, as a
-# fresh install of the current version.  Runs on check.sh's server.
+# updated to 1.1, to 1.2 (and builds a model, and views over the
+# distribution() and auc() aggregates) and then to the current version;
+# its objects keep giving the same results, the new features work, and
+# the upgraded extension is the same set of objects, with the same
+# definitions, as a fresh install of the current version.  Runs on
+# check.sh's server.
 set -euo pipefail
 upgraded=health_score_upgrade_test
 fresh=health_score_fresh_test
@@ -64,11 +65,44 @@ SQL
 	fail "the model built under 1.2 scores differently from the 1.0 view"
 echo "ok: 1.1 -> 1.2 keeps the view's results; a model built under 1.2 scores as the 1.0 view does"
 
+# Views over the aggregates whose state 1.3 changes from internal to
+# distribution, made under 1.2: CREATE OR REPLACE AGGREGATE must keep
+# them, with the same results
+psql -d "$upgraded" <<'SQL'
+CREATE VIEW account_ranks AS
+SELECT h.id,
+       health_score.percentile_rank((SELECT health_score.distribution(score) FROM account_health), h.score) AS pct,
+       health_score.percentile_rank((SELECT health_score.distribution(a.score, r.rating::text)
+                                     FROM account_health AS a JOIN accounts AS r USING (id)),
+                                    h.score, c.rating::text) AS pct_by_rating
+FROM account_health AS h JOIN accounts AS c USING (id);
+CREATE VIEW account_aggregates AS
+SELECT health_score.distribution(h.score)::text AS dist,
+       health_score.distribution(h.score, c.rating::text)::text AS dist_by_rating,
+       health_score.auc(h.score, c.tickets >= 4) AS auc
+FROM account_health AS h JOIN accounts AS c USING (id);
+CREATE TABLE aggregates_before AS
+SELECT (SELECT md5(string_agg(format('%s:%s:%s', id, pct, pct_by_rating), ',' ORDER BY id)) FROM account_ranks) AS ranks,
+       a.* FROM account_aggregates AS a;
+SQL
+same_aggregates() {
+	value "$upgraded" "SELECT (SELECT md5(string_agg(format('%s:%s:%s', id, pct, pct_by_rating), ',' ORDER BY id))
+	                           FROM account_ranks) = b.ranks
+	                          AND a.dist = b.dist AND a.dist_by_rating = b.dist_by_rating AND a.auc = b.auc
+	                     FROM account_aggregates AS a, aggregates_before AS b"
+}
+
 psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
 current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
 [ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
 	fail "ALTER EXTENSION health_score UPDATE did not reach $current"
 [ "$(same_results)" = t ] || fail "results changed by the update to $current"
+[ "$(same_aggregates)" = t ] || fail "views over distribution() and auc() changed results in the update to $current"
+[ "$(value "$upgraded" "SELECT string_agg(DISTINCT format_type(aggtranstype, NULL), ',') FROM pg_aggregate
+                       WHERE aggfnoid IN ('health_score.distribution(float8)'::regprocedure,
+                                          'health_score.distribution(float8, text)'::regprocedure,
+                                          'health_score.auc(float8, boolean)'::regprocedure)")" = health_score.distribution ] ||
+	fail "the update to $current left distribution() or auc() with another state than a distribution"
 # 1.3 mends the partitions 1.2 made, and makes new ones with row-level security
 [ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_11'::regclass")" = t ] ||
 	fail "the update to $current left 1.2's history partition without row-level security"
@@ -86,6 +120,7 @@ SQL
                        WHERE round(h.score::numeric, 1)::float8 IS DISTINCT FROM s.score")" = 0 ] ||
 	fail "the model rebuilt after the update to $current scores differently from the 1.0 view"
 echo "ok: 1.2 -> $current keeps the results and the history, and puts row-level security on every history partition"
+echo "ok: 1.2 -> $current keeps views over distribution() and auc(), with the same results, now with a distribution state"
 
 # The upgraded extension and a fresh install are the same objects, with
 # the same definitions, the same configuration tables and the same
