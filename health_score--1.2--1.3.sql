@@ -638,3 +638,102 @@ DROP FUNCTION health_score.band_counts_final(internal);
 DROP FUNCTION health_score.tally_combine(internal, internal);
 DROP FUNCTION health_score.tally_serialize(internal);
 DROP FUNCTION health_score.tally_deserialize(bytea, internal);
+
+-- trend
+
+CREATE TYPE health_score.trend_state;
+
+CREATE FUNCTION health_score.trend_state_in(cstring)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_state_in(cstring) IS
+  'Input function of trend_state: \x and hex digits, as trend_state_out writes; rejects truncated or inconsistent states.';
+
+CREATE FUNCTION health_score.trend_state_out(health_score.trend_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_trend_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_state_out(health_score.trend_state) IS
+  'Output function of trend_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.trend_state (
+  INPUT = health_score.trend_state_in,
+  OUTPUT = health_score.trend_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = plain
+);
+
+COMMENT ON TYPE health_score.trend_state IS
+  'State of the trend aggregates: count, first, last and previous points, score range, least-squares sums. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.trend_accum(health_score.trend_state, timestamptz, float8)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_accum(health_score.trend_state, timestamptz, float8) IS
+  'Transition function of trend(timestamptz, float8).';
+
+CREATE FUNCTION health_score.trend_accum(health_score.trend_state, date, float8)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_accum_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_accum(health_score.trend_state, date, float8) IS
+  'Transition function of trend(date, float8).';
+
+CREATE FUNCTION health_score.trend_combine(health_score.trend_state, health_score.trend_state)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_combine(health_score.trend_state, health_score.trend_state) IS
+  'Combine function of trend(): merges two partial states.';
+
+CREATE FUNCTION health_score.trend_final(health_score.trend_state)
+RETURNS health_score.trend_summary
+AS 'MODULE_PATHNAME', 'hs_trend_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_final(health_score.trend_state) IS
+  'Final function of trend(timestamptz, float8).';
+
+CREATE FUNCTION health_score.trend_final_date(health_score.trend_state)
+RETURNS health_score.trend_summary_date
+AS 'MODULE_PATHNAME', 'hs_trend_final_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_final_date(health_score.trend_state) IS
+  'Final function of trend(date, float8).';
+
+CREATE OR REPLACE AGGREGATE health_score.trend(taken_at timestamptz, score float8) (
+  SFUNC = health_score.trend_accum,
+  STYPE = health_score.trend_state,
+  SSPACE = 128,
+  FINALFUNC = health_score.trend_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.trend_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.trend(taken_on date, score float8) (
+  SFUNC = health_score.trend_accum,
+  STYPE = health_score.trend_state,
+  SSPACE = 128,
+  FINALFUNC = health_score.trend_final_date,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.trend_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.trend_accum(internal, timestamptz, float8);
+DROP FUNCTION health_score.trend_accum(internal, date, float8);
+DROP FUNCTION health_score.trend_final(internal);
+DROP FUNCTION health_score.trend_final_date(internal);
+DROP FUNCTION health_score.trend_combine(internal, internal);
+DROP FUNCTION health_score.trend_serialize(internal);
+DROP FUNCTION health_score.trend_deserialize(bytea, internal);

@@ -97,3 +97,111 @@ FROM (VALUES ('01000000'),
              ('\x01' || '00000000' || 'ffffffffffffffff' || repeat('0', 64)),
              ('\x01' || 'ffffffff' || repeat('0', 80)))
        AS v(input);
+
+------------------------------------------------------------------------
+-- trend_state: trend(timestamptz, float8), trend(date, float8)
+------------------------------------------------------------------------
+
+SET timezone = 'UTC';
+
+-- 200 customers, 12 weekly snapshots each, some taken twice (the same
+-- time, another score) and some NULL scores
+CREATE TABLE snapshots AS
+SELECT c AS customer, w,
+       '2026-01-05'::timestamptz + w * interval '7 days' AS taken_at,
+       '2026-01-05'::date + 7 * w AS taken_on,
+       CASE WHEN (c * 13 + w) % 23 <> 0 THEN ((c * 7919 + w * 104729) % 1001) / 10.0 END::float8 AS score
+FROM generate_series(1, 200) AS c, generate_series(0, 11) AS w,
+     generate_series(1, CASE WHEN (c + w) % 9 = 0 THEN 2 ELSE 1 END) AS twice;
+
+CREATE AGGREGATE trend_partial(timestamptz, float8)
+  (SFUNC = health_score.trend_accum, STYPE = health_score.trend_state);
+CREATE AGGREGATE trend_partial(date, float8)
+  (SFUNC = health_score.trend_accum, STYPE = health_score.trend_state);
+CREATE AGGREGATE trend_merge(health_score.trend_state)
+  (SFUNC = health_score.trend_combine, STYPE = health_score.trend_state);
+
+-- each customer's rows split over three "workers", not by time
+CREATE TABLE trend_parts AS
+SELECT customer, (w * 7 + customer) % 3 AS part,
+       trend_partial(taken_at, score)::text AS at_state,
+       trend_partial(taken_on, score)::text AS on_state
+FROM snapshots GROUP BY customer, (w * 7 + customer) % 3;
+
+-- merged through text, as the aggregate over all of a customer's rows;
+-- the least-squares sums merge as float8_regr_combine does, so the slope
+-- may differ in the last bits
+CREATE TABLE trend_merged AS
+SELECT customer,
+       health_score.trend_final(trend_merge(at_state::health_score.trend_state)) AS m,
+       health_score.trend_final_date(trend_merge(on_state::health_score.trend_state)) AS md
+FROM trend_parts GROUP BY customer;
+CREATE TABLE trend_whole AS
+SELECT customer, health_score.trend(taken_at, score) AS t, health_score.trend(taken_on, score) AS td
+FROM snapshots GROUP BY customer;
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE (m).n IS DISTINCT FROM (t).n
+                           OR (m).first_at IS DISTINCT FROM (t).first_at
+                           OR (m).first_score IS DISTINCT FROM (t).first_score
+                           OR (m).last_at IS DISTINCT FROM (t).last_at
+                           OR (m).last_score IS DISTINCT FROM (t).last_score
+                           OR (m).previous_score IS DISTINCT FROM (t).previous_score
+                           OR (m).delta IS DISTINCT FROM (t).delta
+                           OR abs((m).slope_per_day - (t).slope_per_day) > 1e-12
+                           OR (m).min_score IS DISTINCT FROM (t).min_score
+                           OR (m).max_score IS DISTINCT FROM (t).max_score) AS timestamptz_mismatches,
+       count(*) FILTER (WHERE (md).n IS DISTINCT FROM (td).n
+                           OR (md).first_at IS DISTINCT FROM (td).first_at
+                           OR (md).last_at IS DISTINCT FROM (td).last_at
+                           OR (md).previous_score IS DISTINCT FROM (td).previous_score
+                           OR abs((md).slope_per_day - (td).slope_per_day) > 1e-12
+                           OR (md).min_score IS DISTINCT FROM (td).min_score) AS date_mismatches
+FROM trend_merged JOIN trend_whole USING (customer);
+
+-- a state's text reads back to the same text, and to the same summary
+SELECT count(*) AS states,
+       count(*) FILTER (WHERE s::health_score.trend_state::text <> s) AS changed_by_round_trip,
+       count(*) FILTER (WHERE health_score.trend_final(s::health_score.trend_state)
+                              IS DISTINCT FROM health_score.trend_final(s::health_score.trend_state::text::health_score.trend_state))
+         AS summary_changed
+FROM trend_parts, LATERAL (VALUES (at_state), (on_state)) AS v(s);
+
+-- The layout, by hand: version 01; n 1; first, last and previous points
+-- (int64 microseconds since 2000-01-01, float8 score): 0 and 50
+-- (4049000000000000) twice, then zeros; no previous (00); min and max 50;
+-- sx 0, sxx 0, sy 50, sxy 0.
+SELECT trend_partial(t, s) AS trend_state
+FROM (VALUES ('2000-01-01 00:00:00+00'::timestamptz, 50::float8)) AS v(t, s);
+-- only NULLs: a state of no points, and no summary
+SELECT trend_partial(t, s) AS empty_state, health_score.trend_final(trend_partial(t, s)) IS NULL AS no_summary
+FROM (VALUES (NULL::timestamptz, 1::float8), (now(), NULL)) AS v(t, s);
+SELECT health_score.trend_final(trend_merge(s)) IS NULL AS nothing_merged
+FROM (VALUES (NULL::health_score.trend_state)) AS v(s);
+SELECT health_score.trend_accum(NULL, now(), 1);
+SELECT health_score.trend_combine(NULL, NULL);
+
+-- bad text: the fields of the state above, one at a time made wrong
+CREATE FUNCTION pg_temp.trend_text(n text DEFAULT '0000000000000001',
+                                   first_at text DEFAULT '0000000000000000',
+                                   last_at text DEFAULT '0000000000000000',
+                                   flag text DEFAULT '00',
+                                   min_score text DEFAULT '4049000000000000',
+                                   sxx text DEFAULT '0000000000000000') RETURNS text
+LANGUAGE sql AS $$
+  SELECT '\x01' || n || first_at || '4049000000000000' || last_at || '4049000000000000'
+         || repeat('0', 32) || flag || min_score || '4049000000000000'
+         || repeat('0', 16) || sxx || '4049000000000000' || repeat('0', 16)
+$$;
+SELECT pg_temp.trend_text()::health_score.trend_state::text = pg_temp.trend_text() AS the_state_above;
+SELECT what, pg_temp.input_error('health_score.trend_state', input)
+FROM (VALUES ('not hex', 'trend'),
+             ('truncated', left(pg_temp.trend_text(), -2)),
+             ('version 2', '\x02' || substr(pg_temp.trend_text(), 5)),
+             ('negative count', pg_temp.trend_text(n => 'ffffffffffffffff')),
+             ('first after last', pg_temp.trend_text(first_at => '0000000000000001')),
+             ('no previous point', pg_temp.trend_text(last_at => '0000000000000001')),
+             ('flag 2', pg_temp.trend_text(flag => '02')),
+             ('NaN minimum', pg_temp.trend_text(min_score => '7ff8000000000000')),
+             ('minimum above maximum', pg_temp.trend_text(min_score => '4059000000000000')),
+             ('negative sum of squares', pg_temp.trend_text(sxx => 'bff0000000000000')))
+       AS v(what, input);
