@@ -737,3 +737,93 @@ DROP FUNCTION health_score.trend_final_date(internal);
 DROP FUNCTION health_score.trend_combine(internal, internal);
 DROP FUNCTION health_score.trend_serialize(internal);
 DROP FUNCTION health_score.trend_deserialize(bytea, internal);
+
+-- sparkline
+
+CREATE TYPE health_score.sparkline_state;
+
+CREATE FUNCTION health_score.sparkline_state_in(cstring)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_state_in(cstring) IS
+  'Input function of sparkline_state: \x and hex digits, as sparkline_state_out writes; rejects truncated or corrupt states.';
+
+CREATE FUNCTION health_score.sparkline_state_out(health_score.sparkline_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_sparkline_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_state_out(health_score.sparkline_state) IS
+  'Output function of sparkline_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.sparkline_state (
+  INPUT = health_score.sparkline_state_in,
+  OUTPUT = health_score.sparkline_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+
+COMMENT ON TYPE health_score.sparkline_state IS
+  'State of the sparkline aggregates: every (time, score) point of the group. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.sparkline_accum(health_score.sparkline_state, timestamptz, float8)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_accum(health_score.sparkline_state, timestamptz, float8) IS
+  'Transition function of sparkline(timestamptz, float8).';
+
+CREATE FUNCTION health_score.sparkline_accum(health_score.sparkline_state, date, float8)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_accum_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_accum(health_score.sparkline_state, date, float8) IS
+  'Transition function of sparkline(date, float8).';
+
+CREATE FUNCTION health_score.sparkline_combine(health_score.sparkline_state, health_score.sparkline_state)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_combine(health_score.sparkline_state, health_score.sparkline_state) IS
+  'Combine function of the sparkline aggregate.';
+
+CREATE FUNCTION health_score.sparkline_final(health_score.sparkline_state)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hs_sparkline_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_final(health_score.sparkline_state) IS
+  'Final function of the sparkline aggregate.';
+
+CREATE OR REPLACE AGGREGATE health_score.sparkline(taken_at timestamptz, score float8) (
+  SFUNC = health_score.sparkline_accum,
+  STYPE = health_score.sparkline_state,
+  SSPACE = 256,
+  FINALFUNC = health_score.sparkline_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.sparkline_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.sparkline(taken_on date, score float8) (
+  SFUNC = health_score.sparkline_accum,
+  STYPE = health_score.sparkline_state,
+  SSPACE = 256,
+  FINALFUNC = health_score.sparkline_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.sparkline_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.sparkline_accum(internal, timestamptz, float8);
+DROP FUNCTION health_score.sparkline_accum(internal, date, float8);
+DROP FUNCTION health_score.sparkline_final(internal);
+DROP FUNCTION health_score.sparkline_combine(internal, internal);
+DROP FUNCTION health_score.sparkline_serialize(internal);
+DROP FUNCTION health_score.sparkline_deserialize(bytea, internal);

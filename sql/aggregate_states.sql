@@ -205,3 +205,66 @@ FROM (VALUES ('not hex', 'trend'),
              ('minimum above maximum', pg_temp.trend_text(min_score => '4059000000000000')),
              ('negative sum of squares', pg_temp.trend_text(sxx => 'bff0000000000000')))
        AS v(what, input);
+
+------------------------------------------------------------------------
+-- sparkline_state: sparkline(timestamptz, float8), sparkline(date, float8)
+------------------------------------------------------------------------
+
+CREATE AGGREGATE sparkline_partial(timestamptz, float8)
+  (SFUNC = health_score.sparkline_accum, STYPE = health_score.sparkline_state);
+CREATE AGGREGATE sparkline_partial(date, float8)
+  (SFUNC = health_score.sparkline_accum, STYPE = health_score.sparkline_state);
+CREATE AGGREGATE sparkline_merge(health_score.sparkline_state)
+  (SFUNC = health_score.sparkline_combine, STYPE = health_score.sparkline_state);
+
+-- the snapshots above, split over three "workers"; one more group with
+-- every row, so that states grow well past their first size
+CREATE TABLE sparkline_parts AS
+SELECT customer, (w * 7 + customer) % 3 AS part,
+       sparkline_partial(taken_at, score)::text AS at_state,
+       sparkline_partial(taken_on, score)::text AS on_state
+FROM snapshots GROUP BY customer, (w * 7 + customer) % 3
+UNION ALL
+SELECT 0, customer % 3, sparkline_partial(taken_at, score)::text, sparkline_partial(taken_on, score)::text
+FROM snapshots GROUP BY customer % 3;
+
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE m IS DISTINCT FROM s) AS timestamptz_mismatches,
+       count(*) FILTER (WHERE md IS DISTINCT FROM sd) AS date_mismatches
+FROM (SELECT customer,
+             health_score.sparkline_final(sparkline_merge(at_state::health_score.sparkline_state)) AS m,
+             health_score.sparkline_final(sparkline_merge(on_state::health_score.sparkline_state)) AS md
+      FROM sparkline_parts GROUP BY customer) AS merged
+JOIN (SELECT customer, health_score.sparkline(taken_at, score) AS s, health_score.sparkline(taken_on, score) AS sd
+      FROM snapshots GROUP BY customer
+      UNION ALL
+      SELECT 0, health_score.sparkline(taken_at, score), health_score.sparkline(taken_on, score)
+      FROM snapshots) AS whole USING (customer);
+
+SELECT count(*) AS states,
+       count(*) FILTER (WHERE s::health_score.sparkline_state::text <> s) AS changed_by_round_trip
+FROM sparkline_parts, LATERAL (VALUES (at_state), (on_state)) AS v(s);
+
+-- The layout, by hand: version 01, int32 count 2, then each point's
+-- int64 microseconds since 2000-01-01 and float8 score, in arrival
+-- order: one day (86400000000, 0x141dd76000) at 100 (4059000000000000),
+-- then midnight at 0.
+SELECT sparkline_partial(t, s) AS sparkline_state
+FROM (VALUES ('2000-01-02'::date, 100::float8), ('2000-01-01', 0)) AS v(t, s);
+SELECT health_score.sparkline_final('\x0100000002000000141dd76000405900000000000000000000000000000000000000000000') AS "▁█";
+SELECT sparkline_partial(t, s) IS NULL AS no_state
+FROM (VALUES ('2000-01-02'::date, 100::float8)) AS v(t, s) WHERE false;
+SELECT health_score.sparkline_accum(NULL, now(), 1);
+SELECT health_score.sparkline_combine(NULL, NULL);
+
+-- bad text
+SELECT what, pg_temp.input_error('health_score.sparkline_state', input)
+FROM (VALUES ('not hex', '\x01000000000g'),
+             ('no count', '\x01000000'),
+             ('more points than bytes', '\x0100000002' || repeat('0', 32)),
+             ('negative count', '\x01ffffffff' || repeat('0', 32)),
+             ('trailing bytes', '\x0100000001' || repeat('0', 34)),
+             ('infinite score', '\x0100000001' || repeat('0', 16) || '7ff0000000000000'),
+             ('NaN score', '\x0100000001' || repeat('0', 16) || '7ff8000000000000'),
+             ('version 0', '\x0000000000'))
+       AS v(what, input);
