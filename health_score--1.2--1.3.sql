@@ -827,3 +827,73 @@ DROP FUNCTION health_score.sparkline_final(internal);
 DROP FUNCTION health_score.sparkline_combine(internal, internal);
 DROP FUNCTION health_score.sparkline_serialize(internal);
 DROP FUNCTION health_score.sparkline_deserialize(bytea, internal);
+
+-- logistic_fit
+
+CREATE TYPE health_score.logistic_state;
+
+CREATE FUNCTION health_score.logistic_state_in(cstring)
+RETURNS health_score.logistic_state
+AS 'MODULE_PATHNAME', 'hs_logistic_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_state_in(cstring) IS
+  'Input function of logistic_state: \x and hex digits, as logistic_state_out writes; rejects truncated or inconsistent states.';
+
+CREATE FUNCTION health_score.logistic_state_out(health_score.logistic_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_logistic_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_state_out(health_score.logistic_state) IS
+  'Output function of logistic_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.logistic_state (
+  INPUT = health_score.logistic_state_in,
+  OUTPUT = health_score.logistic_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+
+COMMENT ON TYPE health_score.logistic_state IS
+  'State of logistic_fit(): the number of features, the ridge and every row (features and outcome), at most 1GB. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.logistic_accum(health_score.logistic_state, float8[], boolean, float8)
+RETURNS health_score.logistic_state
+AS 'MODULE_PATHNAME', 'hs_logistic_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_accum(health_score.logistic_state, float8[], boolean, float8) IS
+  'Transition function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_combine(health_score.logistic_state, health_score.logistic_state)
+RETURNS health_score.logistic_state
+AS 'MODULE_PATHNAME', 'hs_logistic_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_combine(health_score.logistic_state, health_score.logistic_state) IS
+  'Combine function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_final(health_score.logistic_state)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_logistic_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_final(health_score.logistic_state) IS
+  'Final function of logistic_fit(): the Newton iteration. Fills in missing features in the state.';
+
+CREATE OR REPLACE AGGREGATE health_score.logistic_fit(features float8[], outcome boolean, ridge float8) (
+  SFUNC = health_score.logistic_accum,
+  STYPE = health_score.logistic_state,
+  FINALFUNC = health_score.logistic_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = health_score.logistic_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.logistic_accum(internal, float8[], boolean, float8);
+DROP FUNCTION health_score.logistic_final(internal);
+DROP FUNCTION health_score.logistic_combine(internal, internal);
+DROP FUNCTION health_score.logistic_serialize(internal);
+DROP FUNCTION health_score.logistic_deserialize(bytea, internal);

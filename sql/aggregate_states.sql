@@ -268,3 +268,65 @@ FROM (VALUES ('not hex', '\x01000000000g'),
              ('NaN score', '\x0100000001' || repeat('0', 16) || '7ff8000000000000'),
              ('version 0', '\x0000000000'))
        AS v(what, input);
+
+------------------------------------------------------------------------
+-- logistic_state: logistic_fit(float8[], boolean, float8)
+------------------------------------------------------------------------
+
+CREATE AGGREGATE logistic_partial(float8[], boolean, float8)
+  (SFUNC = health_score.logistic_accum, STYPE = health_score.logistic_state);
+CREATE AGGREGATE logistic_merge(health_score.logistic_state)
+  (SFUNC = health_score.logistic_combine, STYPE = health_score.logistic_state);
+
+-- the ratings above, some features missing, over four "workers"; a
+-- worker's rows grow its state past its first size
+CREATE TABLE logistic_rows AS
+SELECT g, ARRAY[score / 100, r10, CASE WHEN g % 13 <> 0 THEN r7 END]::float8[] AS features,
+       (g * 2654435761) % 100 < 20 + 3 * r10 AS outcome
+FROM ratings;
+CREATE TABLE logistic_parts AS
+SELECT g % 4 AS part, logistic_partial(features, outcome, 0.5)::text AS state
+FROM logistic_rows GROUP BY g % 4;
+
+-- the rows are merged in another order than the aggregate reads them,
+-- so sums may differ in the last bits
+SELECT max(abs(m - w)) < 1e-9 AS same_coefficients, count(*) AS coefficients
+FROM unnest((SELECT health_score.logistic_final(logistic_merge(state::health_score.logistic_state))
+             FROM logistic_parts),
+            (SELECT health_score.logistic_fit(features, outcome, 0.5) FROM logistic_rows)) AS u(m, w);
+SELECT count(*) AS states,
+       count(*) FILTER (WHERE state::health_score.logistic_state::text <> state) AS changed_by_round_trip
+FROM logistic_parts;
+-- a state read back fits the same coefficients, to the bit
+SELECT health_score.logistic_final(logistic_merge(state::health_score.logistic_state))
+       = health_score.logistic_final(logistic_merge(state::health_score.logistic_state::text::health_score.logistic_state))
+       AS same_fit
+FROM logistic_parts;
+
+-- The layout, by hand: version 01, int32 2 features, float8 ridge 1
+-- (3ff0000000000000), int64 1 row; then each row's features, a missing
+-- one NaN (7ff8000000000000), and its outcome byte.
+SELECT logistic_partial(f, o, 1) AS logistic_state
+FROM (VALUES ('{1.5,NULL}'::float8[], true), (NULL, false), ('{1,2}', NULL)) AS v(f, o);
+SELECT logistic_partial(f, o, 1) IS NULL AS no_state
+FROM (VALUES (NULL::float8[], true)) AS v(f, o);
+-- states of different lengths do not merge
+SELECT logistic_merge(s)
+FROM (SELECT logistic_partial(f, true, 1) FROM (VALUES ('{1}'::float8[]), ('{1,2}')) AS v(f)
+      GROUP BY cardinality(f)) AS p(s);
+SELECT health_score.logistic_accum(NULL, '{1}', true, 1);
+SELECT health_score.logistic_combine(NULL, NULL);
+
+-- bad text
+SELECT what, pg_temp.input_error('health_score.logistic_state', input)
+FROM (VALUES ('not hex', 'logistic'),
+             ('truncated header', '\x01000000023ff0000000000000'),
+             ('no features', '\x01000000003ff00000000000000000000000000000'),
+             ('501 features', '\x01000001f53ff00000000000000000000000000000'),
+             ('negative ridge', '\x0100000001bff00000000000000000000000000000'),
+             ('more rows than bytes', '\x01000000013ff00000000000000000000000000001'),
+             ('trailing bytes', '\x01000000013ff000000000000000000000000000013ff000000000000001ff'),
+             ('infinite feature', '\x01000000013ff000000000000000000000000000017ff000000000000001'),
+             ('outcome 2', '\x01000000013ff000000000000000000000000000013ff000000000000002'),
+             ('one row', '\x01000000013ff000000000000000000000000000013ff000000000000001'))
+       AS v(what, input);
