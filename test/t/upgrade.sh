@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Upgrades: a database that installed health_score 1.0 and used it is
-# updated to 1.1, to 1.2 (and builds a model) and then to the current
-# version; its objects keep
-# giving the same results, the new features work, and the upgraded
-# extension is the same set of objects, with the same definitions, as a
-# fresh install of the current version.  Runs on check.sh's server.
+# updated to 1.1, to 1.2 (and builds a model, and a view over the
+# aggregates whose state 1.3 changes) and then to the current version;
+# its objects keep giving the same results, the new features work, and
+# the upgraded extension is the same set of objects, with the same
+# definitions, as a fresh install of the current version.  Runs on
+# check.sh's server.
 set -euo pipefail
 upgraded=health_score_upgrade_test
 fresh=health_score_fresh_test
@@ -64,11 +65,41 @@ SQL
 	fail "the model built under 1.2 scores differently from the 1.0 view"
 echo "ok: 1.1 -> 1.2 keeps the view's results; a model built under 1.2 scores as the 1.0 view does"
 
+# A view over every aggregate whose internal state 1.3 replaces by a type
+# of its own: CREATE OR REPLACE AGGREGATE must leave it working, with the
+# same results.
+psql -d "$upgraded" >/dev/null <<'SQL'
+CREATE TABLE visits AS
+SELECT id, '2026-01-05'::date + 7 * w AS taken_on,
+       '2026-01-05'::timestamptz + w * interval '7 days' AS taken_at,
+       ((id * 7919 + w * 104729) % 1001) / 10.0::float8 AS score
+FROM accounts, generate_series(0, 5) AS w;
+CREATE VIEW account_aggregates AS
+SELECT a.id % 10 AS part, health_score.nps(a.rating) AS nps, health_score.csat(a.rating % 5 + 1) AS csat,
+       health_score.csat(a.rating % 7 + 1, 7) AS csat7, health_score.ces(a.rating % 7 + 1) AS ces,
+       health_score.band_counts(v.score) AS bands, health_score.band_counts(v.score, 30, 80) AS bands_30_80,
+       health_score.trend(v.taken_at, v.score) AS trend, health_score.trend(v.taken_on, v.score) AS trend_date,
+       health_score.sparkline(v.taken_at, v.score) AS sparkline, health_score.sparkline(v.taken_on, v.score) AS sparkline_date,
+       health_score.logistic_fit(ARRAY[v.score, a.logins], a.tickets > 3, 1) AS fit
+FROM accounts AS a JOIN visits AS v USING (id) GROUP BY a.id % 10;
+CREATE TABLE aggregates_before AS SELECT * FROM account_aggregates;
+SQL
+
 psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
 current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
 [ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
 	fail "ALTER EXTENSION health_score UPDATE did not reach $current"
 [ "$(same_results)" = t ] || fail "results changed by the update to $current"
+# serially, so that each aggregate adds the rows in the same order as before
+[ "$(value "$upgraded" "SET max_parallel_workers_per_gather = 0;
+                       SELECT count(*) FROM ((TABLE account_aggregates EXCEPT ALL TABLE aggregates_before)
+                                             UNION ALL (TABLE aggregates_before EXCEPT ALL TABLE account_aggregates)) AS d")" = 0 ] ||
+	fail "the view over the aggregates created under 1.2 returns other results after the update to $current"
+[ "$(value "$upgraded" "SELECT count(*) FROM pg_aggregate
+                       WHERE aggfnoid::regproc::text ~ '^health_score\.(nps|csat|ces|band_counts|trend|sparkline|logistic_fit)\$'
+                         AND aggtranstype <> 'internal'::regtype AND aggserialfn = 0 AND aggcombinefn <> 0")" = 11 ] ||
+	fail "the update to $current did not give the survey, band_counts, trend, sparkline and logistic_fit aggregates their state types"
+echo "ok: a view over nps, csat, ces, band_counts, trend, sparkline and logistic_fit created under 1.2 returns the same results after the update to $current"
 # 1.3 mends the partitions 1.2 made, and makes new ones with row-level security
 [ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_11'::regclass")" = t ] ||
 	fail "the update to $current left 1.2's history partition without row-level security"
