@@ -60,9 +60,10 @@ hs_begin_state_read(StringInfo buf, bytea *serialized, int format_version,
  * grown state).
  *
  * A state of a real type that is not the state passed in is copied into
- * the aggregate context by nodeAgg itself (and by Citus), which then
- * frees the old one.  Made in the aggregate context, the new state would
- * stay there beside its copy until the end of the group, doubling a hash
+ * the aggregate context by nodeAgg itself (and by Citus, which calls
+ * without an expression to tell the argument types), and the old one
+ * freed.  Made in the aggregate context, the new state would stay there
+ * beside its copy until the end of the group, doubling a hash
  * aggregate's memory; made in the per-call context, it goes with the row.
  *
  * The aggregates as health_score 1.2 declared them call the same
@@ -143,9 +144,10 @@ hs_begin_state_text(StringInfo buf, const char *text, int format_version,
 }
 
 /*
- * Whether the serialized state in buf has exactly `expected` bytes left:
- * readers check before reading, so that a truncated or padded value is
- * reported as corrupt rather than as a protocol violation by pqformat.
+ * Require exactly `expected` bytes left in the serialized state in buf.
+ * Readers check before reading, so that a truncated or padded value is
+ * reported as a corrupt one of its type rather than as a protocol
+ * violation by pqformat.
  */
 void
 hs_require_state_bytes(StringInfo buf, int64 expected, const char *typname)
