@@ -205,7 +205,7 @@ hs_logistic_accum(PG_FUNCTION_ARGS)
 							 LOGISTIC_INITIAL_CAPACITY);
 	else
 	{
-		state = (LogisticState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+		state = (LogisticState *) hs_state_arg(fcinfo, 0);
 		if (features.n != state->nfeatures)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -252,7 +252,7 @@ hs_logistic_combine(PG_FUNCTION_ARGS)
 	LogisticState *from;
 
 	(void) hs_aggregate_context(fcinfo, "logistic_fit combine function");
-	from = PG_ARGISNULL(1) ? NULL : (LogisticState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	from = PG_ARGISNULL(1) ? NULL : (LogisticState *) hs_state_arg(fcinfo, 1);
 	if (from == NULL || from->nrows == 0)
 	{
 		if (PG_ARGISNULL(0))
@@ -264,7 +264,7 @@ hs_logistic_combine(PG_FUNCTION_ARGS)
 							from->nfeatures, from->ridge, from->nrows);
 	else
 	{
-		into = (LogisticState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+		into = (LogisticState *) hs_state_arg(fcinfo, 0);
 		if (into->nfeatures != from->nfeatures || into->ridge != from->ridge)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -360,7 +360,7 @@ state_read(StringInfo buf, MemoryContext mcxt)
 Datum
 hs_logistic_state_out(PG_FUNCTION_ARGS)
 {
-	LogisticState *state = (LogisticState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	LogisticState *state = (LogisticState *) hs_state_arg(fcinfo, 0);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
@@ -619,7 +619,7 @@ hs_logistic_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	/* imputing writes into the state: FINALFUNC_MODIFY = READ_WRITE */
-	rows = state_rows((LogisticState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
+	rows = state_rows((LogisticState *) hs_state_arg(fcinfo, 0));
 	for (int64 r = 0; r < rows.nrows && !(any_true && any_false); r++)
 	{
 		any_true |= rows.y[r];

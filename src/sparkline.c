@@ -219,7 +219,7 @@ spark_state_get(FunctionCallInfo fcinfo)
 		return spark_create(hs_state_context(fcinfo, "sparkline"), SPARK_INITIAL_CAPACITY);
 
 	(void) hs_aggregate_context(fcinfo, "sparkline");
-	return (SparkState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	return (SparkState *) hs_state_arg(fcinfo, 0);
 }
 
 static SparkState *
@@ -276,12 +276,12 @@ hs_sparkline_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	from = (const SparkState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	from = (const SparkState *) hs_state_arg(fcinfo, 1);
 	if (PG_ARGISNULL(0))
 		into = spark_create(hs_state_context(fcinfo, "sparkline combine function"),
 							Max(from->n, SPARK_INITIAL_CAPACITY));
 	else
-		into = (SparkState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+		into = (SparkState *) hs_state_arg(fcinfo, 0);
 
 	into = spark_reserve(fcinfo, into, from->n);
 	memcpy(into->points + into->n, from->points, from->n * sizeof(SparkPoint));
@@ -343,7 +343,7 @@ spark_read(StringInfo buf, MemoryContext mcxt)
 Datum
 hs_sparkline_state_out(PG_FUNCTION_ARGS)
 {
-	const SparkState *state = (const SparkState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	const SparkState *state = (const SparkState *) hs_state_arg(fcinfo, 0);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
@@ -415,7 +415,7 @@ hs_sparkline_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	state = (const SparkState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	state = (const SparkState *) hs_state_arg(fcinfo, 0);
 	if (state->n == 0)
 		PG_RETURN_NULL();
 

@@ -53,7 +53,7 @@ hs_tally_get(FunctionCallInfo fcinfo, const char *fname)
 		return tally_create(hs_state_context(fcinfo, fname));
 
 	(void) hs_aggregate_context(fcinfo, fname);
-	return (Tally *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	return (Tally *) hs_state_arg(fcinfo, 0);
 }
 
 /* The state a final function reads, or NULL for a group with none. */
@@ -62,7 +62,7 @@ hs_tally_final_state(FunctionCallInfo fcinfo)
 {
 	if (PG_ARGISNULL(0))
 		return NULL;
-	return (const Tally *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	return (const Tally *) hs_state_arg(fcinfo, 0);
 }
 
 static void
@@ -104,7 +104,7 @@ hs_tally_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	from = (const Tally *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	from = (const Tally *) hs_state_arg(fcinfo, 1);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -112,7 +112,7 @@ hs_tally_combine(PG_FUNCTION_ARGS)
 		memcpy(into, from, sizeof(Tally));
 		PG_RETURN_POINTER(into);
 	}
-	into = (Tally *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	into = (Tally *) hs_state_arg(fcinfo, 0);
 
 	merge_scale(into, from->scale);
 	for (int i = 0; i < HS_TALLY_SLOTS; i++)
@@ -162,7 +162,7 @@ tally_read(StringInfo buf, MemoryContext mcxt)
 Datum
 hs_tally_state_out(PG_FUNCTION_ARGS)
 {
-	const Tally *tally = (const Tally *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	const Tally *tally = (const Tally *) hs_state_arg(fcinfo, 0);
 	StringInfoData buf;
 
 	initStringInfo(&buf);

@@ -151,7 +151,7 @@ trend_state_get(FunctionCallInfo fcinfo)
 		return trend_state_create(hs_state_context(fcinfo, "trend"));
 
 	(void) hs_aggregate_context(fcinfo, "trend");
-	return (TrendState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	return (TrendState *) hs_state_arg(fcinfo, 0);
 }
 
 /* The state at argument argno, or NULL when it is NULL or empty. */
@@ -162,7 +162,7 @@ trend_state_arg(FunctionCallInfo fcinfo, int argno)
 
 	if (PG_ARGISNULL(argno))
 		return NULL;
-	state = (const TrendState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	state = (const TrendState *) hs_state_arg(fcinfo, argno);
 	return state->n > 0 ? state : NULL;
 }
 
@@ -318,13 +318,19 @@ hs_trend_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (trend_state_arg(fcinfo, 0) == NULL)
+	if (PG_ARGISNULL(0))
 	{
 		into = trend_state_create(hs_state_context(fcinfo, "trend combine function"));
 		memcpy(into, from, sizeof(TrendState));
 		PG_RETURN_POINTER(into);
 	}
-	into = (TrendState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	into = (TrendState *) hs_state_arg(fcinfo, 0);
+	if (into->n == 0)
+	{
+		/* nothing to merge with: take the other state's numbers */
+		memcpy(into, from, sizeof(TrendState));
+		PG_RETURN_POINTER(into);
+	}
 
 	regression_merge(into, from);
 	check_regression_sums(into);
@@ -439,7 +445,7 @@ trend_read(StringInfo buf, MemoryContext mcxt)
 Datum
 hs_trend_state_out(PG_FUNCTION_ARGS)
 {
-	const TrendState *state = (const TrendState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	const TrendState *state = (const TrendState *) hs_state_arg(fcinfo, 0);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
