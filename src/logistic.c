@@ -205,7 +205,7 @@ hs_logistic_accum(PG_FUNCTION_ARGS)
 							 LOGISTIC_INITIAL_CAPACITY);
 	else
 	{
-		state = (LogisticState *) hs_state_arg(fcinfo, 0);
+		state = (LogisticState *) hs_own_state(fcinfo);
 		if (features.n != state->nfeatures)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -264,7 +264,7 @@ hs_logistic_combine(PG_FUNCTION_ARGS)
 							from->nfeatures, from->ridge, from->nrows);
 	else
 	{
-		into = (LogisticState *) hs_state_arg(fcinfo, 0);
+		into = (LogisticState *) hs_own_state(fcinfo);
 		if (into->nfeatures != from->nfeatures || into->ridge != from->ridge)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

@@ -219,7 +219,7 @@ spark_state_get(FunctionCallInfo fcinfo)
 		return spark_create(hs_state_context(fcinfo, "sparkline"), SPARK_INITIAL_CAPACITY);
 
 	(void) hs_aggregate_context(fcinfo, "sparkline");
-	return (SparkState *) hs_state_arg(fcinfo, 0);
+	return (SparkState *) hs_own_state(fcinfo);
 }
 
 static SparkState *
@@ -281,7 +281,7 @@ hs_sparkline_combine(PG_FUNCTION_ARGS)
 		into = spark_create(hs_state_context(fcinfo, "sparkline combine function"),
 							Max(from->n, SPARK_INITIAL_CAPACITY));
 	else
-		into = (SparkState *) hs_state_arg(fcinfo, 0);
+		into = (SparkState *) hs_own_state(fcinfo);
 
 	into = spark_reserve(fcinfo, into, from->n);
 	memcpy(into->points + into->n, from->points, from->n * sizeof(SparkPoint));

@@ -53,7 +53,7 @@ hs_tally_get(FunctionCallInfo fcinfo, const char *fname)
 		return tally_create(hs_state_context(fcinfo, fname));
 
 	(void) hs_aggregate_context(fcinfo, fname);
-	return (Tally *) hs_state_arg(fcinfo, 0);
+	return (Tally *) hs_own_state(fcinfo);
 }
 
 /* The state a final function reads, or NULL for a group with none. */
@@ -112,7 +112,7 @@ hs_tally_combine(PG_FUNCTION_ARGS)
 		memcpy(into, from, sizeof(Tally));
 		PG_RETURN_POINTER(into);
 	}
-	into = (Tally *) hs_state_arg(fcinfo, 0);
+	into = (Tally *) hs_own_state(fcinfo);
 
 	merge_scale(into, from->scale);
 	for (int i = 0; i < HS_TALLY_SLOTS; i++)

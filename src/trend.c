@@ -151,7 +151,7 @@ trend_state_get(FunctionCallInfo fcinfo)
 		return trend_state_create(hs_state_context(fcinfo, "trend"));
 
 	(void) hs_aggregate_context(fcinfo, "trend");
-	return (TrendState *) hs_state_arg(fcinfo, 0);
+	return (TrendState *) hs_own_state(fcinfo);
 }
 
 /* The state at argument argno, or NULL when it is NULL or empty. */
@@ -324,7 +324,7 @@ hs_trend_combine(PG_FUNCTION_ARGS)
 		memcpy(into, from, sizeof(TrendState));
 		PG_RETURN_POINTER(into);
 	}
-	into = (TrendState *) hs_state_arg(fcinfo, 0);
+	into = (TrendState *) hs_own_state(fcinfo);
 	if (into->n == 0)
 	{
 		/* nothing to merge with: take the other state's numbers */
