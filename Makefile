@@ -28,7 +28,7 @@ DATA = health_score--1.0.sql health_score--1.0--1.1.sql health_score--1.1--1.2.s
 	health_score--1.2--1.3.sql
 PGFILEDESC = "health_score - customer health scores"
 
-REGRESS = scale weighting scorecard labels survey band_counts distribution model trend validation security
+REGRESS = scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -18,6 +18,14 @@
    - Checking a metric's expression dropped its temporary view as
      pg_temp.<name>, which fails in a database with Citus: no model could
      be defined there.
+   - Citus splits an aggregate into partial aggregates on the workers and
+     a combine on the coordinator only when its state has a real type,
+     which it ships as text; every aggregate had an internal state, so
+     Citus pulled every row to the coordinator.  The survey aggregates,
+     band_counts, trend, sparkline and logistic_fit now keep their state
+     in a type of its own (tally_state, trend_state, sparkline_state,
+     logistic_state) whose text form is the serialized state in hex.
+     Results, parallel plans and speed are unchanged.
 */
 
 \echo Use "ALTER EXTENSION health_score UPDATE TO '1.3'" to load this file. \quit
@@ -526,3 +534,469 @@ DROP FUNCTION health_score.distribution_serialize(internal);
 DROP FUNCTION health_score.distribution_deserialize(bytea, internal);
 DROP FUNCTION health_score.auc_accum(internal, float8, boolean);
 DROP FUNCTION health_score.auc_final(internal);
+
+------------------------------------------------------------------------
+-- Aggregate states Citus can ship: survey, band counts, trend, sparkline, logistic_fit
+--
+-- Each family's state becomes a type of its own, a varlena holding the
+-- C struct the aggregate works on.  Its text form is the state's
+-- serialized bytes (version byte first) in bytea's hex format, and its
+-- input function checks them as the deserialize functions did: Citus
+-- ships partial states as that text.  The transition functions change
+-- the state in place, as float8_accum does, so that nodeAgg copies
+-- nothing per row.  CREATE OR REPLACE AGGREGATE switches each aggregate
+-- to its new state and functions while views that use it keep working;
+-- the internal-state functions are dropped after.
+------------------------------------------------------------------------
+
+-- The counting aggregates: nps, csat, ces, band_counts
+
+CREATE TYPE health_score.tally_state;
+
+CREATE FUNCTION health_score.tally_state_in(cstring)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_tally_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.tally_state_in(cstring) IS
+  'Input function of tally_state: \x and hex digits, as tally_state_out writes; rejects truncated or corrupt states.';
+
+CREATE FUNCTION health_score.tally_state_out(health_score.tally_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_tally_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.tally_state_out(health_score.tally_state) IS
+  'Output function of tally_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.tally_state (
+  INPUT = health_score.tally_state_in,
+  OUTPUT = health_score.tally_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = plain
+);
+
+COMMENT ON TYPE health_score.tally_state IS
+  'State of the counting aggregates (nps, csat, ces, band_counts): a few counters. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.tally_combine(health_score.tally_state, health_score.tally_state)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_tally_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.tally_combine(health_score.tally_state, health_score.tally_state) IS
+  'Combine function of the counting aggregates (nps, csat, ces, band_counts): adds the counters.';
+
+CREATE FUNCTION health_score.nps_accum(health_score.tally_state, integer)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_nps_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.nps_accum(health_score.tally_state, integer) IS
+  'Transition function of nps().';
+
+CREATE FUNCTION health_score.nps_final(health_score.tally_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_nps_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.nps_final(health_score.tally_state) IS
+  'Final function of nps().';
+
+CREATE FUNCTION health_score.csat_accum(health_score.tally_state, integer, integer)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_csat_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.csat_accum(health_score.tally_state, integer, integer) IS
+  'Transition function of csat().';
+
+CREATE FUNCTION health_score.csat_accum(health_score.tally_state, integer)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_csat_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.csat_accum(health_score.tally_state, integer) IS
+  'Transition function of csat(rating), on a 1-5 scale.';
+
+CREATE FUNCTION health_score.csat_final(health_score.tally_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_csat_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.csat_final(health_score.tally_state) IS
+  'Final function of csat().';
+
+CREATE FUNCTION health_score.ces_accum(health_score.tally_state, integer)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_ces_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.ces_accum(health_score.tally_state, integer) IS
+  'Transition function of ces().';
+
+CREATE FUNCTION health_score.ces_final(health_score.tally_state)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_ces_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.ces_final(health_score.tally_state) IS
+  'Final function of ces().';
+
+CREATE FUNCTION health_score.band_counts_accum(health_score.tally_state, float8)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_band_counts_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.band_counts_accum(health_score.tally_state, float8) IS
+  'Transition function of band_counts(score).';
+
+CREATE FUNCTION health_score.band_counts_accum(health_score.tally_state, float8, float8, float8)
+RETURNS health_score.tally_state
+AS 'MODULE_PATHNAME', 'hs_band_counts_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.band_counts_accum(health_score.tally_state, float8, float8, float8) IS
+  'Transition function of band_counts(score, red_below, green_from).';
+
+CREATE FUNCTION health_score.band_counts_final(health_score.tally_state)
+RETURNS health_score.band_counts
+AS 'MODULE_PATHNAME', 'hs_band_counts_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.band_counts_final(health_score.tally_state) IS
+  'Final function of band_counts().';
+
+CREATE OR REPLACE AGGREGATE health_score.nps(rating integer) (
+  SFUNC = health_score.nps_accum,
+  STYPE = health_score.tally_state,
+  SSPACE = 48,
+  FINALFUNC = health_score.nps_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.tally_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.csat(rating integer, scale_max integer) (
+  SFUNC = health_score.csat_accum,
+  STYPE = health_score.tally_state,
+  SSPACE = 48,
+  FINALFUNC = health_score.csat_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.tally_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.csat(rating integer) (
+  SFUNC = health_score.csat_accum,
+  STYPE = health_score.tally_state,
+  SSPACE = 48,
+  FINALFUNC = health_score.csat_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.tally_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.ces(rating integer) (
+  SFUNC = health_score.ces_accum,
+  STYPE = health_score.tally_state,
+  SSPACE = 48,
+  FINALFUNC = health_score.ces_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.tally_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.band_counts(score float8) (
+  SFUNC = health_score.band_counts_accum,
+  STYPE = health_score.tally_state,
+  SSPACE = 48,
+  FINALFUNC = health_score.band_counts_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.tally_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.band_counts(score float8, red_below float8, green_from float8) (
+  SFUNC = health_score.band_counts_accum,
+  STYPE = health_score.tally_state,
+  SSPACE = 48,
+  FINALFUNC = health_score.band_counts_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.tally_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.nps_accum(internal, integer);
+DROP FUNCTION health_score.nps_final(internal);
+DROP FUNCTION health_score.csat_accum(internal, integer, integer);
+DROP FUNCTION health_score.csat_accum(internal, integer);
+DROP FUNCTION health_score.csat_final(internal);
+DROP FUNCTION health_score.ces_accum(internal, integer);
+DROP FUNCTION health_score.ces_final(internal);
+DROP FUNCTION health_score.band_counts_accum(internal, float8);
+DROP FUNCTION health_score.band_counts_accum(internal, float8, float8, float8);
+DROP FUNCTION health_score.band_counts_final(internal);
+DROP FUNCTION health_score.tally_combine(internal, internal);
+DROP FUNCTION health_score.tally_serialize(internal);
+DROP FUNCTION health_score.tally_deserialize(bytea, internal);
+
+-- trend
+
+CREATE TYPE health_score.trend_state;
+
+CREATE FUNCTION health_score.trend_state_in(cstring)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_state_in(cstring) IS
+  'Input function of trend_state: \x and hex digits, as trend_state_out writes; rejects truncated or inconsistent states.';
+
+CREATE FUNCTION health_score.trend_state_out(health_score.trend_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_trend_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_state_out(health_score.trend_state) IS
+  'Output function of trend_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.trend_state (
+  INPUT = health_score.trend_state_in,
+  OUTPUT = health_score.trend_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = plain
+);
+
+COMMENT ON TYPE health_score.trend_state IS
+  'State of the trend aggregates: count, first, last and previous points, score range, least-squares sums. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.trend_accum(health_score.trend_state, timestamptz, float8)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_accum(health_score.trend_state, timestamptz, float8) IS
+  'Transition function of trend(timestamptz, float8).';
+
+CREATE FUNCTION health_score.trend_accum(health_score.trend_state, date, float8)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_accum_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_accum(health_score.trend_state, date, float8) IS
+  'Transition function of trend(date, float8).';
+
+CREATE FUNCTION health_score.trend_combine(health_score.trend_state, health_score.trend_state)
+RETURNS health_score.trend_state
+AS 'MODULE_PATHNAME', 'hs_trend_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_combine(health_score.trend_state, health_score.trend_state) IS
+  'Combine function of trend(): merges two partial states.';
+
+CREATE FUNCTION health_score.trend_final(health_score.trend_state)
+RETURNS health_score.trend_summary
+AS 'MODULE_PATHNAME', 'hs_trend_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_final(health_score.trend_state) IS
+  'Final function of trend(timestamptz, float8).';
+
+CREATE FUNCTION health_score.trend_final_date(health_score.trend_state)
+RETURNS health_score.trend_summary_date
+AS 'MODULE_PATHNAME', 'hs_trend_final_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.trend_final_date(health_score.trend_state) IS
+  'Final function of trend(date, float8).';
+
+CREATE OR REPLACE AGGREGATE health_score.trend(taken_at timestamptz, score float8) (
+  SFUNC = health_score.trend_accum,
+  STYPE = health_score.trend_state,
+  SSPACE = 128,
+  FINALFUNC = health_score.trend_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.trend_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.trend(taken_on date, score float8) (
+  SFUNC = health_score.trend_accum,
+  STYPE = health_score.trend_state,
+  SSPACE = 128,
+  FINALFUNC = health_score.trend_final_date,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.trend_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.trend_accum(internal, timestamptz, float8);
+DROP FUNCTION health_score.trend_accum(internal, date, float8);
+DROP FUNCTION health_score.trend_final(internal);
+DROP FUNCTION health_score.trend_final_date(internal);
+DROP FUNCTION health_score.trend_combine(internal, internal);
+DROP FUNCTION health_score.trend_serialize(internal);
+DROP FUNCTION health_score.trend_deserialize(bytea, internal);
+
+-- sparkline
+
+CREATE TYPE health_score.sparkline_state;
+
+CREATE FUNCTION health_score.sparkline_state_in(cstring)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_state_in(cstring) IS
+  'Input function of sparkline_state: \x and hex digits, as sparkline_state_out writes; rejects truncated or corrupt states.';
+
+CREATE FUNCTION health_score.sparkline_state_out(health_score.sparkline_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_sparkline_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_state_out(health_score.sparkline_state) IS
+  'Output function of sparkline_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.sparkline_state (
+  INPUT = health_score.sparkline_state_in,
+  OUTPUT = health_score.sparkline_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+
+COMMENT ON TYPE health_score.sparkline_state IS
+  'State of the sparkline aggregates: every (time, score) point of the group. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.sparkline_accum(health_score.sparkline_state, timestamptz, float8)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_accum(health_score.sparkline_state, timestamptz, float8) IS
+  'Transition function of sparkline(timestamptz, float8).';
+
+CREATE FUNCTION health_score.sparkline_accum(health_score.sparkline_state, date, float8)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_accum_date'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_accum(health_score.sparkline_state, date, float8) IS
+  'Transition function of sparkline(date, float8).';
+
+CREATE FUNCTION health_score.sparkline_combine(health_score.sparkline_state, health_score.sparkline_state)
+RETURNS health_score.sparkline_state
+AS 'MODULE_PATHNAME', 'hs_sparkline_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_combine(health_score.sparkline_state, health_score.sparkline_state) IS
+  'Combine function of the sparkline aggregate.';
+
+CREATE FUNCTION health_score.sparkline_final(health_score.sparkline_state)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hs_sparkline_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.sparkline_final(health_score.sparkline_state) IS
+  'Final function of the sparkline aggregate.';
+
+CREATE OR REPLACE AGGREGATE health_score.sparkline(taken_at timestamptz, score float8) (
+  SFUNC = health_score.sparkline_accum,
+  STYPE = health_score.sparkline_state,
+  SSPACE = 256,
+  FINALFUNC = health_score.sparkline_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.sparkline_combine,
+  PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE health_score.sparkline(taken_on date, score float8) (
+  SFUNC = health_score.sparkline_accum,
+  STYPE = health_score.sparkline_state,
+  SSPACE = 256,
+  FINALFUNC = health_score.sparkline_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.sparkline_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.sparkline_accum(internal, timestamptz, float8);
+DROP FUNCTION health_score.sparkline_accum(internal, date, float8);
+DROP FUNCTION health_score.sparkline_final(internal);
+DROP FUNCTION health_score.sparkline_combine(internal, internal);
+DROP FUNCTION health_score.sparkline_serialize(internal);
+DROP FUNCTION health_score.sparkline_deserialize(bytea, internal);
+
+-- logistic_fit
+
+CREATE TYPE health_score.logistic_state;
+
+CREATE FUNCTION health_score.logistic_state_in(cstring)
+RETURNS health_score.logistic_state
+AS 'MODULE_PATHNAME', 'hs_logistic_state_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_state_in(cstring) IS
+  'Input function of logistic_state: \x and hex digits, as logistic_state_out writes; rejects truncated or inconsistent states.';
+
+CREATE FUNCTION health_score.logistic_state_out(health_score.logistic_state)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'hs_logistic_state_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_state_out(health_score.logistic_state) IS
+  'Output function of logistic_state: the serialized state in hex, \x first.';
+
+CREATE TYPE health_score.logistic_state (
+  INPUT = health_score.logistic_state_in,
+  OUTPUT = health_score.logistic_state_out,
+  INTERNALLENGTH = VARIABLE,
+  ALIGNMENT = double,
+  STORAGE = extended
+);
+
+COMMENT ON TYPE health_score.logistic_state IS
+  'State of logistic_fit(): the number of features, the ridge and every row (features and outcome), at most 1GB. Its text form is how Citus ships partial states.';
+
+CREATE FUNCTION health_score.logistic_accum(health_score.logistic_state, float8[], boolean, float8)
+RETURNS health_score.logistic_state
+AS 'MODULE_PATHNAME', 'hs_logistic_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_accum(health_score.logistic_state, float8[], boolean, float8) IS
+  'Transition function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_combine(health_score.logistic_state, health_score.logistic_state)
+RETURNS health_score.logistic_state
+AS 'MODULE_PATHNAME', 'hs_logistic_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_combine(health_score.logistic_state, health_score.logistic_state) IS
+  'Combine function of logistic_fit().';
+
+CREATE FUNCTION health_score.logistic_final(health_score.logistic_state)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_logistic_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.logistic_final(health_score.logistic_state) IS
+  'Final function of logistic_fit(): the Newton iteration. Fills in missing features in the state.';
+
+CREATE OR REPLACE AGGREGATE health_score.logistic_fit(features float8[], outcome boolean, ridge float8) (
+  SFUNC = health_score.logistic_accum,
+  STYPE = health_score.logistic_state,
+  FINALFUNC = health_score.logistic_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = health_score.logistic_combine,
+  PARALLEL = SAFE
+);
+
+DROP FUNCTION health_score.logistic_accum(internal, float8[], boolean, float8);
+DROP FUNCTION health_score.logistic_final(internal);
+DROP FUNCTION health_score.logistic_combine(internal, internal);
+DROP FUNCTION health_score.logistic_serialize(internal);
+DROP FUNCTION health_score.logistic_deserialize(bytea, internal);

@@ -3,8 +3,7 @@
 --
 -- Hand-checked small cases, then 100,000 seeded ratings in 10 segments
 -- compared with plain-SQL formulas, serially and through a forced
--- parallel plan so that the combine, serialize and deserialize
--- functions run.
+-- parallel plan so that the combine function runs.
 --
 SET extra_float_digits = 0;
 

@@ -89,7 +89,7 @@ FROM (SELECT customer, health_score.trend(taken_at, score) AS t
 JOIN (SELECT customer, health_score.trend(taken_at, score) AS t
         FROM (SELECT * FROM points ORDER BY customer, taken_at DESC) s GROUP BY customer) b USING (customer);
 
--- through a forced parallel plan: combine, serialize and deserialize run
+-- through a forced parallel plan: the combine function runs
 CREATE FUNCTION pg_temp.workers_launched(query text) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -66,8 +66,8 @@ hs_band_counts_final(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[HS_NUM_BANDS + 1];
 	bool		isnull[HS_NUM_BANDS + 1] = {false};
-	Tally		empty = {{0}};
-	Tally	   *tally = PG_ARGISNULL(0) ? &empty : (Tally *) PG_GETARG_POINTER(0);
+	Tally		empty = {0};
+	const Tally *tally = hs_tally_final_state(fcinfo);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
@@ -75,6 +75,9 @@ hs_band_counts_final(PG_FUNCTION_ARGS)
 				 errmsg("band_counts must return a composite type")));
 	tupdesc = BlessTupleDesc(tupdesc);
 
+	/* no row at all: every count is 0 */
+	if (tally == NULL)
+		tally = &empty;
 	for (int i = 0; i <= SLOT_UNSCORED; i++)
 		values[i] = Int64GetDatum(tally->slot[i]);
 

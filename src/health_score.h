@@ -179,27 +179,68 @@ extern void hs_check_band_thresholds(float8 red_below, float8 green_from);
 extern HealthBand hs_band_of(float8 score, float8 red_below, float8 green_from);
 
 /*
- * State of the counting aggregates (tally.c).  What each slot counts is
- * the owning aggregate's business; combine adds them slot by slot.
+ * State of the counting aggregates (tally.c), the body of the SQL type
+ * health_score.tally_state.  What each slot counts is the owning
+ * aggregate's business; combine adds them slot by slot.
  */
 #define HS_TALLY_SLOTS 5
 
 typedef struct Tally
 {
-	int64		slot[HS_TALLY_SLOTS];
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
 	int32		scale;			/* csat's scale_max; 0 until known */
+	int64		slot[HS_TALLY_SLOTS];
 } Tally;
 
 extern Tally *hs_tally_get(FunctionCallInfo fcinfo, const char *fname);
 extern void hs_tally_set_scale(Tally *tally, int32 scale);
+extern const Tally *hs_tally_final_state(FunctionCallInfo fcinfo);
 
 /* trend.c: a snapshot's time, from timestamptz or date, as microseconds */
 extern int64 hs_snapshot_time(Datum taken_at);
 extern int64 hs_snapshot_day(Datum taken_on);
 
-/* aggregate_state.c: what every aggregate's internal state needs */
+/* aggregate_state.c: what every aggregate's state needs */
 extern MemoryContext hs_aggregate_context(FunctionCallInfo fcinfo, const char *funcname);
+extern MemoryContext hs_state_context(FunctionCallInfo fcinfo, const char *funcname);
 extern void hs_begin_state_read(StringInfo buf, bytea *serialized, int format_version,
 								const char *statename);
+extern char *hs_state_text(StringInfo serialized, const char *typname);
+extern void hs_begin_state_text(StringInfo buf, const char *text, int format_version,
+								const char *typname);
+extern void hs_require_state_bytes(StringInfo buf, int64 expected, const char *typname);
+
+/*
+ * A state-type argument, detoasted: a combine function's second, an
+ * output or a final function's.  Testing inline spares a function call
+ * in the common case.
+ */
+static inline void *
+hs_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *state = (struct varlena *) PG_GETARG_POINTER(argno);
+
+	if (unlikely(VARATT_IS_EXTENDED(state)))
+		state = pg_detoast_datum(state);
+	return state;
+}
+
+/*
+ * The state a transition or combine function changes in place, its first
+ * argument.  It is the aggregate's own, made by these functions or copied
+ * by nodeAgg (or Citus) with datumCopy, so it comes neither toasted nor
+ * packed; should it ever, it is detoasted into a copy, changed there and
+ * returned, and nodeAgg takes the copy as the new state.  One predictable
+ * branch a row.
+ */
+static inline void *
+hs_own_state(FunctionCallInfo fcinfo)
+{
+	struct varlena *state = (struct varlena *) PG_GETARG_POINTER(0);
+
+	if (unlikely(VARATT_IS_EXTENDED(state)))
+		return pg_detoast_datum_copy(state);
+	return state;
+}
 
 #endif							/* HEALTH_SCORE_H */

@@ -12,8 +12,11 @@
  * Cholesky factorization.  The penalty makes the problem strictly convex,
  * so the iteration converges from zero even when a feature separates the
  * classes perfectly.  Newton needs every row at every step, so the state
- * keeps the rows: 8 bytes per feature and one per outcome, in the
- * aggregate's context.
+ * keeps the rows: 8 bytes per feature and one per outcome.
+ *
+ * The state is the SQL type health_score.logistic_state, whose text form
+ * is how Citus ships a worker's partial state to the coordinator.  Being
+ * a varlena, it holds at most 1GB of rows.
  *
  * A NULL feature is a missing metric.  It is replaced by that feature's
  * mean over the rows where it is present, the usual mean imputation: the
@@ -33,62 +36,127 @@
 
 PG_FUNCTION_INFO_V1(hs_logistic_accum);
 PG_FUNCTION_INFO_V1(hs_logistic_combine);
+PG_FUNCTION_INFO_V1(hs_logistic_state_in);
+PG_FUNCTION_INFO_V1(hs_logistic_state_out);
 PG_FUNCTION_INFO_V1(hs_logistic_serialize);
 PG_FUNCTION_INFO_V1(hs_logistic_deserialize);
 PG_FUNCTION_INFO_V1(hs_logistic_final);
 
 #define HS_LOGISTIC_FORMAT_VERSION 1
+#define LOGISTIC_TYPNAME "health_score.logistic_state"
 #define LOGISTIC_MAX_FEATURES 500
 #define LOGISTIC_MAX_ITERATIONS 100
 #define LOGISTIC_TOLERANCE 1e-12
+#define LOGISTIC_INITIAL_CAPACITY 64
 
+/*
+ * The aggregate's state: the rows seen, with room for more than it
+ * holds (its size tells how many).  After the header come `capacity` rows
+ * of nfeatures float8 (NaN: missing), then `capacity` outcomes.  A full
+ * state is replaced by one twice as large.
+ */
+typedef struct LogisticState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int32		nfeatures;
+	float8		ridge;
+	int64		nrows;
+	float8		x[FLEXIBLE_ARRAY_MEMBER];
+} LogisticState;
+
+/* the serialized header after the version byte: nfeatures, ridge, nrows */
+#define LOGISTIC_HEADER_BYTES (4 + 8 + 8)
+
+/* The rows as the fit reads them; x and y point into a state. */
 typedef struct LogisticRows
 {
 	int32		nfeatures;
 	float8		ridge;
 	int64		nrows;
-	int64		capacity;		/* rows allocated */
 	float8	   *x;				/* nrows x nfeatures, row by row; NaN: missing */
 	bool	   *y;
 } LogisticRows;
 
-static LogisticRows *
-rows_create(MemoryContext mcxt, int32 nfeatures, float8 ridge)
+static int64
+state_capacity(const LogisticState *state)
 {
-	LogisticRows *rows = MemoryContextAllocZero(mcxt, sizeof(LogisticRows));
+	return (VARSIZE(state) - offsetof(LogisticState, x)) /
+		(sizeof(float8) * state->nfeatures + sizeof(bool));
+}
 
-	rows->nfeatures = nfeatures;
-	rows->ridge = ridge;
+static bool *
+state_outcomes(LogisticState *state)
+{
+	return (bool *) (state->x + state_capacity(state) * state->nfeatures);
+}
+
+static LogisticRows
+state_rows(LogisticState *state)
+{
+	LogisticRows rows;
+
+	rows.nfeatures = state->nfeatures;
+	rows.ridge = state->ridge;
+	rows.nrows = state->nrows;
+	rows.x = state->x;
+	rows.y = state_outcomes(state);
 	return rows;
 }
 
-/* Room for `more` rows; the arrays grow by doubling, in rows' context. */
-static void
-rows_reserve(LogisticRows *rows, int64 more)
+/* The most rows a state of nfeatures features can hold: 1GB of them. */
+static int64
+max_capacity(int32 nfeatures)
 {
-	int64		needed = rows->nrows + more;
-	int64		capacity;
+	return (MaxAllocSize - offsetof(LogisticState, x)) /
+		(sizeof(float8) * nfeatures + sizeof(bool));
+}
 
-	if (needed <= rows->capacity)
-		return;
-	capacity = Max(needed, Max(64, rows->capacity * 2));
-	if ((Size) capacity > MaxAllocHugeSize / sizeof(float8) / Max(rows->nfeatures, 1))
+/* An empty state with room for capacity rows, in mcxt. */
+static LogisticState *
+state_create(MemoryContext mcxt, int32 nfeatures, float8 ridge, int64 capacity)
+{
+	Size		row_size = sizeof(float8) * nfeatures + sizeof(bool);
+	LogisticState *state;
+	Size		size;
+
+	if (capacity > max_capacity(nfeatures))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("logistic_fit has too many rows: %lld", (long long) needed)));
-	if (rows->x == NULL)
-	{
-		MemoryContext mcxt = GetMemoryChunkContext(rows);
+				 errmsg("logistic_fit has too many rows: %lld", (long long) capacity),
+				 errdetail("The rows of a logistic_fit take at most 1GB.")));
+	size = offsetof(LogisticState, x) + capacity * row_size;
+	state = MemoryContextAlloc(mcxt, size);
+	SET_VARSIZE(state, size);
+	state->nfeatures = nfeatures;
+	state->ridge = ridge;
+	state->nrows = 0;
+	return state;
+}
 
-		rows->x = MemoryContextAllocHuge(mcxt, capacity * rows->nfeatures * sizeof(float8));
-		rows->y = MemoryContextAllocHuge(mcxt, capacity * sizeof(bool));
-	}
-	else
-	{
-		rows->x = repalloc_huge(rows->x, capacity * rows->nfeatures * sizeof(float8));
-		rows->y = repalloc_huge(rows->y, capacity * sizeof(bool));
-	}
-	rows->capacity = capacity;
+/*
+ * state itself when it has room for `more` rows, else a copy with room,
+ * made where hs_state_context says.  nodeAgg frees the old state when it
+ * takes the copy; under the internal state of the 1.2 declarations, until
+ * ALTER EXTENSION UPDATE, the old one stays until the end of the group.
+ */
+static LogisticState *
+state_reserve(FunctionCallInfo fcinfo, LogisticState *state, int64 more)
+{
+	int64		needed = state->nrows + more;
+	int64		capacity = state_capacity(state);
+	LogisticState *grown;
+
+	if (needed <= capacity)
+		return state;
+	capacity = Max(LOGISTIC_INITIAL_CAPACITY, capacity * 2);
+	/* near the limit, stop doubling at it; past it, state_create errors out */
+	capacity = Max(needed, Min(capacity, max_capacity(state->nfeatures)));
+	grown = state_create(hs_state_context(fcinfo, "logistic_fit"),
+						 state->nfeatures, state->ridge, capacity);
+	memcpy(grown->x, state->x, state->nrows * state->nfeatures * sizeof(float8));
+	memcpy(state_outcomes(grown), state_outcomes(state), state->nrows * sizeof(bool));
+	grown->nrows = state->nrows;
+	return grown;
 }
 
 static void
@@ -100,24 +168,23 @@ check_ridge(float8 ridge)
 				 errmsg("ridge must be a finite number >= 0: %s", hs_float8_text(ridge))));
 }
 
-/* logistic_accum(internal, features float8[], outcome bool, ridge float8) */
+/* logistic_accum(logistic_state, features float8[], outcome bool, ridge float8) */
 Datum
 hs_logistic_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	LogisticRows *rows = PG_ARGISNULL(0) ? NULL : (LogisticRows *) PG_GETARG_POINTER(0);
+	LogisticState *state;
 	Float8Array features;
 	float8		ridge;
 	float8	   *row;
 
-	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit");
+	(void) hs_aggregate_context(fcinfo, "logistic_fit");
 
 	/* a row without an outcome or without features tells nothing */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
-		if (rows == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(rows);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
@@ -133,21 +200,26 @@ hs_logistic_accum(PG_FUNCTION_ARGS)
 				 errmsg("logistic_fit takes at most %d features, not %d",
 						LOGISTIC_MAX_FEATURES, features.n)));
 
-	if (rows == NULL)
-		rows = rows_create(aggcontext, features.n, ridge);
-	else if (features.n != rows->nfeatures)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must have the same length in every row: %d and %d",
-						rows->nfeatures, features.n)));
-	else if (ridge != rows->ridge)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ridge must be the same in every row: %s and %s",
-						hs_float8_text(rows->ridge), hs_float8_text(ridge))));
+	if (PG_ARGISNULL(0))
+		state = state_create(hs_state_context(fcinfo, "logistic_fit"), features.n, ridge,
+							 LOGISTIC_INITIAL_CAPACITY);
+	else
+	{
+		state = (LogisticState *) hs_own_state(fcinfo);
+		if (features.n != state->nfeatures)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("features must have the same length in every row: %d and %d",
+							state->nfeatures, features.n)));
+		if (ridge != state->ridge)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ridge must be the same in every row: %s and %s",
+							hs_float8_text(state->ridge), hs_float8_text(ridge))));
+	}
 
-	rows_reserve(rows, 1);
-	row = rows->x + rows->nrows * rows->nfeatures;
+	state = state_reserve(fcinfo, state, 1);
+	row = state->x + state->nrows * state->nfeatures;
 	for (int i = 0; i < features.n; i++)
 	{
 		if (features.isnull && features.isnull[i])
@@ -162,62 +234,70 @@ hs_logistic_accum(PG_FUNCTION_ARGS)
 			row[i] = features.values[i];
 		}
 	}
-	rows->y[rows->nrows] = PG_GETARG_BOOL(2);
-	rows->nrows++;
-	PG_RETURN_POINTER(rows);
+	state_outcomes(state)[state->nrows] = PG_GETARG_BOOL(2);
+	state->nrows++;
+	PG_RETURN_POINTER(state);
 }
 
+/*
+ * logistic_combine(logistic_state, logistic_state): appends the second
+ * state's rows to the first, which belongs to the aggregate, in place
+ * when they fit.  The second is never changed: it may be a worker's state
+ * that a Gather node still holds.
+ */
 Datum
 hs_logistic_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	LogisticRows *into = PG_ARGISNULL(0) ? NULL : (LogisticRows *) PG_GETARG_POINTER(0);
-	LogisticRows *from = PG_ARGISNULL(1) ? NULL : (LogisticRows *) PG_GETARG_POINTER(1);
+	LogisticState *into;
+	LogisticState *from;
 
-	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit combine function");
+	(void) hs_aggregate_context(fcinfo, "logistic_fit combine function");
+	from = PG_ARGISNULL(1) ? NULL : (LogisticState *) hs_state_arg(fcinfo, 1);
 	if (from == NULL || from->nrows == 0)
 	{
-		if (into == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(into);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (into == NULL)
-		into = rows_create(aggcontext, from->nfeatures, from->ridge);
-	else if (into->nfeatures != from->nfeatures || into->ridge != from->ridge)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features must have the same length and ridge the same value in every row")));
+	if (PG_ARGISNULL(0))
+		into = state_create(hs_state_context(fcinfo, "logistic_fit combine function"),
+							from->nfeatures, from->ridge, from->nrows);
+	else
+	{
+		into = (LogisticState *) hs_own_state(fcinfo);
+		if (into->nfeatures != from->nfeatures || into->ridge != from->ridge)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("features must have the same length and ridge the same value in every row")));
+	}
 
-	rows_reserve(into, from->nrows);
+	into = state_reserve(fcinfo, into, from->nrows);
 	memcpy(into->x + into->nrows * into->nfeatures, from->x,
 		   from->nrows * from->nfeatures * sizeof(float8));
-	memcpy(into->y + into->nrows, from->y, from->nrows * sizeof(bool));
+	memcpy(state_outcomes(into) + into->nrows, state_outcomes(from), from->nrows * sizeof(bool));
 	into->nrows += from->nrows;
 	PG_RETURN_POINTER(into);
 }
 
 /*
- * Layout: version byte, int32 nfeatures, float8 ridge, int64 nrows, then
- * per row nfeatures float8 (NaN: missing) and one outcome byte.
+ * Layout after the version byte: int32 nfeatures, float8 ridge, int64
+ * nrows, then per row nfeatures float8 (NaN: missing) and one outcome
+ * byte.
  */
-Datum
-hs_logistic_serialize(PG_FUNCTION_ARGS)
+static void
+state_write(StringInfo buf, LogisticState *state)
 {
-	LogisticRows *rows = (LogisticRows *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
+	bool	   *y = state_outcomes(state);
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, HS_LOGISTIC_FORMAT_VERSION);
-	pq_sendint32(&buf, rows->nfeatures);
-	pq_sendfloat8(&buf, rows->ridge);
-	pq_sendint64(&buf, rows->nrows);
-	for (int64 r = 0; r < rows->nrows; r++)
+	pq_sendint32(buf, state->nfeatures);
+	pq_sendfloat8(buf, state->ridge);
+	pq_sendint64(buf, state->nrows);
+	for (int64 r = 0; r < state->nrows; r++)
 	{
-		for (int i = 0; i < rows->nfeatures; i++)
-			pq_sendfloat8(&buf, rows->x[r * rows->nfeatures + i]);
-		pq_sendbyte(&buf, rows->y[r] ? 1 : 0);
+		for (int i = 0; i < state->nfeatures; i++)
+			pq_sendfloat8(buf, state->x[r * state->nfeatures + i]);
+		pq_sendbyte(buf, y[r] ? 1 : 0);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 static void
@@ -225,7 +305,97 @@ corrupt_rows(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("corrupt health_score logistic_fit state: %s", what)));
+			 errmsg("corrupt %s: %s", LOGISTIC_TYPNAME, what)));
+}
+
+/* Read what state_write wrote into a new state in mcxt, and check it. */
+static LogisticState *
+state_read(StringInfo buf, MemoryContext mcxt)
+{
+	LogisticState *state;
+	bool	   *y;
+	int32		nfeatures;
+	float8		ridge;
+	int64		nrows;
+
+	if (buf->len - buf->cursor < LOGISTIC_HEADER_BYTES)
+		corrupt_rows("truncated header");
+	nfeatures = pq_getmsgint(buf, 4);
+	ridge = pq_getmsgfloat8(buf);
+	nrows = pq_getmsgint64(buf);
+	if (nfeatures < 1 || nfeatures > LOGISTIC_MAX_FEATURES)
+		corrupt_rows("bad number of features");
+	if (isnan(ridge) || isinf(ridge) || ridge < 0)
+		corrupt_rows("bad ridge");
+	/* each row takes 8 bytes per feature and one: the buffer must hold them */
+	if (nrows < 0 || nrows > (buf->len - buf->cursor) / (8 * (int64) nfeatures + 1))
+		corrupt_rows("bad number of rows");
+	hs_require_state_bytes(buf, nrows * (8 * (int64) nfeatures + 1), LOGISTIC_TYPNAME);
+
+	state = state_create(mcxt, nfeatures, ridge, nrows);
+	y = state_outcomes(state);
+	for (int64 r = 0; r < nrows; r++)
+	{
+		int			outcome;
+
+		for (int i = 0; i < nfeatures; i++)
+		{
+			float8		value = pq_getmsgfloat8(buf);
+
+			if (isinf(value))
+				corrupt_rows("infinite feature");
+			state->x[r * nfeatures + i] = value;
+		}
+		outcome = pq_getmsgbyte(buf);
+		if (outcome != 0 && outcome != 1)
+			corrupt_rows("bad outcome");
+		y[r] = outcome == 1;
+	}
+	state->nrows = nrows;
+	pq_getmsgend(buf);
+	return state;
+}
+
+/* Text form: \x and the hex of the version byte and state_write's layout. */
+Datum
+hs_logistic_state_out(PG_FUNCTION_ARGS)
+{
+	LogisticState *state = (LogisticState *) hs_state_arg(fcinfo, 0);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	pq_sendbyte(&buf, HS_LOGISTIC_FORMAT_VERSION);
+	state_write(&buf, state);
+	PG_RETURN_CSTRING(hs_state_text(&buf, LOGISTIC_TYPNAME));
+}
+
+Datum
+hs_logistic_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	StringInfoData buf;
+
+	hs_begin_state_text(&buf, text, HS_LOGISTIC_FORMAT_VERSION, LOGISTIC_TYPNAME);
+	PG_RETURN_POINTER(state_read(&buf, CurrentMemoryContext));
+}
+
+/*
+ * The serialize and deserialize functions of the internal state of 1.2.
+ * 1.3 declares them no more, but the 1.1 -> 1.2 script, which a fresh
+ * install of 1.3 runs first, does, so the library must have them; they
+ * also keep the old aggregate working in parallel plans between
+ * installing this library and ALTER EXTENSION UPDATE.
+ */
+Datum
+hs_logistic_serialize(PG_FUNCTION_ARGS)
+{
+	LogisticState *state = (LogisticState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, HS_LOGISTIC_FORMAT_VERSION);
+	state_write(&buf, state);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 Datum
@@ -234,47 +404,10 @@ hs_logistic_deserialize(PG_FUNCTION_ARGS)
 	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
 	MemoryContext aggcontext;
 	StringInfoData buf;
-	LogisticRows *rows;
-	int32		nfeatures;
-	float8		ridge;
-	int64		nrows;
 
 	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit deserialize function");
-
 	hs_begin_state_read(&buf, serialized, HS_LOGISTIC_FORMAT_VERSION, "logistic_fit");
-	nfeatures = pq_getmsgint(&buf, 4);
-	ridge = pq_getmsgfloat8(&buf);
-	nrows = pq_getmsgint64(&buf);
-	if (nfeatures < 1 || nfeatures > LOGISTIC_MAX_FEATURES)
-		corrupt_rows("bad number of features");
-	if (isnan(ridge) || isinf(ridge) || ridge < 0)
-		corrupt_rows("bad ridge");
-	/* each row takes 8 bytes per feature and one: the buffer must hold them */
-	if (nrows < 0 || nrows > (buf.len - buf.cursor) / (8 * (int64) nfeatures + 1))
-		corrupt_rows("bad number of rows");
-
-	rows = rows_create(aggcontext, nfeatures, ridge);
-	rows_reserve(rows, nrows);
-	for (int64 r = 0; r < nrows; r++)
-	{
-		int			outcome;
-
-		for (int i = 0; i < nfeatures; i++)
-		{
-			float8		value = pq_getmsgfloat8(&buf);
-
-			if (isinf(value))
-				corrupt_rows("infinite feature");
-			rows->x[r * nfeatures + i] = value;
-		}
-		outcome = pq_getmsgbyte(&buf);
-		if (outcome != 0 && outcome != 1)
-			corrupt_rows("bad outcome");
-		rows->y[r] = outcome == 1;
-	}
-	rows->nrows = nrows;
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(rows);
+	PG_RETURN_POINTER(state_read(&buf, aggcontext));
 }
 
 /* Replace missing features by the mean of the feature where present. */
@@ -476,7 +609,7 @@ fit(const LogisticRows *rows)
 Datum
 hs_logistic_final(PG_FUNCTION_ARGS)
 {
-	LogisticRows *rows;
+	LogisticRows rows;
 	float8	   *beta;
 	Datum	   *elems;
 	bool		any_true = false;
@@ -485,19 +618,20 @@ hs_logistic_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	rows = (LogisticRows *) PG_GETARG_POINTER(0);
-	for (int64 r = 0; r < rows->nrows && !(any_true && any_false); r++)
+	/* imputing writes into the state: FINALFUNC_MODIFY = READ_WRITE */
+	rows = state_rows((LogisticState *) hs_state_arg(fcinfo, 0));
+	for (int64 r = 0; r < rows.nrows && !(any_true && any_false); r++)
 	{
-		any_true |= rows->y[r];
-		any_false |= !rows->y[r];
+		any_true |= rows.y[r];
+		any_false |= !rows.y[r];
 	}
 	/* as auc(): with one class only there is nothing to tell apart */
 	if (!any_true || !any_false)
 		PG_RETURN_NULL();
 
-	impute_means(rows);
-	beta = fit(rows);
-	m = rows->nfeatures + 1;
+	impute_means(&rows);
+	beta = fit(&rows);
+	m = rows.nfeatures + 1;
 	elems = palloc(m * sizeof(Datum));
 	for (int i = 0; i < m; i++)
 		elems[i] = Float8GetDatum(beta[i]);

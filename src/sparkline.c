@@ -12,6 +12,10 @@
  * (0 and 100 show where on the health scale the customer is).  A NULL
  * score is a gap, drawn as a space.
  *
+ * The aggregate's state is the SQL type health_score.sparkline_state,
+ * whose text form is how Citus ships a worker's partial state to the
+ * coordinator.
+ *
  *-------------------------------------------------------------------------
  */
 #include "health_score.h"
@@ -25,11 +29,14 @@ PG_FUNCTION_INFO_V1(hs_sparkline);
 PG_FUNCTION_INFO_V1(hs_sparkline_accum);
 PG_FUNCTION_INFO_V1(hs_sparkline_accum_date);
 PG_FUNCTION_INFO_V1(hs_sparkline_combine);
+PG_FUNCTION_INFO_V1(hs_sparkline_state_in);
+PG_FUNCTION_INFO_V1(hs_sparkline_state_out);
 PG_FUNCTION_INFO_V1(hs_sparkline_serialize);
 PG_FUNCTION_INFO_V1(hs_sparkline_deserialize);
 PG_FUNCTION_INFO_V1(hs_sparkline_final);
 
 #define HS_SPARKLINE_FORMAT_VERSION 1
+#define SPARKLINE_TYPNAME "health_score.sparkline_state"
 #define NUM_LEVELS 8
 
 /* U+2581 .. U+2588 in UTF-8 */
@@ -135,9 +142,10 @@ hs_sparkline(PG_FUNCTION_ARGS)
 
 /*
  * The aggregate's state: every (time, score) point of the group, in
- * arrival order, growing by doubling in the aggregate context.  A
- * sparkline is drawn from a handful of snapshots, so the points are kept
- * rather than summarized.
+ * arrival order.  A sparkline is drawn from a handful of snapshots, so
+ * the points are kept rather than summarized.  The state is a varlena
+ * with room for more points than it holds (its size tells how many); a
+ * full state is replaced by one twice as large.
  */
 typedef struct SparkPoint
 {
@@ -147,68 +155,94 @@ typedef struct SparkPoint
 
 typedef struct SparkState
 {
-	int			n;
-	int			capacity;
-	SparkPoint *points;
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int32		n;				/* points held */
+	SparkPoint	points[FLEXIBLE_ARRAY_MEMBER];
 } SparkState;
 
 #define SPARK_INITIAL_CAPACITY 16
-#define SPARK_MAX_POINTS (MaxAllocSize / sizeof(SparkPoint))
+#define SPARK_MAX_POINTS \
+	((MaxAllocSize - offsetof(SparkState, points)) / sizeof(SparkPoint))
+/* a serialized point: int64 time, float8 score */
+#define SPARK_POINT_BYTES 16
 
-static SparkState *
-spark_state_get(FunctionCallInfo fcinfo, MemoryContext *aggcontext)
+static int
+spark_capacity(const SparkState *state)
 {
-	SparkState *state;
+	return (VARSIZE(state) - offsetof(SparkState, points)) / sizeof(SparkPoint);
+}
 
-	*aggcontext = hs_aggregate_context(fcinfo, "sparkline");
-	if (!PG_ARGISNULL(0))
-		return (SparkState *) PG_GETARG_POINTER(0);
-	state = MemoryContextAllocZero(*aggcontext, sizeof(SparkState));
+/* An empty state with room for capacity points, in mcxt. */
+static SparkState *
+spark_create(MemoryContext mcxt, int capacity)
+{
+	Size		size = offsetof(SparkState, points) + capacity * sizeof(SparkPoint);
+	SparkState *state = MemoryContextAlloc(mcxt, size);
+
+	SET_VARSIZE(state, size);
+	state->n = 0;
 	return state;
 }
 
-static void
-spark_reserve(SparkState *state, MemoryContext aggcontext, int more)
+/*
+ * state itself when it has room for `more` points, else a copy with room,
+ * made where hs_state_context says.  nodeAgg frees the old state when it
+ * takes the copy; under the internal state of the 1.2 declarations, until
+ * ALTER EXTENSION UPDATE, the old one stays until the end of the group.
+ */
+static SparkState *
+spark_reserve(FunctionCallInfo fcinfo, SparkState *state, int more)
 {
-	int			needed = state->n + more;
+	int64		needed = (int64) state->n + more;
+	int64		capacity;
+	SparkState *grown;
 
-	if ((Size) needed > SPARK_MAX_POINTS || needed < 0)
+	if (needed <= spark_capacity(state))
+		return state;
+	if (needed > SPARK_MAX_POINTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("sparkline has too many points")));
-	if (needed <= state->capacity)
-		return;
-	state->capacity = Max(needed, Max(SPARK_INITIAL_CAPACITY, state->capacity * 2));
-	state->capacity = Min((Size) state->capacity, SPARK_MAX_POINTS);
-	if (state->points == NULL)
-		state->points = MemoryContextAlloc(aggcontext,
-										   state->capacity * sizeof(SparkPoint));
-	else
-		state->points = repalloc(state->points, state->capacity * sizeof(SparkPoint));
+	capacity = Max(needed, (int64) spark_capacity(state) * 2);
+	capacity = Min(capacity, SPARK_MAX_POINTS);
+	grown = spark_create(hs_state_context(fcinfo, "sparkline"), capacity);
+	grown->n = state->n;
+	memcpy(grown->points, state->points, state->n * sizeof(SparkPoint));
+	return grown;
 }
 
-static void
-spark_add(FunctionCallInfo fcinfo, SparkState *state, MemoryContext aggcontext,
-		  int64 at)
+/* The group's state, to be changed in place, or a new one on its first row. */
+static SparkState *
+spark_state_get(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		return spark_create(hs_state_context(fcinfo, "sparkline"), SPARK_INITIAL_CAPACITY);
+
+	(void) hs_aggregate_context(fcinfo, "sparkline");
+	return (SparkState *) hs_own_state(fcinfo);
+}
+
+static SparkState *
+spark_add(FunctionCallInfo fcinfo, SparkState *state, int64 at)
 {
 	float8		score = PG_GETARG_FLOAT8(2);
 
 	hs_check_finite(score, "score");
-	spark_reserve(state, aggcontext, 1);
+	state = spark_reserve(fcinfo, state, 1);
 	state->points[state->n].at = at;
 	state->points[state->n].score = score;
 	state->n++;
+	return state;
 }
 
 /* sparkline(taken_at timestamptz, score float8); NULL in either is skipped */
 Datum
 hs_sparkline_accum(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	SparkState *state = spark_state_get(fcinfo, &aggcontext);
+	SparkState *state = spark_state_get(fcinfo);
 
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-		spark_add(fcinfo, state, aggcontext, hs_snapshot_time(PG_GETARG_DATUM(1)));
+		state = spark_add(fcinfo, state, hs_snapshot_time(PG_GETARG_DATUM(1)));
 	PG_RETURN_POINTER(state);
 }
 
@@ -216,58 +250,134 @@ hs_sparkline_accum(PG_FUNCTION_ARGS)
 Datum
 hs_sparkline_accum_date(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	SparkState *state = spark_state_get(fcinfo, &aggcontext);
+	SparkState *state = spark_state_get(fcinfo);
 
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-		spark_add(fcinfo, state, aggcontext, hs_snapshot_day(PG_GETARG_DATUM(1)));
+		state = spark_add(fcinfo, state, hs_snapshot_day(PG_GETARG_DATUM(1)));
 	PG_RETURN_POINTER(state);
 }
 
+/*
+ * sparkline_combine(sparkline_state, sparkline_state): appends the second
+ * state's points to the first, which belongs to the aggregate, in place
+ * when they fit.  The second is never changed: it may be a worker's state
+ * that a Gather node still holds.
+ */
 Datum
 hs_sparkline_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
 	SparkState *into;
-	SparkState *from;
+	const SparkState *from;
 
-	aggcontext = hs_aggregate_context(fcinfo, "sparkline combine function");
+	(void) hs_aggregate_context(fcinfo, "sparkline combine function");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	from = (SparkState *) PG_GETARG_POINTER(1);
+	from = (const SparkState *) hs_state_arg(fcinfo, 1);
 	if (PG_ARGISNULL(0))
-		into = MemoryContextAllocZero(aggcontext, sizeof(SparkState));
+		into = spark_create(hs_state_context(fcinfo, "sparkline combine function"),
+							Max(from->n, SPARK_INITIAL_CAPACITY));
 	else
-		into = (SparkState *) PG_GETARG_POINTER(0);
+		into = (SparkState *) hs_own_state(fcinfo);
 
-	if (from->n > 0)
-	{
-		spark_reserve(into, aggcontext, from->n);
-		memcpy(into->points + into->n, from->points, from->n * sizeof(SparkPoint));
-		into->n += from->n;
-	}
+	into = spark_reserve(fcinfo, into, from->n);
+	memcpy(into->points + into->n, from->points, from->n * sizeof(SparkPoint));
+	into->n += from->n;
 	PG_RETURN_POINTER(into);
 }
 
-/* Layout: version byte, int32 count, then int64 time and float8 score each. */
+/* Layout after the version byte: int32 count, then int64 time and float8 score each. */
+static void
+spark_write(StringInfo buf, const SparkState *state)
+{
+	pq_sendint32(buf, state->n);
+	for (int i = 0; i < state->n; i++)
+	{
+		pq_sendint64(buf, state->points[i].at);
+		pq_sendfloat8(buf, state->points[i].score);
+	}
+}
+
+static void
+corrupt_spark(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("corrupt %s: %s", SPARKLINE_TYPNAME, what)));
+}
+
+/* Read what spark_write wrote into a new state in mcxt, and check it. */
+static SparkState *
+spark_read(StringInfo buf, MemoryContext mcxt)
+{
+	SparkState *state;
+	int			n;
+
+	if (buf->len - buf->cursor < 4)
+		corrupt_spark("no count");
+	n = pq_getmsgint(buf, 4);
+	/* a count the buffer cannot hold is corrupt */
+	if (n < 0 || (Size) n > (Size) (buf->len - buf->cursor) / SPARK_POINT_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("corrupt %s: %d points", SPARKLINE_TYPNAME, n)));
+	hs_require_state_bytes(buf, (int64) n * SPARK_POINT_BYTES, SPARKLINE_TYPNAME);
+
+	state = spark_create(mcxt, Max(n, SPARK_INITIAL_CAPACITY));
+	for (int i = 0; i < n; i++)
+	{
+		state->points[i].at = pq_getmsgint64(buf);
+		state->points[i].score = pq_getmsgfloat8(buf);
+		if (!isfinite(state->points[i].score))
+			corrupt_spark("a score is not finite");
+	}
+	state->n = n;
+	pq_getmsgend(buf);
+	return state;
+}
+
+/* Text form: \x and the hex of the version byte and spark_write's layout. */
+Datum
+hs_sparkline_state_out(PG_FUNCTION_ARGS)
+{
+	const SparkState *state = (const SparkState *) hs_state_arg(fcinfo, 0);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	pq_sendbyte(&buf, HS_SPARKLINE_FORMAT_VERSION);
+	spark_write(&buf, state);
+	PG_RETURN_CSTRING(hs_state_text(&buf, SPARKLINE_TYPNAME));
+}
+
+Datum
+hs_sparkline_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	StringInfoData buf;
+
+	hs_begin_state_text(&buf, text, HS_SPARKLINE_FORMAT_VERSION, SPARKLINE_TYPNAME);
+	PG_RETURN_POINTER(spark_read(&buf, CurrentMemoryContext));
+}
+
+/*
+ * The serialize and deserialize functions of the internal state of 1.2.
+ * 1.3 declares them no more, but the 1.1 -> 1.2 script, which a fresh
+ * install of 1.3 runs first, does, so the library must have them; they
+ * also keep the old aggregates working in parallel plans between
+ * installing this library and ALTER EXTENSION UPDATE.
+ */
 Datum
 hs_sparkline_serialize(PG_FUNCTION_ARGS)
 {
-	SparkState *state = (SparkState *) PG_GETARG_POINTER(0);
+	const SparkState *state = (const SparkState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, HS_SPARKLINE_FORMAT_VERSION);
-	pq_sendint32(&buf, state->n);
-	for (int i = 0; i < state->n; i++)
-	{
-		pq_sendint64(&buf, state->points[i].at);
-		pq_sendfloat8(&buf, state->points[i].score);
-	}
+	spark_write(&buf, state);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -277,33 +387,10 @@ hs_sparkline_deserialize(PG_FUNCTION_ARGS)
 	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
 	MemoryContext aggcontext;
 	StringInfoData buf;
-	SparkState *state;
-	int			n;
 
 	aggcontext = hs_aggregate_context(fcinfo, "sparkline deserialize function");
-
 	hs_begin_state_read(&buf, serialized, HS_SPARKLINE_FORMAT_VERSION, "sparkline");
-	n = pq_getmsgint(&buf, 4);
-	/* each point takes 16 bytes: a count the buffer cannot hold is corrupt */
-	if (n < 0 || (Size) n > (Size) (buf.len - buf.cursor) / 16)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("corrupt health_score sparkline state: %d points", n)));
-
-	state = MemoryContextAllocZero(aggcontext, sizeof(SparkState));
-	spark_reserve(state, aggcontext, n);
-	for (int i = 0; i < n; i++)
-	{
-		state->points[i].at = pq_getmsgint64(&buf);
-		state->points[i].score = pq_getmsgfloat8(&buf);
-		if (!isfinite(state->points[i].score))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("corrupt health_score sparkline state: a score is not finite")));
-	}
-	state->n = n;
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(spark_read(&buf, aggcontext));
 }
 
 /* Time order; at equal times, score order, so row order never shows. */
@@ -323,12 +410,12 @@ spark_point_cmp(const void *a, const void *b)
 Datum
 hs_sparkline_final(PG_FUNCTION_ARGS)
 {
-	SparkState *state;
+	const SparkState *state;
 	float8	   *scores;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	state = (SparkState *) PG_GETARG_POINTER(0);
+	state = (const SparkState *) hs_state_arg(fcinfo, 0);
 	if (state->n == 0)
 		PG_RETURN_NULL();
 

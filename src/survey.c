@@ -51,19 +51,17 @@ check_rating(int32 rating, int32 lo, int32 hi, const char *fname)
 		{ \
 			if (PG_ARGISNULL(0)) \
 				PG_RETURN_NULL(); \
-			PG_RETURN_POINTER(PG_GETARG_POINTER(0)); \
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
 		} \
 	} while (0)
 
-static Tally *
+/* The state a final function reads, or NULL when no rating was seen. */
+static const Tally *
 final_state(FunctionCallInfo fcinfo)
 {
-	Tally	   *tally;
+	const Tally *tally = hs_tally_final_state(fcinfo);
 
-	if (PG_ARGISNULL(0))
-		return NULL;
-	tally = (Tally *) PG_GETARG_POINTER(0);
-	return tally->slot[SURVEY_COUNT] > 0 ? tally : NULL;
+	return tally != NULL && tally->slot[SURVEY_COUNT] > 0 ? tally : NULL;
 }
 
 /* nps: % of 9-10 ratings minus % of 0-6 ratings, -100 to 100 */
@@ -89,7 +87,7 @@ hs_nps_accum(PG_FUNCTION_ARGS)
 Datum
 hs_nps_final(PG_FUNCTION_ARGS)
 {
-	Tally	   *tally = final_state(fcinfo);
+	const Tally *tally = final_state(fcinfo);
 
 	if (tally == NULL)
 		PG_RETURN_NULL();
@@ -134,7 +132,7 @@ hs_csat_accum(PG_FUNCTION_ARGS)
 Datum
 hs_csat_final(PG_FUNCTION_ARGS)
 {
-	Tally	   *tally = final_state(fcinfo);
+	const Tally *tally = final_state(fcinfo);
 
 	if (tally == NULL)
 		PG_RETURN_NULL();
@@ -162,7 +160,7 @@ hs_ces_accum(PG_FUNCTION_ARGS)
 Datum
 hs_ces_final(PG_FUNCTION_ARGS)
 {
-	Tally	   *tally = final_state(fcinfo);
+	const Tally *tally = final_state(fcinfo);
 
 	if (tally == NULL)
 		PG_RETURN_NULL();

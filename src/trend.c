@@ -21,7 +21,10 @@
  *
  * Times are kept as microseconds since 2000-01-01, PostgreSQL's own
  * timestamp representation; a date is its midnight, so both variants
- * share the state and its combine, serialize and deserialize functions.
+ * share the state and its combine function.
+ *
+ * The state is the SQL type health_score.trend_state, whose text form is
+ * how Citus ships a worker's partial state to the coordinator.
  *
  *-------------------------------------------------------------------------
  */
@@ -38,6 +41,8 @@
 PG_FUNCTION_INFO_V1(hs_trend_accum);
 PG_FUNCTION_INFO_V1(hs_trend_accum_date);
 PG_FUNCTION_INFO_V1(hs_trend_combine);
+PG_FUNCTION_INFO_V1(hs_trend_state_in);
+PG_FUNCTION_INFO_V1(hs_trend_state_out);
 PG_FUNCTION_INFO_V1(hs_trend_serialize);
 PG_FUNCTION_INFO_V1(hs_trend_deserialize);
 PG_FUNCTION_INFO_V1(hs_trend_final);
@@ -45,6 +50,14 @@ PG_FUNCTION_INFO_V1(hs_trend_final_date);
 
 /* First byte of a serialized state; bump when the layout changes. */
 #define HS_TREND_FORMAT_VERSION 1
+
+/*
+ * What follows the version byte: n, three points of 16 bytes, the flag,
+ * six float8.
+ */
+#define HS_TREND_SERIALIZED_BYTES (8 + 3 * 16 + 1 + 6 * 8)
+
+#define TREND_TYPNAME "health_score.trend_state"
 
 typedef struct TrendPoint
 {
@@ -54,6 +67,7 @@ typedef struct TrendPoint
 
 typedef struct TrendState
 {
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
 	int64		n;				/* points seen; 0 only before the first */
 	TrendPoint	first;
 	TrendPoint	last;
@@ -121,14 +135,35 @@ hs_snapshot_day(Datum taken_on)
 }
 
 static TrendState *
+trend_state_create(MemoryContext mcxt)
+{
+	TrendState *state = MemoryContextAllocZero(mcxt, sizeof(TrendState));
+
+	SET_VARSIZE(state, sizeof(TrendState));
+	return state;
+}
+
+/* The group's state, to be changed in place, or a new one on its first row. */
+static TrendState *
 trend_state_get(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext;
+	if (PG_ARGISNULL(0))
+		return trend_state_create(hs_state_context(fcinfo, "trend"));
 
-	aggcontext = hs_aggregate_context(fcinfo, "trend");
-	if (!PG_ARGISNULL(0))
-		return (TrendState *) PG_GETARG_POINTER(0);
-	return MemoryContextAllocZero(aggcontext, sizeof(TrendState));
+	(void) hs_aggregate_context(fcinfo, "trend");
+	return (TrendState *) hs_own_state(fcinfo);
+}
+
+/* The state at argument argno, or NULL when it is NULL or empty. */
+static const TrendState *
+trend_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	const TrendState *state;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	state = (const TrendState *) hs_state_arg(fcinfo, argno);
+	return state->n > 0 ? state : NULL;
 }
 
 /* At equal times the greater score stands for the snapshot. */
@@ -262,30 +297,40 @@ regression_merge(TrendState *into, const TrendState *from)
 	into->sy += from->sy;
 }
 
+/*
+ * trend_combine(trend_state, trend_state): merges the second state into
+ * the first, which belongs to the aggregate, in place.  The second is
+ * never changed: it may be a worker's state that a Gather node still
+ * holds.
+ */
 Datum
 hs_trend_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
+	const TrendState *from;
 	TrendState *into;
-	TrendState *from;
 
-	aggcontext = hs_aggregate_context(fcinfo, "trend combine function");
+	(void) hs_aggregate_context(fcinfo, "trend combine function");
 
-	if (PG_ARGISNULL(1) || ((TrendState *) PG_GETARG_POINTER(1))->n == 0)
+	from = trend_state_arg(fcinfo, 1);
+	if (from == NULL)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	from = (TrendState *) PG_GETARG_POINTER(1);
-
-	if (PG_ARGISNULL(0) || ((TrendState *) PG_GETARG_POINTER(0))->n == 0)
+	if (PG_ARGISNULL(0))
 	{
-		into = MemoryContextAlloc(aggcontext, sizeof(TrendState));
+		into = trend_state_create(hs_state_context(fcinfo, "trend combine function"));
 		memcpy(into, from, sizeof(TrendState));
 		PG_RETURN_POINTER(into);
 	}
-	into = (TrendState *) PG_GETARG_POINTER(0);
+	into = (TrendState *) hs_own_state(fcinfo);
+	if (into->n == 0)
+	{
+		/* nothing to merge with: take the other state's numbers */
+		memcpy(into, from, sizeof(TrendState));
+		PG_RETURN_POINTER(into);
+	}
 
 	regression_merge(into, from);
 	check_regression_sums(into);
@@ -318,30 +363,24 @@ get_point(StringInfo buf)
 }
 
 /*
- * Layout: version byte, int64 n, first, last, previous (int64 time and
- * float8 score each), has_previous byte, min, max, sx, sxx, sy, sxy.
+ * Layout after the version byte: int64 n, first, last, previous (int64
+ * time and float8 score each), has_previous byte, min, max, sx, sxx, sy,
+ * sxy.
  */
-Datum
-hs_trend_serialize(PG_FUNCTION_ARGS)
+static void
+trend_write(StringInfo buf, const TrendState *state)
 {
-	TrendState *state = (TrendState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, HS_TREND_FORMAT_VERSION);
-	pq_sendint64(&buf, state->n);
-	send_point(&buf, state->first);
-	send_point(&buf, state->last);
-	send_point(&buf, state->previous);
-	pq_sendbyte(&buf, state->has_previous ? 1 : 0);
-	pq_sendfloat8(&buf, state->min_score);
-	pq_sendfloat8(&buf, state->max_score);
-	pq_sendfloat8(&buf, state->sx);
-	pq_sendfloat8(&buf, state->sxx);
-	pq_sendfloat8(&buf, state->sy);
-	pq_sendfloat8(&buf, state->sxy);
-
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	pq_sendint64(buf, state->n);
+	send_point(buf, state->first);
+	send_point(buf, state->last);
+	send_point(buf, state->previous);
+	pq_sendbyte(buf, state->has_previous ? 1 : 0);
+	pq_sendfloat8(buf, state->min_score);
+	pq_sendfloat8(buf, state->max_score);
+	pq_sendfloat8(buf, state->sx);
+	pq_sendfloat8(buf, state->sxx);
+	pq_sendfloat8(buf, state->sy);
+	pq_sendfloat8(buf, state->sxy);
 }
 
 static void
@@ -349,7 +388,7 @@ corrupt_trend(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("corrupt health_score trend state: %s", what)));
+			 errmsg("corrupt %s: %s", TREND_TYPNAME, what)));
 }
 
 /* What the transition and combine functions can produce, and no more. */
@@ -374,38 +413,86 @@ check_trend_state(const TrendState *state)
 		corrupt_trend("negative sum of squares");
 }
 
+/* Read what trend_write wrote into a new state in mcxt, and check it. */
+static TrendState *
+trend_read(StringInfo buf, MemoryContext mcxt)
+{
+	TrendState *state;
+	int			has_previous;
+
+	hs_require_state_bytes(buf, HS_TREND_SERIALIZED_BYTES, TREND_TYPNAME);
+	state = trend_state_create(mcxt);
+	state->n = pq_getmsgint64(buf);
+	state->first = get_point(buf);
+	state->last = get_point(buf);
+	state->previous = get_point(buf);
+	has_previous = pq_getmsgbyte(buf);
+	if (has_previous != 0 && has_previous != 1)
+		corrupt_trend("bad flag");
+	state->has_previous = has_previous == 1;
+	state->min_score = pq_getmsgfloat8(buf);
+	state->max_score = pq_getmsgfloat8(buf);
+	state->sx = pq_getmsgfloat8(buf);
+	state->sxx = pq_getmsgfloat8(buf);
+	state->sy = pq_getmsgfloat8(buf);
+	state->sxy = pq_getmsgfloat8(buf);
+	pq_getmsgend(buf);
+	check_trend_state(state);
+	return state;
+}
+
+/* Text form: \x and the hex of the version byte and trend_write's layout. */
+Datum
+hs_trend_state_out(PG_FUNCTION_ARGS)
+{
+	const TrendState *state = (const TrendState *) hs_state_arg(fcinfo, 0);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	pq_sendbyte(&buf, HS_TREND_FORMAT_VERSION);
+	trend_write(&buf, state);
+	PG_RETURN_CSTRING(hs_state_text(&buf, TREND_TYPNAME));
+}
+
+Datum
+hs_trend_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *text = PG_GETARG_CSTRING(0);
+	StringInfoData buf;
+
+	hs_begin_state_text(&buf, text, HS_TREND_FORMAT_VERSION, TREND_TYPNAME);
+	PG_RETURN_POINTER(trend_read(&buf, CurrentMemoryContext));
+}
+
+/*
+ * The serialize and deserialize functions of the internal state of 1.2.
+ * 1.3 declares them no more, but the 1.1 -> 1.2 script, which a fresh
+ * install of 1.3 runs first, does, so the library must have them; they
+ * also keep the old aggregates working in parallel plans between
+ * installing this library and ALTER EXTENSION UPDATE.
+ */
+Datum
+hs_trend_serialize(PG_FUNCTION_ARGS)
+{
+	const TrendState *state = (const TrendState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, HS_TREND_FORMAT_VERSION);
+	trend_write(&buf, state);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
 Datum
 hs_trend_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
 	MemoryContext aggcontext;
 	StringInfoData buf;
-	TrendState *state;
-	int			has_previous;
 
 	aggcontext = hs_aggregate_context(fcinfo, "trend deserialize function");
-
 	hs_begin_state_read(&buf, serialized, HS_TREND_FORMAT_VERSION, "trend");
-
-	state = MemoryContextAlloc(aggcontext, sizeof(TrendState));
-	state->n = pq_getmsgint64(&buf);
-	state->first = get_point(&buf);
-	state->last = get_point(&buf);
-	state->previous = get_point(&buf);
-	has_previous = pq_getmsgbyte(&buf);
-	if (has_previous != 0 && has_previous != 1)
-		corrupt_trend("bad flag");
-	state->has_previous = has_previous == 1;
-	state->min_score = pq_getmsgfloat8(&buf);
-	state->max_score = pq_getmsgfloat8(&buf);
-	state->sx = pq_getmsgfloat8(&buf);
-	state->sxx = pq_getmsgfloat8(&buf);
-	state->sy = pq_getmsgfloat8(&buf);
-	state->sxy = pq_getmsgfloat8(&buf);
-	pq_getmsgend(&buf);
-	check_trend_state(state);
-
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(trend_read(&buf, aggcontext));
 }
 
 /*
@@ -415,15 +502,12 @@ hs_trend_deserialize(PG_FUNCTION_ARGS)
 static Datum
 trend_summary(FunctionCallInfo fcinfo, Datum (*time_datum) (int64 at))
 {
-	TrendState *state;
+	const TrendState *state = trend_state_arg(fcinfo, 0);
 	TupleDesc	tupdesc;
 	Datum		values[NUM_TREND_COLUMNS];
 	bool		isnull[NUM_TREND_COLUMNS] = {false};
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = (TrendState *) PG_GETARG_POINTER(0);
-	if (state->n == 0)
+	if (state == NULL)
 		PG_RETURN_NULL();
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)

@@ -178,6 +178,39 @@ SELECT 'all' AS scope,
        health_score.auc({score}, churned) AS auc
 FROM {customers};
 
+-- query: survey_aggregates_by_segment
+-- expect: split health_score.nps health_score.csat health_score.ces
+-- The survey aggregates alone: Citus splits a query's aggregates only
+-- when it can split every one of them.
+SELECT coalesce(segment, '(none)') AS segment,
+       health_score.nps(nps_rating) AS nps,
+       health_score.csat(csat_rating) AS csat,
+       health_score.csat(csat_rating, 5) AS csat_5,
+       health_score.ces(ces_rating) AS ces
+FROM {customers}
+GROUP BY segment;
+
+-- query: sparkline_by_segment
+-- expect: split health_score.sparkline
+-- A sparkline keeps every point: a thousandth of the customers.  In a
+-- subquery because Citus (13.2) gives the combined result of an aggregate
+-- it splits no collation: a text result taken bare into CREATE TABLE AS,
+-- as run.sh does, or ordered by, fails with "no collation was derived".
+SELECT s.segment, s.line
+FROM (SELECT coalesce(c.segment, '(none)') AS segment,
+             health_score.sparkline(h.taken_at, h.score) AS line
+      FROM {history} AS h
+      JOIN {customers} AS c ON c.id = h.customer_id
+      WHERE h.customer_id % 1000 = 0
+      GROUP BY c.segment) AS s;
+
+-- query: logistic_fit_overall
+-- expect: split health_score.logistic_fit
+-- tolerance: intercept usage tickets
+SELECT 'all' AS scope, b[1] AS intercept, b[2] AS usage, b[3] AS tickets
+FROM (SELECT health_score.logistic_fit(ARRAY[usage_pct / 100, open_tickets], churned, 1) AS b
+      FROM {customers}) AS s;
+
 -- The views of a scoring model (test/citus/models.sql) over the customers:
 -- {model} is citus_d, built over the distributed table, or citus_l, over
 -- the local copy.

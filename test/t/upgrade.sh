@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Upgrades: a database that installed health_score 1.0 and used it is
-# updated to 1.1, to 1.2 (and builds a model, and views over the
-# distribution() and auc() aggregates) and then to the current version;
+# updated to 1.1, to 1.2 (and builds a model, and views over every
+# aggregate whose state 1.3 changes) and then to the current version;
 # its objects keep giving the same results, the new features work, and
 # the upgraded extension is the same set of objects, with the same
 # definitions, as a fresh install of the current version.  Runs on
@@ -92,6 +92,32 @@ same_aggregates() {
 	                     FROM account_aggregates AS a, aggregates_before AS b"
 }
 
+# A view over every aggregate whose internal state 1.3 replaces by a type
+# of its own: CREATE OR REPLACE AGGREGATE must leave it working, with the
+# same results.
+psql -d "$upgraded" >/dev/null <<'SQL'
+CREATE TABLE visits AS
+SELECT id, '2026-01-05'::date + 7 * w AS taken_on,
+       '2026-01-05'::timestamptz + w * interval '7 days' AS taken_at,
+       ((id * 7919 + w * 104729) % 1001) / 10.0::float8 AS score
+FROM accounts, generate_series(0, 5) AS w;
+-- the rows reach the aggregates in one order whatever the join's plan
+-- (statistics gathered in between may change it): trend's slope and
+-- logistic_fit sum floats, whose last bits depend on the order
+CREATE VIEW account_state_aggregates AS
+SELECT part, health_score.nps(rating) AS nps, health_score.csat(rating % 5 + 1) AS csat,
+       health_score.csat(rating % 7 + 1, 7) AS csat7, health_score.ces(rating % 7 + 1) AS ces,
+       health_score.band_counts(score) AS bands, health_score.band_counts(score, 30, 80) AS bands_30_80,
+       health_score.trend(taken_at, score) AS trend, health_score.trend(taken_on, score) AS trend_date,
+       health_score.sparkline(taken_at, score) AS sparkline, health_score.sparkline(taken_on, score) AS sparkline_date,
+       health_score.logistic_fit(ARRAY[score, logins], tickets > 3, 1) AS fit
+FROM (SELECT a.id % 10 AS part, a.id, a.rating, a.logins, a.tickets, v.taken_on, v.taken_at, v.score
+        FROM accounts AS a JOIN visits AS v USING (id)
+       ORDER BY 1, 2, 6) AS rows_in_order
+GROUP BY part;
+CREATE TABLE state_aggregates_before AS SELECT * FROM account_state_aggregates;
+SQL
+
 psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
 current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
 [ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
@@ -103,6 +129,16 @@ current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions
                                           'health_score.distribution(float8, text)'::regprocedure,
                                           'health_score.auc(float8, boolean)'::regprocedure)")" = health_score.distribution ] ||
 	fail "the update to $current left distribution() or auc() with another state than a distribution"
+# serially, so that each aggregate adds the rows in the same order as before
+[ "$(value "$upgraded" "SET max_parallel_workers_per_gather = 0;
+                       SELECT count(*) FROM ((TABLE account_state_aggregates EXCEPT ALL TABLE state_aggregates_before)
+                                             UNION ALL (TABLE state_aggregates_before EXCEPT ALL TABLE account_state_aggregates)) AS d")" = 0 ] ||
+	fail "the view over the aggregates created under 1.2 returns other results after the update to $current"
+[ "$(value "$upgraded" "SELECT count(*) FROM pg_aggregate
+                       WHERE aggfnoid::regproc::text ~ '^health_score\.(nps|csat|ces|band_counts|trend|sparkline|logistic_fit)\$'
+                         AND aggtranstype <> 'internal'::regtype AND aggserialfn = 0 AND aggcombinefn <> 0")" = 11 ] ||
+	fail "the update to $current did not give the survey, band_counts, trend, sparkline and logistic_fit aggregates their state types"
+echo "ok: a view over nps, csat, ces, band_counts, trend, sparkline and logistic_fit created under 1.2 returns the same results after the update to $current"
 # 1.3 mends the partitions 1.2 made, and makes new ones with row-level security
 [ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_11'::regclass")" = t ] ||
 	fail "the update to $current left 1.2's history partition without row-level security"
