@@ -25,6 +25,8 @@
  *	- utils/adt/float.c: float8in_internal, float8out_internal (at the
  *	  default extra_float_digits) and float_overflow_error, written to
  *	  accept, reject and print what PostgreSQL 15's do.
+ *	- get_fn_expr_argtype (no expression: InvalidOid), and hex_encode
+ *	  and hex_decode for the state types' text form.
  *	- construct_array and ArrayGetNItems for float8[] (logistic_fit),
  *	  cstring_to_text_with_len, and a UTF8 database (sparkline, and the
  *	  check of segment keys), verified by libpgcommon's wchar.c.
@@ -582,6 +584,57 @@ float8out_internal(float8 num)
 
 	double_to_shortest_decimal_buf(num, ascii);
 	return ascii;
+}
+
+/* fmgr.c: the harness calls with no expression, as Citus does */
+
+Oid
+get_fn_expr_argtype(FmgrInfo *flinfo, int argnum)
+{
+	return InvalidOid;
+}
+
+/* utils/adt/encode.c: the hex form of the state types' text */
+
+static const char hex_digits[] = "0123456789abcdef";
+
+uint64
+hex_encode(const char *src, size_t len, char *dst)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		*dst++ = hex_digits[(unsigned char) src[i] >> 4];
+		*dst++ = hex_digits[(unsigned char) src[i] & 0xF];
+	}
+	return (uint64) len * 2;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid hexadecimal digit: \"%c\"", c)));
+	pg_unreachable();
+}
+
+/* PostgreSQL's skips whitespace between pairs; the readers allow none */
+uint64
+hex_decode(const char *src, size_t len, char *dst)
+{
+	if (len % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid hexadecimal data: odd number of digits")));
+	for (size_t i = 0; i < len; i += 2)
+		*dst++ = (char) (hex_value(src[i]) << 4 | hex_value(src[i + 1]));
+	return (uint64) len / 2;
 }
 
 /* utils/adt/arrayfuncs.c, arrayutils.c, varlena.c, mbutils.c */

@@ -67,5 +67,13 @@ extern Datum hs_logistic_accum(PG_FUNCTION_ARGS);
 extern Datum hs_logistic_serialize(PG_FUNCTION_ARGS);
 extern Datum hs_logistic_deserialize(PG_FUNCTION_ARGS);
 extern Datum hs_logistic_final(PG_FUNCTION_ARGS);
+extern Datum hs_tally_state_in(PG_FUNCTION_ARGS);
+extern Datum hs_tally_state_out(PG_FUNCTION_ARGS);
+extern Datum hs_trend_state_in(PG_FUNCTION_ARGS);
+extern Datum hs_trend_state_out(PG_FUNCTION_ARGS);
+extern Datum hs_sparkline_state_in(PG_FUNCTION_ARGS);
+extern Datum hs_sparkline_state_out(PG_FUNCTION_ARGS);
+extern Datum hs_logistic_state_in(PG_FUNCTION_ARGS);
+extern Datum hs_logistic_state_out(PG_FUNCTION_ARGS);
 
 #endif							/* HS_FUZZ_H */

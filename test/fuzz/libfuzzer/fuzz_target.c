@@ -9,25 +9,30 @@
  *
  *	distribution_in	a distribution literal
  *	distribution	a layout byte, then a serialized state of distribution()
- *					or auc()
- *	tally			the same, of nps(), csat(), ces() or band_counts()
- *	trend			the same, of trend()
- *	sparkline		the same, of sparkline()
- *	logistic		the same, of logistic_fit()
+ *					or auc(), given to 1.2's deserialize (1.3's state is a
+ *					distribution value, read by distribution_in and by
+ *					dist_builder_load, which deserialize calls)
+ *	tally			an ignored byte, then the serialized layout of a
+ *					tally_state (nps(), csat(), ces(), band_counts()),
+ *					given in hex to the type's input function, as Citus
+ *					hands a partial state to the coordinator
+ *	trend			the same, of a trend_state
+ *	sparkline		the same, of a sparkline_state
+ *	logistic		the same, of a logistic_state
  *
  * Every call goes through the function's V1 entry point with the
  * arguments the server passes.  A serialized state is a bytea, and the
  * layout byte puts it where a tuple may: with a 4-byte header, 8-byte
  * aligned (0) or only 4-byte aligned (1), bytea being int-aligned; or
  * packed with a 1-byte header at an odd address (2), as a value of up to
- * 126 bytes is.
+ * 126 bytes is.  The seeds of every target start with that byte.
  *
  * Findings, besides sanitizer reports and failed Asserts:
  *	- an ERROR with SQLSTATE XX000 (elog, or an absurd palloc size);
  *	  other ERRORs are the right answer to bad input;
- *	- a state that deserialize accepts but serialize rejects, whose
- *	  serialized form deserialize rejects, or that does not serialize to
- *	  the same bytes twice;
+ *	- a state that deserialize (input) accepts but serialize (output)
+ *	  rejects, whose serialized form (text) deserialize (input) rejects,
+ *	  or that does not serialize (write out) the same twice;
  *	- a sanitizer report, failed Assert or internal error in the final
  *	  functions run on such a state (all but trend's and band_counts',
  *	  which build a composite and need the catalogs; logistic_fit's only
@@ -46,13 +51,16 @@
 #include "fuzz.h"
 #include "mb/pg_wchar.h"
 #include "port/pg_bswap.h"
+#include "utils/builtins.h"
 
 typedef struct FuzzTarget
 {
 	const char *name;
-	PGFunction	deserialize;	/* NULL for distribution_in */
+	PGFunction	deserialize;	/* a serialized state: bytea in, state out */
 	PGFunction	serialize;
-	void		(*finals) (Datum state, const bytea *serialized);
+	PGFunction	input;			/* or the state type's text: cstring in */
+	PGFunction	output;
+	void		(*finals) (Datum state, const uint8 *payload, size_t size);
 } FuzzTarget;
 
 static const FuzzTarget *target;
@@ -202,7 +210,43 @@ aggregate_state(const uint8 *data, size_t size)
 		fuzz_fail("a state serializes differently after a round trip");
 
 	if (target->finals)
-		target->finals(state, (bytea *) DatumGetPointer(serialized));
+		target->finals(state, data + 1, size - 1);
+}
+
+/*
+ * A state type's text, as Citus ships a partial state: the payload (the
+ * serialized layout) in hex.  What input accepts must write out, read
+ * back and write out again the same, and go through the final functions.
+ */
+static void
+state_text(const uint8 *data, size_t size)
+{
+	char	   *text;
+	Datum		state;
+	Datum		out;
+	Datum		again;
+	Datum		out_again;
+
+	if (size < 1)
+		return;
+	text = palloc(2 * (size - 1) + 3);
+	text[0] = '\\';
+	text[1] = 'x';
+	text[2 + hex_encode((const char *) data + 1, size - 1, text + 2)] = '\0';
+	if (!call(target->input, false, 1, (Datum[]) {CStringGetDatum(text)}, &state))
+		return;
+
+	out = call_must_succeed(target->output, false, state,
+							"output rejects a state input accepted");
+	if (!call(target->input, false, 1, &out, &again))
+		fuzz_fail("input rejects what output wrote: %s", fuzz_error_message);
+	out_again = call_must_succeed(target->output, false, again,
+								  "output rejects a state it wrote");
+	if (strcmp(DatumGetCString(out), DatumGetCString(out_again)) != 0)
+		fuzz_fail("a state's text reads back as another: %s", DatumGetCString(out));
+
+	if (target->finals)
+		target->finals(state, data + 1, size - 1);
 }
 
 static void
@@ -214,7 +258,7 @@ final(PGFunction fn, Datum state)
 }
 
 static void
-distribution_finals(Datum state, const bytea *serialized)
+distribution_finals(Datum state, const uint8 *payload, size_t size)
 {
 	Datum		dist = call_must_succeed(hs_distribution_final, true, state,
 										 "distribution_final failed");
@@ -224,7 +268,7 @@ distribution_finals(Datum state, const bytea *serialized)
 }
 
 static void
-tally_finals(Datum state, const bytea *serialized)
+tally_finals(Datum state, const uint8 *payload, size_t size)
 {
 	final(hs_nps_final, state);
 	final(hs_csat_final, state);
@@ -232,7 +276,7 @@ tally_finals(Datum state, const bytea *serialized)
 }
 
 static void
-sparkline_finals(Datum state, const bytea *serialized)
+sparkline_finals(Datum state, const uint8 *payload, size_t size)
 {
 	final(hs_sparkline_final, state);
 }
@@ -243,22 +287,30 @@ sparkline_finals(Datum state, const bytea *serialized)
  * fast.  The feature count is the int32 after the version byte.
  */
 static void
-logistic_finals(Datum state, const bytea *serialized)
+logistic_finals(Datum state, const uint8 *payload, size_t size)
 {
 	uint32		nfeatures;
 
-	memcpy(&nfeatures, VARDATA(serialized) + 1, sizeof(nfeatures));
+	if (size < 1 + sizeof(nfeatures))
+		return;
+	memcpy(&nfeatures, payload + 1, sizeof(nfeatures));
 	if (pg_ntoh32(nfeatures) <= 4)
 		final(hs_logistic_final, state);
 }
 
+/*
+ * The 1.3 aggregates take outside bytes through their state types' text
+ * (and distribution's through its own input and dist_builder_load, which
+ * deserialize also calls); 1.2's serialize and deserialize, kept for a
+ * database not yet updated, share the same readers.
+ */
 static const FuzzTarget targets[] = {
-	{"distribution_in", NULL, NULL, NULL},
-	{"distribution", hs_distribution_deserialize, hs_distribution_serialize, distribution_finals},
-	{"tally", hs_tally_deserialize, hs_tally_serialize, tally_finals},
-	{"trend", hs_trend_deserialize, hs_trend_serialize, NULL},
-	{"sparkline", hs_sparkline_deserialize, hs_sparkline_serialize, sparkline_finals},
-	{"logistic", hs_logistic_deserialize, hs_logistic_serialize, logistic_finals},
+	{"distribution_in", NULL, NULL, NULL, NULL, NULL},
+	{"distribution", hs_distribution_deserialize, hs_distribution_serialize, NULL, NULL, distribution_finals},
+	{"tally", NULL, NULL, hs_tally_state_in, hs_tally_state_out, tally_finals},
+	{"trend", NULL, NULL, hs_trend_state_in, hs_trend_state_out, NULL},
+	{"sparkline", NULL, NULL, hs_sparkline_state_in, hs_sparkline_state_out, sparkline_finals},
+	{"logistic", NULL, NULL, hs_logistic_state_in, hs_logistic_state_out, logistic_finals},
 };
 
 extern int	LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -292,10 +344,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8 *data, size_t size)
 {
-	if (target->deserialize == NULL)
-		distribution_in(data, size);
-	else
+	if (target->input != NULL)
+		state_text(data, size);
+	else if (target->deserialize != NULL)
 		aggregate_state(data, size);
+	else
+		distribution_in(data, size);
 	fuzz_reset();
 	return 0;
 }
