@@ -27,6 +27,11 @@ for t in "$HS_ROOT"/test/t/*.sh; do
 	if bash "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 
+# Citus, where it is installed (it says that it skipped where it is not):
+# a coordinator and two workers of its own, on ports 54500-54502.
+hs_log "citus/run.sh"
+if bash "$HS_ROOT/test/citus/run.sh"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 # The quick part of the suite again, every server process under
 # valgrind: the scalar functions and the survey and band aggregates,
 # through their parallel plans (about 2 minutes).  The whole suite under
