@@ -37,9 +37,9 @@ hs_aggregate_context(FunctionCallInfo fcinfo, const char *funcname)
  * Point buf at a serialized state, in place (the bytea outlives the
  * deserialize call), and check its first byte, the format version.
  */
-void
-hs_begin_state_read(StringInfo buf, bytea *serialized, int format_version,
-					const char *statename)
+static void
+begin_state_read(StringInfo buf, bytea *serialized, int format_version,
+				 const char *statename)
 {
 	int			version;
 
@@ -87,8 +87,8 @@ hs_state_context(FunctionCallInfo fcinfo, const char *funcname)
  * as this text.  Written here rather than by byteaout so that it does not
  * depend on bytea_output.
  */
-char *
-hs_state_text(StringInfo serialized, const char *typname)
+static char *
+state_text(StringInfo serialized, const char *typname)
 {
 	char	   *text;
 	uint64		len;
@@ -111,9 +111,9 @@ hs_state_text(StringInfo serialized, const char *typname)
  * byte, which must be format_version.  What follows is the type's reader's
  * to check: it must reject anything its functions cannot produce.
  */
-void
-hs_begin_state_text(StringInfo buf, const char *text, int format_version,
-					const char *typname)
+static void
+begin_state_text(StringInfo buf, const char *text, int format_version,
+				 const char *typname)
 {
 	size_t		length = strlen(text);
 	size_t		ndigits = length - 2;
@@ -157,4 +157,51 @@ hs_require_state_bytes(StringInfo buf, int64 expected, const char *typname)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("corrupt %s: %d bytes long, not %lld",
 						typname, buf->len, (long long) (buf->cursor + expected))));
+}
+
+/*
+ * The four ways a state type's value goes to bytes and back, the same
+ * for every family but for the codec: its text (out, in), and the
+ * serialize and deserialize functions of 1.2's internal state, which the
+ * library keeps for databases not yet updated.
+ */
+Datum
+hs_state_out(FunctionCallInfo fcinfo, const HsStateCodec *codec)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	pq_sendbyte(&buf, codec->format_version);
+	codec->write(&buf, hs_state_arg(fcinfo, 0));
+	PG_RETURN_CSTRING(state_text(&buf, codec->typname));
+}
+
+Datum
+hs_state_in(FunctionCallInfo fcinfo, const HsStateCodec *codec)
+{
+	StringInfoData buf;
+
+	begin_state_text(&buf, PG_GETARG_CSTRING(0), codec->format_version, codec->typname);
+	PG_RETURN_POINTER(codec->read(&buf, CurrentMemoryContext));
+}
+
+Datum
+hs_state_serialize(FunctionCallInfo fcinfo, const HsStateCodec *codec)
+{
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, codec->format_version);
+	codec->write(&buf, PG_GETARG_POINTER(0));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+hs_state_deserialize(FunctionCallInfo fcinfo, const HsStateCodec *codec)
+{
+	MemoryContext aggcontext = hs_aggregate_context(fcinfo, codec->deserialize_name);
+	StringInfoData buf;
+
+	begin_state_read(&buf, PG_GETARG_BYTEA_PP(0), codec->format_version, codec->statename);
+	PG_RETURN_POINTER(codec->read(&buf, aggcontext));
 }

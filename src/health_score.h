@@ -203,12 +203,28 @@ extern int64 hs_snapshot_day(Datum taken_on);
 /* aggregate_state.c: what every aggregate's state needs */
 extern MemoryContext hs_aggregate_context(FunctionCallInfo fcinfo, const char *funcname);
 extern MemoryContext hs_state_context(FunctionCallInfo fcinfo, const char *funcname);
-extern void hs_begin_state_read(StringInfo buf, bytea *serialized, int format_version,
-								const char *statename);
-extern char *hs_state_text(StringInfo serialized, const char *typname);
-extern void hs_begin_state_text(StringInfo buf, const char *text, int format_version,
-								const char *typname);
 extern void hs_require_state_bytes(StringInfo buf, int64 expected, const char *typname);
+
+/*
+ * How a family's state type goes to bytes and back: the layout after the
+ * version byte is the family's (write, read); the text form, \x and those
+ * bytes in hex, and 1.2's serialize and deserialize are aggregate_state.c's.
+ * read must accept only what the family's functions can produce.
+ */
+typedef struct HsStateCodec
+{
+	const char *typname;		/* health_score.tally_state, in errors */
+	const char *statename;		/* tally: 1.2's name for it, in errors */
+	const char *deserialize_name;	/* 1.2's deserialize, in errors */
+	int			format_version;
+	void		(*write) (StringInfo buf, const void *state);
+	void	   *(*read) (StringInfo buf, MemoryContext mcxt);
+} HsStateCodec;
+
+extern Datum hs_state_out(FunctionCallInfo fcinfo, const HsStateCodec *codec);
+extern Datum hs_state_in(FunctionCallInfo fcinfo, const HsStateCodec *codec);
+extern Datum hs_state_serialize(FunctionCallInfo fcinfo, const HsStateCodec *codec);
+extern Datum hs_state_deserialize(FunctionCallInfo fcinfo, const HsStateCodec *codec);
 
 /*
  * A state-type argument, detoasted: a combine function's second, an

@@ -285,8 +285,10 @@ hs_logistic_combine(PG_FUNCTION_ARGS)
  * byte.
  */
 static void
-state_write(StringInfo buf, LogisticState *state)
+state_write(StringInfo buf, const void *arg)
 {
+	/* nothing is changed: state_outcomes only finds the outcomes */
+	LogisticState *state = unconstify(void *, arg);
 	bool	   *y = state_outcomes(state);
 
 	pq_sendint32(buf, state->nfeatures);
@@ -309,7 +311,7 @@ corrupt_rows(const char *what)
 }
 
 /* Read what state_write wrote into a new state in mcxt, and check it. */
-static LogisticState *
+static void *
 state_read(StringInfo buf, MemoryContext mcxt)
 {
 	LogisticState *state;
@@ -356,27 +358,22 @@ state_read(StringInfo buf, MemoryContext mcxt)
 	return state;
 }
 
+static const HsStateCodec logistic_codec = {
+	LOGISTIC_TYPNAME, "logistic_fit", "logistic_fit deserialize function", HS_LOGISTIC_FORMAT_VERSION,
+	state_write, state_read
+};
+
 /* Text form: \x and the hex of the version byte and state_write's layout. */
 Datum
 hs_logistic_state_out(PG_FUNCTION_ARGS)
 {
-	LogisticState *state = (LogisticState *) hs_state_arg(fcinfo, 0);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	pq_sendbyte(&buf, HS_LOGISTIC_FORMAT_VERSION);
-	state_write(&buf, state);
-	PG_RETURN_CSTRING(hs_state_text(&buf, LOGISTIC_TYPNAME));
+	return hs_state_out(fcinfo, &logistic_codec);
 }
 
 Datum
 hs_logistic_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *text = PG_GETARG_CSTRING(0);
-	StringInfoData buf;
-
-	hs_begin_state_text(&buf, text, HS_LOGISTIC_FORMAT_VERSION, LOGISTIC_TYPNAME);
-	PG_RETURN_POINTER(state_read(&buf, CurrentMemoryContext));
+	return hs_state_in(fcinfo, &logistic_codec);
 }
 
 /*
@@ -389,25 +386,13 @@ hs_logistic_state_in(PG_FUNCTION_ARGS)
 Datum
 hs_logistic_serialize(PG_FUNCTION_ARGS)
 {
-	LogisticState *state = (LogisticState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, HS_LOGISTIC_FORMAT_VERSION);
-	state_write(&buf, state);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return hs_state_serialize(fcinfo, &logistic_codec);
 }
 
 Datum
 hs_logistic_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcontext;
-	StringInfoData buf;
-
-	aggcontext = hs_aggregate_context(fcinfo, "logistic_fit deserialize function");
-	hs_begin_state_read(&buf, serialized, HS_LOGISTIC_FORMAT_VERSION, "logistic_fit");
-	PG_RETURN_POINTER(state_read(&buf, aggcontext));
+	return hs_state_deserialize(fcinfo, &logistic_codec);
 }
 
 /* Replace missing features by the mean of the feature where present. */

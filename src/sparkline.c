@@ -291,8 +291,10 @@ hs_sparkline_combine(PG_FUNCTION_ARGS)
 
 /* Layout after the version byte: int32 count, then int64 time and float8 score each. */
 static void
-spark_write(StringInfo buf, const SparkState *state)
+spark_write(StringInfo buf, const void *arg)
 {
+	const SparkState *state = arg;
+
 	pq_sendint32(buf, state->n);
 	for (int i = 0; i < state->n; i++)
 	{
@@ -310,7 +312,7 @@ corrupt_spark(const char *what)
 }
 
 /* Read what spark_write wrote into a new state in mcxt, and check it. */
-static SparkState *
+static void *
 spark_read(StringInfo buf, MemoryContext mcxt)
 {
 	SparkState *state;
@@ -339,27 +341,22 @@ spark_read(StringInfo buf, MemoryContext mcxt)
 	return state;
 }
 
+static const HsStateCodec sparkline_codec = {
+	SPARKLINE_TYPNAME, "sparkline", "sparkline deserialize function", HS_SPARKLINE_FORMAT_VERSION,
+	spark_write, spark_read
+};
+
 /* Text form: \x and the hex of the version byte and spark_write's layout. */
 Datum
 hs_sparkline_state_out(PG_FUNCTION_ARGS)
 {
-	const SparkState *state = (const SparkState *) hs_state_arg(fcinfo, 0);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	pq_sendbyte(&buf, HS_SPARKLINE_FORMAT_VERSION);
-	spark_write(&buf, state);
-	PG_RETURN_CSTRING(hs_state_text(&buf, SPARKLINE_TYPNAME));
+	return hs_state_out(fcinfo, &sparkline_codec);
 }
 
 Datum
 hs_sparkline_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *text = PG_GETARG_CSTRING(0);
-	StringInfoData buf;
-
-	hs_begin_state_text(&buf, text, HS_SPARKLINE_FORMAT_VERSION, SPARKLINE_TYPNAME);
-	PG_RETURN_POINTER(spark_read(&buf, CurrentMemoryContext));
+	return hs_state_in(fcinfo, &sparkline_codec);
 }
 
 /*
@@ -372,25 +369,13 @@ hs_sparkline_state_in(PG_FUNCTION_ARGS)
 Datum
 hs_sparkline_serialize(PG_FUNCTION_ARGS)
 {
-	const SparkState *state = (const SparkState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, HS_SPARKLINE_FORMAT_VERSION);
-	spark_write(&buf, state);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return hs_state_serialize(fcinfo, &sparkline_codec);
 }
 
 Datum
 hs_sparkline_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcontext;
-	StringInfoData buf;
-
-	aggcontext = hs_aggregate_context(fcinfo, "sparkline deserialize function");
-	hs_begin_state_read(&buf, serialized, HS_SPARKLINE_FORMAT_VERSION, "sparkline");
-	PG_RETURN_POINTER(spark_read(&buf, aggcontext));
+	return hs_state_deserialize(fcinfo, &sparkline_codec);
 }
 
 /* Time order; at equal times, score order, so row order never shows. */

@@ -123,8 +123,10 @@ hs_tally_combine(PG_FUNCTION_ARGS)
 
 /* Layout after the version byte: int32 scale, the int64 counters. */
 static void
-tally_write(StringInfo buf, const Tally *tally)
+tally_write(StringInfo buf, const void *arg)
 {
+	const Tally *tally = arg;
+
 	pq_sendint32(buf, tally->scale);
 	for (int i = 0; i < HS_TALLY_SLOTS; i++)
 		pq_sendint64(buf, tally->slot[i]);
@@ -134,7 +136,7 @@ tally_write(StringInfo buf, const Tally *tally)
  * Read what tally_write wrote, into a new state in mcxt, accepting only
  * what the transition and combine functions can produce.
  */
-static Tally *
+static void *
 tally_read(StringInfo buf, MemoryContext mcxt)
 {
 	Tally	   *tally;
@@ -158,27 +160,22 @@ tally_read(StringInfo buf, MemoryContext mcxt)
 	return tally;
 }
 
+static const HsStateCodec tally_codec = {
+	TALLY_TYPNAME, "tally", "tally deserialize function", HS_TALLY_FORMAT_VERSION,
+	tally_write, tally_read
+};
+
 /* Text form: \x and the hex of the version byte and tally_write's layout. */
 Datum
 hs_tally_state_out(PG_FUNCTION_ARGS)
 {
-	const Tally *tally = (const Tally *) hs_state_arg(fcinfo, 0);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	pq_sendbyte(&buf, HS_TALLY_FORMAT_VERSION);
-	tally_write(&buf, tally);
-	PG_RETURN_CSTRING(hs_state_text(&buf, TALLY_TYPNAME));
+	return hs_state_out(fcinfo, &tally_codec);
 }
 
 Datum
 hs_tally_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *text = PG_GETARG_CSTRING(0);
-	StringInfoData buf;
-
-	hs_begin_state_text(&buf, text, HS_TALLY_FORMAT_VERSION, TALLY_TYPNAME);
-	PG_RETURN_POINTER(tally_read(&buf, CurrentMemoryContext));
+	return hs_state_in(fcinfo, &tally_codec);
 }
 
 /*
@@ -191,23 +188,11 @@ hs_tally_state_in(PG_FUNCTION_ARGS)
 Datum
 hs_tally_serialize(PG_FUNCTION_ARGS)
 {
-	const Tally *tally = (const Tally *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, HS_TALLY_FORMAT_VERSION);
-	tally_write(&buf, tally);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return hs_state_serialize(fcinfo, &tally_codec);
 }
 
 Datum
 hs_tally_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcontext;
-	StringInfoData buf;
-
-	aggcontext = hs_aggregate_context(fcinfo, "tally deserialize function");
-	hs_begin_state_read(&buf, serialized, HS_TALLY_FORMAT_VERSION, "tally");
-	PG_RETURN_POINTER(tally_read(&buf, aggcontext));
+	return hs_state_deserialize(fcinfo, &tally_codec);
 }

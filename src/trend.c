@@ -368,8 +368,10 @@ get_point(StringInfo buf)
  * sxy.
  */
 static void
-trend_write(StringInfo buf, const TrendState *state)
+trend_write(StringInfo buf, const void *arg)
 {
+	const TrendState *state = arg;
+
 	pq_sendint64(buf, state->n);
 	send_point(buf, state->first);
 	send_point(buf, state->last);
@@ -414,7 +416,7 @@ check_trend_state(const TrendState *state)
 }
 
 /* Read what trend_write wrote into a new state in mcxt, and check it. */
-static TrendState *
+static void *
 trend_read(StringInfo buf, MemoryContext mcxt)
 {
 	TrendState *state;
@@ -441,27 +443,22 @@ trend_read(StringInfo buf, MemoryContext mcxt)
 	return state;
 }
 
+static const HsStateCodec trend_codec = {
+	TREND_TYPNAME, "trend", "trend deserialize function", HS_TREND_FORMAT_VERSION,
+	trend_write, trend_read
+};
+
 /* Text form: \x and the hex of the version byte and trend_write's layout. */
 Datum
 hs_trend_state_out(PG_FUNCTION_ARGS)
 {
-	const TrendState *state = (const TrendState *) hs_state_arg(fcinfo, 0);
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	pq_sendbyte(&buf, HS_TREND_FORMAT_VERSION);
-	trend_write(&buf, state);
-	PG_RETURN_CSTRING(hs_state_text(&buf, TREND_TYPNAME));
+	return hs_state_out(fcinfo, &trend_codec);
 }
 
 Datum
 hs_trend_state_in(PG_FUNCTION_ARGS)
 {
-	char	   *text = PG_GETARG_CSTRING(0);
-	StringInfoData buf;
-
-	hs_begin_state_text(&buf, text, HS_TREND_FORMAT_VERSION, TREND_TYPNAME);
-	PG_RETURN_POINTER(trend_read(&buf, CurrentMemoryContext));
+	return hs_state_in(fcinfo, &trend_codec);
 }
 
 /*
@@ -474,25 +471,13 @@ hs_trend_state_in(PG_FUNCTION_ARGS)
 Datum
 hs_trend_serialize(PG_FUNCTION_ARGS)
 {
-	const TrendState *state = (const TrendState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, HS_TREND_FORMAT_VERSION);
-	trend_write(&buf, state);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return hs_state_serialize(fcinfo, &trend_codec);
 }
 
 Datum
 hs_trend_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *serialized = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcontext;
-	StringInfoData buf;
-
-	aggcontext = hs_aggregate_context(fcinfo, "trend deserialize function");
-	hs_begin_state_read(&buf, serialized, HS_TREND_FORMAT_VERSION, "trend");
-	PG_RETURN_POINTER(trend_read(&buf, aggcontext));
+	return hs_state_deserialize(fcinfo, &trend_codec);
 }
 
 /*
