@@ -118,6 +118,33 @@ extern void dist_check_segmented(const Distribution *dist, const char *funcname)
 extern void dist_check_value(float8 value, const char *argname);
 
 /*
+ * The row a distribution_accum call adds, arguments 1 (value) and 2
+ * (segment, when segmented): false for a NULL value, which adds nothing.
+ * The value is checked; a NULL segment is the NULL key.  Shared by 1.2's
+ * internal-state accum and 1.3's, which must both exist.
+ */
+static inline bool
+dist_accum_row(FunctionCallInfo fcinfo, bool segmented, float8 *value,
+			   const char **key, int32 *key_len)
+{
+	if (PG_ARGISNULL(1))
+		return false;
+	*value = PG_GETARG_FLOAT8(1);
+	dist_check_value(*value, "value");
+
+	*key = NULL;
+	*key_len = DIST_NULL_KEY;
+	if (segmented && !PG_ARGISNULL(2))
+	{
+		text	   *segment = PG_GETARG_TEXT_PP(2);
+
+		*key = VARDATA_ANY(segment);
+		*key_len = VARSIZE_ANY_EXHDR(segment);
+	}
+	return true;
+}
+
+/*
  * search_tree.c: a static search tree over a large group's values, built
  * by a lookup cache once per distribution.  level[0] holds every
  * DIST_TREE_FANOUT-th value, level[1] every DIST_TREE_FANOUT-th of those,

@@ -36,26 +36,15 @@ distribution_accum(FunctionCallInfo fcinfo, bool segmented)
 	MemoryContext aggcontext = hs_aggregate_context(fcinfo, "distribution_accum");
 	DistBuilder *builder = PG_ARGISNULL(0) ? NULL : (DistBuilder *) PG_GETARG_POINTER(0);
 	float8		value;
-	const char *key = NULL;
-	int32		key_len = DIST_NULL_KEY;
+	const char *key;
+	int32		key_len;
 
-	if (PG_ARGISNULL(1))
+	if (!dist_accum_row(fcinfo, segmented, &value, &key, &key_len))
 	{
 		if (builder == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(builder);
 	}
-	value = PG_GETARG_FLOAT8(1);
-	dist_check_value(value, "value");
-
-	if (segmented && !PG_ARGISNULL(2))
-	{
-		text	   *segment = PG_GETARG_TEXT_PP(2);
-
-		key = VARDATA_ANY(segment);
-		key_len = VARSIZE_ANY_EXHDR(segment);
-	}
-
 	if (builder == NULL)
 		builder = dist_builder_create(aggcontext, segmented);
 	dist_builder_add(builder, key, key_len, value);

@@ -294,28 +294,17 @@ distribution_accum(FunctionCallInfo fcinfo, bool segmented, const char *funcname
 {
 	ExpandedDistribution *state = state_for_update(fcinfo, 0, NULL);
 	float8		value;
-	const char *key = NULL;
-	int32		key_len = DIST_NULL_KEY;
+	const char *key;
+	int32		key_len;
 
 	if (state != NULL)
 		check_state_kind(state->segmented, segmented, funcname);
-	if (PG_ARGISNULL(1))
+	if (!dist_accum_row(fcinfo, segmented, &value, &key, &key_len))
 	{
 		if (state == NULL)
 			PG_RETURN_NULL();
 		return state_datum(state);
 	}
-	value = PG_GETARG_FLOAT8(1);
-	dist_check_value(value, "value");
-
-	if (segmented && !PG_ARGISNULL(2))
-	{
-		text	   *segment = PG_GETARG_TEXT_PP(2);
-
-		key = VARDATA_ANY(segment);
-		key_len = VARSIZE_ANY_EXHDR(segment);
-	}
-
 	if (state == NULL)
 		state = expanded_create(state_parent(fcinfo), segmented);
 	dist_builder_add(state->builder, key, key_len, value);
