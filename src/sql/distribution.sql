@@ -1,0 +1,150 @@
+/*
+ * The percentile layer: the distribution aggregate and the lookups in a
+ * distribution value, percentile_rank, quantile(s), distribution_count,
+ * segments (src/distribution*.c, src/percentile.c; test
+ * sql/distribution.sql).  The type is in install/catalog.sql.
+ *
+ * The current definition of each object, run by CREATE EXTENSION and again
+ * by every update script: CREATE OR REPLACE only.
+ */
+
+-- lookups
+CREATE OR REPLACE FUNCTION health_score.percentile_rank(dist health_score.distribution, value float8)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'hs_percentile_rank'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_rank(health_score.distribution, float8) IS
+  'Where value stands in dist, 1-100: greatest(1, ceil(100 * percent_rank())) over the same values; ties share a rank.';
+
+CREATE OR REPLACE FUNCTION health_score.percentile_rank(dist health_score.distribution, value float8, segment text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'hs_percentile_rank_segment'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_rank(health_score.distribution, float8, text) IS
+  'Where value stands among the values of its segment in a distribution(value, segment), 1-100. NULL when value is NULL or the segment is not in dist; a NULL segment is ranked among the NULL segment''s values.';
+
+CREATE OR REPLACE FUNCTION health_score.quantile(dist health_score.distribution, fraction float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_quantile'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.quantile(health_score.distribution, float8) IS
+  'The value at fraction (0-1) of dist, interpolated between neighbours: equal to percentile_cont(fraction).';
+
+CREATE OR REPLACE FUNCTION health_score.quantile(dist health_score.distribution, fraction float8, segment text)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_quantile_segment'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.quantile(health_score.distribution, float8, text) IS
+  'quantile within one segment of a distribution(value, segment); NULL when the segment is not in dist.';
+
+CREATE OR REPLACE FUNCTION health_score.quantiles(dist health_score.distribution, fractions float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_quantiles'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.quantiles(health_score.distribution, float8[]) IS
+  'quantile for each fraction: equal to percentile_cont(fractions); a NULL fraction gives a NULL element.';
+
+CREATE OR REPLACE FUNCTION health_score.quantiles(dist health_score.distribution, fractions float8[], segment text)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_quantiles_segment'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.quantiles(health_score.distribution, float8[], text) IS
+  'quantiles within one segment of a distribution(value, segment); NULL when the segment is not in dist.';
+
+CREATE OR REPLACE FUNCTION health_score.distribution_count(dist health_score.distribution)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'hs_distribution_count'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_count(health_score.distribution) IS
+  'How many values dist holds, over all its segments.';
+
+CREATE OR REPLACE FUNCTION health_score.distribution_count(dist health_score.distribution, segment text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'hs_distribution_count_segment'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_count(health_score.distribution, text) IS
+  'How many values one segment of a distribution(value, segment) holds; 0 when the segment is absent.';
+
+CREATE OR REPLACE FUNCTION health_score.segments(dist health_score.distribution)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'hs_distribution_segments'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.segments(health_score.distribution) IS
+  'The segments of a distribution(value, segment), in byte order; a NULL segment last. None for a distribution of one group.';
+
+-- Citus splits an aggregate into partial aggregates on the workers and a
+-- combine on the coordinator only when its state has a real type: it
+-- ships each partial state as that type's text.  distribution() and auc()
+-- kept an internal state, so Citus pulled every row to the coordinator.
+-- Their state is now the distribution type itself, expanded in memory
+-- while the aggregate runs, so that adding a row costs what it did; the
+-- results, the parallel plans and the speed are unchanged.  CREATE OR
+-- REPLACE AGGREGATE keeps the aggregates, and the views that use them.
+-- SSPACE is the size PostgreSQL assumes for an internal state, so that
+-- the planner weighs hashing against sorting as it did.
+CREATE OR REPLACE FUNCTION health_score.distribution_accum(dist health_score.distribution, value float8)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_accum_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_accum(health_score.distribution, float8) IS
+  'Transition function of distribution(value): dist, a distribution without segments, with value added. A NULL dist is empty; a NULL value adds nothing; NaN is an error.';
+
+CREATE OR REPLACE FUNCTION health_score.distribution_accum(dist health_score.distribution, value float8, segment text)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_accum_segment_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_accum(health_score.distribution, float8, text) IS
+  'Transition function of distribution(value, segment): dist, a distribution with segments, with value added to its segment (a NULL segment is a segment of its own). A NULL dist is empty; a NULL value adds nothing; NaN is an error.';
+
+CREATE OR REPLACE FUNCTION health_score.distribution_combine(a health_score.distribution, b health_score.distribution)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_combine_v1_3'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_combine(health_score.distribution, health_score.distribution) IS
+  'Combine function of distribution() and auc(): every value of a and of b, segment by segment. NULL when both are NULL; a and b must both have segments or both have none.';
+
+CREATE OR REPLACE FUNCTION health_score.distribution_final(dist health_score.distribution)
+RETURNS health_score.distribution
+AS 'MODULE_PATHNAME', 'hs_distribution_final_v1_3'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.distribution_final(health_score.distribution) IS
+  'Final function of distribution(): the state as a distribution value.';
+
+CREATE OR REPLACE AGGREGATE health_score.distribution(value float8) (
+  SFUNC = health_score.distribution_accum,
+  STYPE = health_score.distribution,
+  SSPACE = 8192,
+  FINALFUNC = health_score.distribution_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.distribution_combine,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.distribution(float8) IS
+  'Every non-NULL value of the group, for percentile_rank and quantile. NULLs are skipped; NaN is an error; no values gives NULL.';
+
+CREATE OR REPLACE AGGREGATE health_score.distribution(value float8, segment text) (
+  SFUNC = health_score.distribution_accum,
+  STYPE = health_score.distribution,
+  SSPACE = 8192,
+  FINALFUNC = health_score.distribution_final,
+  FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = health_score.distribution_combine,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.distribution(float8, text) IS
+  'Every non-NULL value of the group, kept apart per segment (a NULL segment is a segment of its own), for percentile_rank(dist, value, segment) in one pass over the table.';

@@ -1,0 +1,732 @@
+/*
+ * Scoring models, built: the SQL of the views, build, refresh, the
+ * pg_cron schedule of refresh, drop_model (test sql/model.sql).
+ *
+ * The current definition of each object, run by CREATE EXTENSION and again
+ * by every update script: CREATE OR REPLACE only.
+ */
+
+-- The views build() creates, in the order they can be dropped.
+CREATE OR REPLACE FUNCTION health_score._built_views()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '{scores_mv,red,yellow,green,segment_summary,dropped,trend,scores}'::pg_catalog.text[] $$;
+
+COMMENT ON FUNCTION health_score._built_views() IS
+  'Internal: the relations build() creates in a model''s schema, dependents first.';
+
+-- Drop one relation build() created, never by CASCADE: when a user's
+-- object depends on it, the error says so and names them.
+CREATE OR REPLACE FUNCTION health_score._drop_built(schema_name text, relation text, action text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind "char";
+    detail text;
+BEGIN
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c
+     WHERE c.relname = relation AND c.relnamespace = to_regnamespace(quote_ident(schema_name));
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    BEGIN
+        IF kind = 'm' THEN
+            EXECUTE format('DROP MATERIALIZED VIEW %I.%I', schema_name, relation);
+        ELSIF kind IN ('r', 'p') THEN
+            EXECUTE format('DROP TABLE %I.%I', schema_name, relation);
+        ELSE
+            EXECUTE format('DROP VIEW %I.%I', schema_name, relation);
+        END IF;
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+        GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION 'cannot % %.%: other objects depend on it', action, schema_name, relation
+              USING ERRCODE = '2BP01', DETAIL = detail,
+                    HINT = 'Drop those objects first; health_score never drops them for you.';
+    END;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._drop_built(text, text, text) IS
+  'Internal: drops a view build() created, without CASCADE.';
+
+-- GRANT statements that restore the privileges others hold on a relation.
+CREATE OR REPLACE FUNCTION health_score._grants_of(rel regclass)
+RETURNS SETOF text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('GRANT %s ON %s TO %s%s', a.privilege_type, rel,
+                  CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
+                  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+      FROM pg_catalog.pg_class AS c,
+           LATERAL pg_catalog.aclexplode(c.relacl) AS a
+      LEFT JOIN pg_catalog.pg_roles AS r ON r.oid = a.grantee
+     WHERE c.oid = rel AND a.grantee <> c.relowner
+$$;
+
+COMMENT ON FUNCTION health_score._grants_of(regclass) IS
+  'Internal: GRANT statements for the privileges others hold on a relation, so build() keeps them when it recreates it.';
+
+-- The model's scored rows: key, segments, one column per metric's
+-- unrounded score, score (rounded to one decimal) and coverage.  Both
+-- scores and segment_summary read it.
+CREATE OR REPLACE FUNCTION health_score._scored_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    columns text[] := '{}';
+    metric_scores text[] := '{}';
+    weights text[] := '{}';
+    segment text;
+BEGIN
+    -- plain types for BI tools: a key of another type is shown as text
+    columns := columns || format('(src.%1$I)::%2$s AS %1$I', m.key, health_score._key_type_sql(m));
+    FOREACH segment IN ARRAY m.segments LOOP
+        columns := columns || format('(src.%1$I)::text AS %1$I', segment);
+    END LOOP;
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        columns := columns || format('%s AS %I',
+                                     health_score._metric_score_sql(m, x,
+                                         health_score._metric_value_sql(m, x.name, x.expression)),
+                                     x.name || '_score');
+        metric_scores := metric_scores || (x.name || '_score');
+        weights := weights || health_score._metric_weight_sql(m, x);
+    END LOOP;
+    IF cardinality(metric_scores) = 0 THEN
+        RAISE EXCEPTION 'model "%" has no metrics', m.name
+              USING ERRCODE = '55000', HINT = 'Add them with health_score.add_metric().';
+    END IF;
+    -- A segment whose weights are all zero has no score rather than
+    -- an error that would fail every reader of the views.
+    RETURN format($q$SELECT %1$s,
+       CASE WHEN per_metric.health_score_total_weight > 0 THEN
+            round(health_score.weighted_score(ARRAY[%2$s], per_metric.health_score_weights, %3$L)::numeric, 1)::float8
+       END AS score,
+       CASE WHEN per_metric.health_score_total_weight > 0 THEN
+            health_score.coverage(ARRAY[%2$s], per_metric.health_score_weights)
+       END AS coverage
+  FROM (SELECT %4$s,
+               ARRAY[%5$s] AS health_score_weights,
+               %7$s AS health_score_total_weight
+          FROM %6$s AS src) AS per_metric$q$,
+                  (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
+                     FROM unnest(ARRAY[m.key] || m.segments || metric_scores)
+                          WITH ORDINALITY AS u(c, o)),
+                  (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
+                     FROM unnest(metric_scores) WITH ORDINALITY AS u(c, o)),
+                  m.min_coverage, array_to_string(columns, E',\n               '),
+                  array_to_string(weights, ', '), m.source, array_to_string(weights, ' + '));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._scored_sql(health_score.model) IS
+  'Internal: the SQL of a model''s scored rows, the common part of its views.';
+
+-- The model's segment columns qualified by alias, each followed by ", ",
+-- to put before the columns that follow them in a select list.
+CREATE OR REPLACE FUNCTION health_score._segment_columns(m health_score.model, alias text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(string_agg(format('%s.%I, ', alias, seg), '' ORDER BY o), '')
+      FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)
+$$;
+
+COMMENT ON FUNCTION health_score._segment_columns(health_score.model, text) IS
+  'Internal: the model''s segment columns as "alias.segment, " each, in order.';
+
+-- The SQL of the scores view.
+CREATE OR REPLACE FUNCTION health_score._scores_sql(m health_score.model, scored_sql text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment_columns text := health_score._segment_columns(m, 's');
+    metric_columns text := '';
+    x health_score.metric;
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        metric_columns := metric_columns ||
+            format(E',\n       round(s.%1$I::numeric, 1)::float8 AS %1$I', x.name || '_score');
+    END LOOP;
+    -- The distributions are reached through scalar subqueries, which run
+    -- once: joined in, they would ride along every row into the sort of
+    -- rank(), a copy of every score per row.
+    RETURN format($q$WITH scored AS (
+%1$s
+), distributions AS (
+SELECT health_score.distribution(scored.score) AS all_scores,
+       health_score.distribution(scored.score, %2$s) AS segment_scores
+  FROM scored
+)
+SELECT s.%3$I, %4$ss.score,
+       health_score.band(s.score, %5$L, %6$L) AS band,
+       health_score.grade(s.score, %7$L::float8[], %8$L::text[]) AS grade,
+       health_score.percentile_rank((SELECT d.all_scores FROM distributions AS d), s.score) AS percentile,
+       health_score.percentile_rank((SELECT d.segment_scores FROM distributions AS d), s.score, %9$s) AS segment_percentile,
+       CASE WHEN s.score IS NOT NULL THEN rank() OVER (ORDER BY s.score DESC NULLS LAST) END AS rank,
+       s.coverage,
+       now() AS computed_at%10$s
+  FROM scored AS s$q$,
+                  scored_sql,
+                  CASE WHEN cardinality(m.segments) > 0
+                       THEN format('scored.%I', m.segments[1]) ELSE 'NULL::text' END,
+                  m.key, segment_columns, m.red_below, m.green_from,
+                  m.grade_cutoffs, m.grade_letters,
+                  CASE WHEN cardinality(m.segments) > 0
+                       THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END,
+                  metric_columns);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._scores_sql(health_score.model, text) IS
+  'Internal: the SQL of a model''s scores view.';
+
+-- The SQL of the segment_summary view.
+CREATE OR REPLACE FUNCTION health_score._segment_summary_sql(m health_score.model, scored_sql text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment_list text := (SELECT string_agg(format('s.%I', seg), ', ' ORDER BY o)
+                            FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o));
+BEGIN
+    RETURN format($q$SELECT %1$s
+       s.band,
+       count(*) AS customers,
+       round(count(*) / sum(count(*)) OVER (%2$s), 4)::float8 AS share,
+       round(avg(s.score)::numeric, 1)::float8 AS average_score
+  FROM (SELECT scored.*, health_score.band(scored.score, %3$L, %4$L) AS band
+          FROM (%5$s) AS scored) AS s
+ GROUP BY %1$s s.band
+ ORDER BY %1$s CASE s.band WHEN 'red' THEN 1 WHEN 'yellow' THEN 2 WHEN 'green' THEN 3 ELSE 4 END$q$,
+                  coalesce(segment_list || ',', ''),
+                  coalesce('PARTITION BY ' || segment_list, ''),
+                  m.red_below, m.green_from, scored_sql);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._segment_summary_sql(health_score.model, text) IS
+  'Internal: the SQL of a model''s segment_summary view.';
+
+-- How a metric's score is computed, in words, for the column comments.
+CREATE OR REPLACE FUNCTION health_score._describe_metric(x health_score.metric)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('Score of metric %s, 0-100, one decimal: %s of %s%s, weight %s%s%s. NULL when the value is NULL (missing, not zero).',
+                  x.name,
+                  CASE x.method
+                      WHEN 'linear' THEN 'linear scale'
+                      WHEN 'log' THEN 'log1p scale'
+                      WHEN 'steps' THEN 'steps'
+                      ELSE 'percentile rank among all customers' END,
+                  x.expression,
+                  CASE x.method
+                      WHEN 'linear' THEN format(' from %s (0) to %s (100)', x.worst, x.best)
+                      WHEN 'log' THEN format(' from %s (0) to %s (100)', x.worst, x.best)
+                      WHEN 'steps' THEN format(' at thresholds %s giving scores %s', x.thresholds, x.scores)
+                      ELSE '' END,
+                  x.weight,
+                  CASE WHEN x.segment_weights IS NOT NULL
+                       THEN format(' (in segments: %s)', x.segment_weights) ELSE '' END,
+                  CASE WHEN x.category IS NOT NULL
+                       THEN format(', category %s', x.category) ELSE '' END)
+$$;
+
+COMMENT ON FUNCTION health_score._describe_metric(health_score.metric) IS
+  'Internal: a metric''s definition in words.';
+
+-- COMMENTs on a scores-shaped relation: the columns BI tools describe.
+CREATE OR REPLACE FUNCTION health_score._comment_scores_columns(m health_score.model, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment text;
+    x health_score.metric;
+BEGIN
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, m.key,
+                   format('Customer key: %s of %s.', m.key, m.source));
+    FOREACH segment IN ARRAY m.segments LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, segment,
+                       format('Segment: %s of %s, as text.', segment, m.source));
+    END LOOP;
+    EXECUTE format('COMMENT ON COLUMN %s.score IS %L', rel,
+                   format('Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present or their weight share is below %s.', m.min_coverage));
+    EXECUTE format('COMMENT ON COLUMN %s.band IS %L', rel,
+                   format('red when score < %s, green when score >= %s, else yellow; NULL when score is NULL.', m.red_below, m.green_from));
+    EXECUTE format('COMMENT ON COLUMN %s.grade IS %L', rel,
+                   format('Letter grade %s at score cutoffs %s.', m.grade_letters, m.grade_cutoffs));
+    EXECUTE format('COMMENT ON COLUMN %s.percentile IS %L', rel,
+                   'Percentile rank 1-100 of score among all scored customers the reader can see (100 = healthiest); ties share a rank.');
+    EXECUTE format('COMMENT ON COLUMN %s.segment_percentile IS %L', rel,
+                   CASE WHEN cardinality(m.segments) > 0
+                        THEN format('Percentile rank 1-100 of score among the customers of the same %s.', m.segments[1])
+                        ELSE 'The model has no segments: the same as percentile.' END);
+    EXECUTE format('COMMENT ON COLUMN %s.rank IS %L', rel,
+                   'Rank by score, 1 = healthiest; ties share a rank; NULL when score is NULL.');
+    EXECUTE format('COMMENT ON COLUMN %s.coverage IS %L', rel,
+                   'Share 0-1 of the total weight carried by the metrics present.');
+    EXECUTE format('COMMENT ON COLUMN %s.computed_at IS %L', rel,
+                   'When these scores were computed: the query time for views, the refresh time for scores_mv.');
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, x.name || '_score',
+                       health_score._describe_metric(x));
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._comment_scores_columns(health_score.model, text) IS
+  'Internal: comments the columns of a relation shaped like a model''s scores view.';
+
+-- Create or replace every view of the model.  Returns false, having
+-- changed nothing, when a view's columns changed in a way CREATE OR
+-- REPLACE VIEW refuses (a metric was dropped): the caller then drops and
+-- creates them.
+CREATE OR REPLACE FUNCTION health_score._create_views(m health_score.model, replace boolean)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    scored text := health_score._scored_sql(m);
+    verb text := CASE WHEN replace THEN 'CREATE OR REPLACE VIEW' ELSE 'CREATE VIEW' END;
+    band text;
+    schema_name text := quote_ident(m.target_schema);
+BEGIN
+    EXECUTE format('%s %s.scores WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score._scores_sql(m, scored));
+    FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
+        EXECUTE format('%s %s.%I WITH (security_invoker = true) AS SELECT * FROM %s.scores WHERE band = %L ORDER BY score, %I',
+                       verb, schema_name, band, schema_name, band, m.key);
+    END LOOP;
+    EXECUTE format('%s %s.segment_summary WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score._segment_summary_sql(m, scored));
+    EXECUTE format('%s %s.trend WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score._trend_sql(m));
+    EXECUTE format($q$%1$s %2$s.dropped WITH (security_invoker = true) AS
+SELECT * FROM %2$s.trend
+ WHERE dropped_band
+ ORDER BY array_position('{red,yellow,green}'::text[], previous_band)
+          - array_position('{red,yellow,green}'::text[], band) DESC,
+          score - previous_score, %3$I$q$,
+                   verb, schema_name, m.key);
+    RETURN true;
+EXCEPTION WHEN invalid_table_definition THEN
+    IF replace THEN
+        RETURN false;
+    END IF;
+    RAISE;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._create_views(health_score.model, boolean) IS
+  'Internal: creates (or replaces in place) the views of a model.';
+
+-- COMMENTs on a trend-shaped view.
+CREATE OR REPLACE FUNCTION health_score._comment_trend_columns(m health_score.model, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    segment text;
+    comments text[] := ARRAY[
+        'taken_on', 'The day of the latest snapshot.',
+        'score', 'Health score 0-100 at the latest snapshot.',
+        'band', 'Band at the latest snapshot.',
+        'previous_on', 'The snapshot before it, when the customer was in it.',
+        'previous_score', 'Score at previous_on.',
+        'previous_band', 'Band at previous_on.',
+        'delta_wow', 'score minus the score of the latest snapshot at least 7 days older, one decimal.',
+        'delta_mom', 'score minus the score of the latest snapshot at least 28 days older, one decimal.',
+        'band_change', 'previous_band→band (for example green→yellow) when the band changed since the previous snapshot, else NULL.',
+        'dropped_band', 'True when the band fell since the previous snapshot (green to yellow or red, yellow to red).',
+        'slope_90d', 'Least-squares slope of the score in points per day over the snapshots of the last 90 days, three decimals; NULL with fewer than two.',
+        'sparkline', 'The scores of the last 12 snapshots, oldest first, as block characters from the customer''s lowest to highest.',
+        'top_mover', 'The metric whose contribution to the score changed most since the previous snapshot: why the score moved.',
+        'top_mover_change', 'How many points top_mover''s contribution changed, one decimal.',
+        'model_version', 'The model version of the latest snapshot.'];
+BEGIN
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, m.key,
+                   format('Customer key: %s of %s.', m.key, m.source));
+    FOREACH segment IN ARRAY m.segments LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, segment,
+                       format('Segment: %s of %s at the latest snapshot, as text.', segment, m.source));
+    END LOOP;
+    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, comments[i], comments[i + 1]);
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._comment_trend_columns(health_score.model, text) IS
+  'Internal: comments the columns of a model''s trend or dropped view.';
+
+CREATE OR REPLACE FUNCTION health_score._comment_views(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    band text;
+BEGIN
+    EXECUTE format('COMMENT ON SCHEMA %s IS %L', schema_name,
+                   format('Views of health_score model %s over %s, made by health_score.build(%L); rebuilt in place, do not edit.',
+                          m.name, m.source, m.name));
+    EXECUTE format('COMMENT ON VIEW %s.scores IS %L', schema_name,
+                   format('Health of every customer of %s: one row per %s, scored by model %s (version %s). Reads the source as the querying user, so row-level security applies.',
+                          m.source, m.key, m.name, m.version));
+    PERFORM health_score._comment_scores_columns(m, schema_name || '.scores');
+    FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
+        EXECUTE format('COMMENT ON VIEW %s.%I IS %L', schema_name, band,
+                       format('The %s customers of model %s (band = %L), worst score first; the columns of scores.',
+                              band, m.name, band));
+        PERFORM health_score._comment_scores_columns(m, format('%s.%I', schema_name, band));
+    END LOOP;
+    EXECUTE format('COMMENT ON VIEW %s.segment_summary IS %L', schema_name,
+                   CASE WHEN cardinality(m.segments) > 0
+                        THEN format('Customers of model %s per %s and band: how many, their share of the segment and their average score.',
+                                    m.name, array_to_string(m.segments, ', '))
+                        ELSE format('Customers of model %s per band: how many, their share of all customers and their average score.', m.name)
+                   END);
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.band IS %L', schema_name,
+                   format('red, yellow or green (score below %s, from %s); NULL for customers without a score.', m.red_below, m.green_from));
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.customers IS %L', schema_name,
+                   'Number of customers in this segment and band.');
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.share IS %L', schema_name,
+                   'customers as a share 0-1 of all customers of the segment, four decimals.');
+    EXECUTE format('COMMENT ON COLUMN %s.segment_summary.average_score IS %L', schema_name,
+                   'Average score of these customers, one decimal.');
+    FOR band IN SELECT unnest(m.segments) LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.segment_summary.%I IS %L', schema_name, band,
+                       format('Segment: %s of %s, as text.', band, m.source));
+    END LOOP;
+    PERFORM health_score._comment_trend_columns(m, schema_name || '.trend');
+    PERFORM health_score._comment_trend_columns(m, schema_name || '.dropped');
+    EXECUTE format('COMMENT ON VIEW %s.trend IS %L', schema_name,
+                   format('How each customer of model %s moved: one row per customer in the latest snapshot (health_score.snapshot), with week-over-week and month-over-month deltas, the band change since the previous snapshot, the slope over 90 days, a sparkline of the last 12 snapshots and the metric that moved the score most.', m.name));
+    EXECUTE format('COMMENT ON VIEW %s.dropped IS %L', schema_name,
+                   format('Customers of model %s whose band fell since their previous snapshot, worst drop first: the rows of trend with dropped_band.', m.name));
+    EXECUTE format('COMMENT ON MATERIALIZED VIEW %s.scores_mv IS %L', schema_name,
+                   format('scores of model %s stored at the last refresh (health_score.refresh(%L)). Holds every row its owner can see: row-level security does not apply to its readers, so only its owner may read it until granted.',
+                          m.name, m.name));
+    PERFORM health_score._comment_scores_columns(m, schema_name || '.scores_mv');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._comment_views(health_score.model) IS
+  'Internal: comments every view of a model and their columns.';
+
+-- The names of a relation's columns, in order.
+CREATE OR REPLACE FUNCTION health_score._columns_of(rel regclass)
+RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+COMMENT ON FUNCTION health_score._columns_of(regclass) IS
+  'Internal: the column names of a relation, in order.';
+
+-- Fill scores_mv, naming the key when it turns out not to be unique.
+CREATE OR REPLACE FUNCTION health_score._populate_scores_mv(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('REFRESH MATERIALIZED VIEW %I.scores_mv', m.target_schema);
+EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'key column "%" of % is not unique', m.key, m.source
+          USING ERRCODE = '23505',
+                HINT = 'A model needs one row per customer: choose a unique key, or a source with one row per key.';
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._populate_scores_mv(health_score.model) IS
+  'Internal: refreshes scores_mv, with a clear error when the key is not unique.';
+
+CREATE OR REPLACE FUNCTION health_score.build(model text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(build.model);
+    schema_name text := quote_ident(m.target_schema);
+    grants text[];
+    mv_indexes text[];
+    old_columns text[];
+    replaced boolean;
+    statement text;
+    relation text;
+BEGIN
+    IF to_regnamespace(schema_name) IS NULL THEN
+        EXECUTE format('CREATE SCHEMA %s', schema_name);
+        UPDATE health_score.model AS hm SET owns_schema = true WHERE hm.name = m.name;
+    ELSIF m.built_version IS NULL THEN
+        -- the first build into a schema that exists: never take over
+        -- relations someone else put there
+        FOREACH relation IN ARRAY health_score._built_views() || '{history,snapshots}'::text[] LOOP
+            IF to_regclass(format('%s.%I', schema_name, relation)) IS NOT NULL THEN
+                RAISE EXCEPTION 'relation %.% already exists', schema_name, relation
+                      USING ERRCODE = '42P07',
+                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, history and snapshots: give the model a target_schema of its own.';
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- privileges others hold on the views, and indexes someone added to
+    -- scores_mv, survive their re-creation
+    grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
+                         health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
+    mv_indexes := ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid)
+                          FROM pg_catalog.pg_index AS i
+                         WHERE i.indrelid = to_regclass(schema_name || '.scores_mv')
+                           AND i.indexrelid <> coalesce(to_regclass(schema_name || '.scores_mv_key'), 0));
+    old_columns := health_score._columns_of(to_regclass(schema_name || '.scores'));
+
+    PERFORM health_score._create_history(m);
+    replaced := health_score._create_views(m, true);
+    IF NOT replaced THEN
+        FOREACH relation IN ARRAY health_score._built_views() LOOP
+            PERFORM health_score._drop_built(m.target_schema, relation, 'replace');
+        END LOOP;
+        PERFORM health_score._create_views(m, false);
+    END IF;
+
+    IF replaced AND to_regclass(schema_name || '.scores_mv') IS NOT NULL
+       AND old_columns = health_score._columns_of(to_regclass(schema_name || '.scores')) THEN
+        -- same columns: keep the materialized view, and what depends on it
+        PERFORM health_score._populate_scores_mv(m);
+    ELSE
+        PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
+        EXECUTE format('CREATE MATERIALIZED VIEW %1$s.scores_mv AS SELECT * FROM %1$s.scores WITH NO DATA',
+                       schema_name);
+        EXECUTE format('CREATE UNIQUE INDEX scores_mv_key ON %s.scores_mv (%I)', schema_name, m.key);
+        -- it holds every row its owner sees: nobody else reads it until
+        -- granted, whatever default privileges say
+        FOR statement IN
+            SELECT format('REVOKE ALL ON %s.scores_mv FROM %s', schema_name,
+                          CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
+              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+             WHERE c.oid = to_regclass(schema_name || '.scores_mv') AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE statement;
+        END LOOP;
+        PERFORM health_score._populate_scores_mv(m);
+        FOREACH statement IN ARRAY mv_indexes LOOP
+            BEGIN
+                EXECUTE statement;
+            EXCEPTION WHEN undefined_column THEN
+                RAISE NOTICE 'index not recreated on the rebuilt scores_mv: %', statement
+                      USING DETAIL = 'A column it indexed is gone.';
+            END;
+        END LOOP;
+    END IF;
+
+    PERFORM health_score._comment_views(m);
+    FOREACH statement IN ARRAY grants LOOP
+        EXECUTE statement;
+    END LOOP;
+    UPDATE health_score.model AS hm SET built_version = hm.version, built_at = now()
+     WHERE hm.name = m.name;
+    RETURN m.target_schema;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.build(text) IS
+  'Creates or rebuilds the views of a model in its schema, in one transaction: scores, red, yellow, green, segment_summary (security_invoker views) and scores_mv (a materialized view of scores with a unique index on the key). Keeps view names, column order and privileges; never drops a user''s object. Returns the schema.';
+
+CREATE OR REPLACE FUNCTION health_score.refresh(model text, concurrently boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model(refresh.model);
+    mv regclass := to_regclass(format('%I.scores_mv', m.target_schema));
+BEGIN
+    PERFORM health_score._require_built(m, 'scores_mv');
+    -- CONCURRENTLY needs rows to compare with
+    IF refresh.concurrently AND (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
+        EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', mv);
+    ELSE
+        EXECUTE format('REFRESH MATERIALIZED VIEW %s', mv);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.refresh(text, boolean) IS
+  'Refreshes the model''s scores_mv; CONCURRENTLY unless told otherwise, so readers keep reading the old rows until the new ones are in place. Without it the refresh is faster but blocks readers.';
+
+CREATE OR REPLACE FUNCTION health_score._refresh_job_name(model text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 'health_score refresh ' || model $$;
+
+COMMENT ON FUNCTION health_score._refresh_job_name(text) IS
+  'Internal: the pg_cron job name of a model''s scheduled refresh.';
+
+-- pg_cron's functions live in the database named by cron.database_name;
+-- health_score calls them by dynamic SQL so it does not depend on them.
+CREATE OR REPLACE FUNCTION health_score._require_pg_cron()
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', current_database()
+              USING ERRCODE = '55000',
+                    HINT = 'Install postgresql-15-cron, add pg_cron to shared_preload_libraries, set cron.database_name to this database and run CREATE EXTENSION pg_cron.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_pg_cron() IS
+  'Internal: an error naming pg_cron when it is not installed in this database.';
+
+CREATE OR REPLACE FUNCTION health_score.schedule_refresh(model text, cron text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(schedule_refresh.model);
+    job bigint;
+BEGIN
+    PERFORM health_score._require_pg_cron();
+    IF cron IS NULL THEN
+        RAISE EXCEPTION 'cron must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+       INTO job
+      USING health_score._refresh_job_name(m.name), cron,
+            format('SELECT health_score.refresh(%L)', m.name);
+    RETURN job;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.schedule_refresh(text, text) IS
+  'Schedules health_score.refresh(model) with pg_cron on a cron schedule (''0 * * * *'': hourly), as the calling user; scheduling again replaces the schedule. Returns the pg_cron job id.';
+
+CREATE OR REPLACE FUNCTION health_score.unschedule_refresh(model text)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job bigint;
+BEGIN
+    PERFORM health_score._require_pg_cron();
+    EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user'
+       INTO job USING health_score._refresh_job_name(model);
+    IF job IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING job;
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.unschedule_refresh(text) IS
+  'Removes the pg_cron schedule of the model''s refresh; false when there was none.';
+
+-- Every pg_cron job refreshing a model, whoever scheduled it: pg_cron
+-- lets a user remove only their own jobs, so the others are reported.
+CREATE OR REPLACE FUNCTION health_score._unschedule_all(model text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job record;
+BEGIN
+    FOR job IN EXECUTE 'SELECT jobid, username FROM cron.job WHERE jobname = $1'
+                 USING health_score._refresh_job_name(model)
+    LOOP
+        BEGIN
+            EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
+        EXCEPTION WHEN insufficient_privilege OR raise_exception THEN
+            RAISE WARNING 'pg_cron job % of role % still refreshes model "%"', job.jobid, job.username, model
+                  USING HINT = 'That role, or a superuser, can remove it with SELECT cron.unschedule(jobid).';
+        END;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._unschedule_all(text) IS
+  'Internal: removes the pg_cron jobs that refresh a model, warning about those it may not remove.';
+
+CREATE OR REPLACE FUNCTION health_score.drop_model(model text, drop_history boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(drop_model.model);
+    history regclass := to_regclass(quote_ident(m.target_schema) || '.history');
+    relation text;
+    has_history boolean := false;
+BEGIN
+    IF history IS NOT NULL THEN
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s)', history) INTO has_history;
+    END IF;
+    IF has_history AND NOT drop_model.drop_history THEN
+        RAISE EXCEPTION 'model "%" has snapshots in %', m.name, history
+              USING ERRCODE = '2BP01',
+                    HINT = format('Copy them elsewhere if you need them, then run SELECT health_score.drop_model(%L, drop_history => true).', m.name);
+    END IF;
+    FOREACH relation IN ARRAY health_score._built_views() || '{history,snapshots}'::text[] LOOP
+        PERFORM health_score._drop_built(m.target_schema, relation, 'drop');
+    END LOOP;
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+        PERFORM health_score._unschedule_all(m.name);
+    END IF;
+    IF m.owns_schema AND to_regnamespace(quote_ident(m.target_schema)) IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('DROP SCHEMA %I', m.target_schema);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            RAISE NOTICE 'schema "%" kept: it holds objects health_score did not create', m.target_schema;
+        END;
+    END IF;
+    DELETE FROM health_score.model AS hm WHERE hm.name = m.name;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.drop_model(text, boolean) IS
+  'Drops a model, its views, its history and its scheduled refresh; refuses, changing nothing, while other objects depend on the views, or while the history holds snapshots unless drop_history. Never drops a user''s object.';
+
+-- The SQL type of the key in the views and the history: the source's
+-- own when it is a plain integer, numeric or text type, else text.
+CREATE OR REPLACE FUNCTION health_score._key_type_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN t IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                           'numeric'::regtype, 'text'::regtype, 'character varying'::regtype)
+                THEN format_type(t, NULL) ELSE 'text' END
+      FROM health_score._column_type(m.source, m.key) AS t
+$$;
+
+COMMENT ON FUNCTION health_score._key_type_sql(health_score.model) IS
+  'Internal: the type a model''s key has in its views and history.';

@@ -1,0 +1,666 @@
+/*
+ * Scoring models, defined: who owns a model, checking a metric's
+ * expression and scaling, and create_model, add_metric, drop_metric,
+ * apply_weights (test sql/model.sql).
+ *
+ * The current definition of each object, run by CREATE EXTENSION and again
+ * by every update script: CREATE OR REPLACE only.
+ */
+
+-- The model row, locked against concurrent changes, or an error.
+CREATE OR REPLACE FUNCTION health_score._model_for_update(model_name text)
+RETURNS health_score.model
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+BEGIN
+    IF model_name IS NULL THEN
+        RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model_name
+              USING ERRCODE = '42704',
+                    HINT = 'Models are listed in health_score.model.';
+    END IF;
+    -- before the lock, which row-level security would hide from others
+    PERFORM health_score._require_owner(m);
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name FOR UPDATE;
+    RETURN m;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._model_for_update(text) IS
+  'Internal: the model''s catalog row, locked FOR UPDATE; an error when there is no such model.';
+
+-- A model's catalog row, or an error.
+CREATE OR REPLACE FUNCTION health_score._model(model_name text)
+RETURNS health_score.model
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+BEGIN
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = '42704';
+    END IF;
+    RETURN m;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._model(text) IS
+  'Internal: a model''s catalog row; an error when there is no such model.';
+
+-- An error unless build() has run for the model, and, when relation is
+-- given, that relation of its schema is there.
+CREATE OR REPLACE FUNCTION health_score._require_built(m health_score.model, relation text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF m.built_version IS NULL
+       OR (relation IS NOT NULL AND to_regclass(format('%I.%I', m.target_schema, relation)) IS NULL) THEN
+        RAISE EXCEPTION 'model "%" has not been built', m.name
+              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_built(health_score.model, text) IS
+  'Internal: an error unless the model was built (and, if named, the relation exists in its schema).';
+
+-- Only members of a model's owner role may change it: its metrics run
+-- with the privileges of whoever builds, refreshes or reads it.
+CREATE OR REPLACE FUNCTION health_score._require_owner(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT health_score._is_model_owner(m.owner) THEN
+        RAISE EXCEPTION 'must be owner of model "%"', m.name
+              USING ERRCODE = '42501',
+                    DETAIL = format('Model "%s" belongs to role "%s".', m.name, m.owner);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_owner(health_score.model) IS
+  'Internal: an error unless the current user is a member of the model''s owner role.';
+
+-- Record a change to a model's metrics or weights as a new version.
+CREATE OR REPLACE FUNCTION health_score._bump_version(model_name text, change text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_version integer;
+BEGIN
+    UPDATE health_score.model AS hm
+       SET version = hm.version + 1, changed_at = now()
+     WHERE hm.name = model_name
+    RETURNING hm.version INTO new_version;
+    INSERT INTO health_score.model_version (model, version, changed_at, change)
+    VALUES (model_name, new_version, now(), change);
+    RETURN new_version;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._bump_version(text, text) IS
+  'Internal: grows the model''s version by one and logs the change in model_version.';
+
+-- The type of a column of rel, or NULL when rel has no such column.
+CREATE OR REPLACE FUNCTION health_score._column_type(rel regclass, column_name text)
+RETURNS regtype
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.atttypid::regtype FROM pg_catalog.pg_attribute AS a
+     WHERE a.attrelid = rel AND a.attname = column_name
+       AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+COMMENT ON FUNCTION health_score._column_type(regclass, text) IS
+  'Internal: the type of a column of a table or view; NULL when there is no such column.';
+
+-- Check an expression over the model's source and return its type (a
+-- domain's base type), or raise an error that starts with what, the
+-- metric or outcome it is for.  A temporary view does the checking, so the
+-- expression is parsed and analysed exactly as in the built views, but
+-- never evaluated.
+CREATE OR REPLACE FUNCTION health_score._expression_type(m health_score.model, what text, expression text)
+RETURNS regtype
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_type regtype;
+    message text;
+    state text;
+BEGIN
+    IF expression IS NULL OR btrim(expression) = '' THEN
+        RAISE EXCEPTION '%: expression must not be empty', what
+              USING ERRCODE = '22023';
+    END IF;
+    -- An expression is pasted into the views' SQL: it must stay one
+    -- expression, with no way to end a statement or hide the rest of a
+    -- line.
+    IF strpos(expression, ';') > 0 OR strpos(expression, '--') > 0 OR strpos(expression, '/*') > 0 THEN
+        RAISE EXCEPTION '%: expression must not contain ";", "--" or "/*": %',
+                        what, quote_literal(expression)
+              USING ERRCODE = '42601';
+    END IF;
+    BEGIN
+        -- In the WHERE clause too, where PostgreSQL refuses aggregates,
+        -- window functions and set-returning functions: one value per
+        -- customer row.
+        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
+                       m.key, expression, m.source);
+        value_type := health_score._base_type(health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
+        -- unqualified: the search_path ends with pg_temp, and Citus takes
+        -- a qualified pg_temp for a schema of that name, which is not there
+        DROP VIEW health_score_expression_check;
+    EXCEPTION WHEN insufficient_privilege OR lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+        RAISE EXCEPTION '%: expression % is not valid over %: %',
+                        what, quote_literal(expression), m.source, message
+              USING ERRCODE = state;
+    END;
+    RETURN value_type;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._expression_type(health_score.model, text, text) IS
+  'Internal: checks an expression over the model''s source and returns its type.';
+
+-- A metric's raw value as float8 SQL, its expression checked.
+CREATE OR REPLACE FUNCTION health_score._metric_value_sql(m health_score.model, metric_name text,
+                                               expression text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_type regtype := health_score._expression_type(m, format('metric "%s"', metric_name), expression);
+BEGIN
+    IF value_type = 'boolean'::regtype THEN
+        RETURN format('((%s)::integer)::float8', expression);
+    ELSIF value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                         'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
+        RETURN format('((%s)::float8)', expression);
+    END IF;
+    RAISE EXCEPTION 'metric "%": expression % has type %, not a number',
+                    metric_name, quote_literal(expression), value_type
+          USING ERRCODE = '42804',
+                HINT = 'A metric''s expression must give a number or a boolean; cast it, or map text values with CASE.';
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_value_sql(health_score.model, text, text) IS
+  'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
+
+-- The type under a domain, or the type itself.
+CREATE OR REPLACE FUNCTION health_score._base_type(t regtype)
+RETURNS regtype
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE chain(oid, base) AS (
+        SELECT ty.oid, ty.typbasetype FROM pg_catalog.pg_type AS ty WHERE ty.oid = t
+        UNION ALL
+        SELECT ty.oid, ty.typbasetype FROM pg_catalog.pg_type AS ty JOIN chain ON ty.oid = chain.base
+    )
+    SELECT oid::regtype FROM chain WHERE base = 0
+$$;
+
+COMMENT ON FUNCTION health_score._base_type(regtype) IS
+  'Internal: the base type of a domain (of a domain ...), or the type itself.';
+
+-- The SQL of a metric's 0-100 score over a raw value given as SQL.
+CREATE OR REPLACE FUNCTION health_score._metric_score_sql(m health_score.model, x health_score.metric,
+                                               value_sql text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- NaN in a source column is a missing value, not an error that
+    -- would fail every reader of the views
+    value_sql := format('NULLIF(%s, %L::float8)', value_sql, 'NaN');
+    CASE x.method
+    WHEN 'linear' THEN
+        RETURN format('health_score.scale(%s, %s, %s)', value_sql,
+                      quote_literal(x.worst) || '::float8', quote_literal(x.best) || '::float8');
+    WHEN 'log' THEN
+        RETURN format('health_score.scale_log(%s, %s, %s)', value_sql,
+                      quote_literal(x.worst) || '::float8', quote_literal(x.best) || '::float8');
+    WHEN 'steps' THEN
+        RETURN format('health_score.scale_steps(%s, %L::float8[], %L::float8[])', value_sql,
+                      x.thresholds, x.scores);
+    WHEN 'percentile' THEN
+        -- ranks among the customers the reader can see: the subquery is
+        -- uncorrelated, so it runs once per query
+        RETURN format('(health_score.percentile_rank((SELECT health_score.distribution(%s) FROM %s AS src), %s))::float8',
+                      value_sql, m.source, value_sql);
+    END CASE;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_score_sql(health_score.model, health_score.metric, text) IS
+  'Internal: the SQL expression of a metric''s 0-100 score.';
+
+-- The SQL of a metric's weight: a constant, or a CASE over the segment
+-- columns when segment_weights override it.  The first segment column
+-- of the model that overrides the weight wins.
+CREATE OR REPLACE FUNCTION health_score._metric_weight_sql(m health_score.model, x health_score.metric,
+                                                typed boolean DEFAULT true)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    arms text := '';
+    segment text;
+    override record;
+BEGIN
+    IF x.segment_weights IS NULL THEN
+        RETURN quote_literal(x.weight) || '::float8';
+    END IF;
+    FOREACH segment IN ARRAY m.segments LOOP
+        FOR override IN
+            SELECT o.key AS value, o.value::text::float8 AS weight
+              FROM jsonb_each(x.segment_weights -> segment) AS o ORDER BY o.key
+        LOOP
+            -- against the source, compare in the segment's own type, so
+            -- that a date segment does not depend on the reader's DateStyle;
+            -- against the views, whose segments are text, as text
+            arms := arms || format(' WHEN src.%I = %L::%s THEN %L::float8',
+                                   segment, override.value,
+                                   CASE WHEN typed
+                                        THEN format_type(health_score._column_type(m.source, segment), NULL)
+                                        ELSE 'text' END,
+                                   override.weight);
+        END LOOP;
+    END LOOP;
+    RETURN format('(CASE%s ELSE %L::float8 END)', arms, x.weight);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_weight_sql(health_score.model, health_score.metric, boolean) IS
+  'Internal: the SQL expression of a metric''s weight, with its per-segment overrides.';
+
+-- Check a weight: finite and not negative.
+CREATE OR REPLACE FUNCTION health_score._check_weight(metric_name text, weight float8, what text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF weight IS NULL THEN
+        RAISE EXCEPTION 'metric "%": % must not be NULL', metric_name, what
+              USING ERRCODE = '22004';
+    ELSIF weight = 'NaN'::float8 OR weight IN ('Infinity'::float8, '-Infinity'::float8) THEN
+        RAISE EXCEPTION 'metric "%": % must be a finite number: %', metric_name, what, weight
+              USING ERRCODE = '22023';
+    ELSIF weight < 0 THEN
+        RAISE EXCEPTION 'metric "%": % must not be negative: %', metric_name, what, weight
+              USING ERRCODE = '22023';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._check_weight(text, float8, text) IS
+  'Internal: raises an error unless weight is a finite number >= 0.';
+
+-- Check a metric's scaling parameters by calling its scale function once:
+-- the errors are the function's own, prefixed with the metric's name.
+CREATE OR REPLACE FUNCTION health_score._check_scaling(metric_name text, method text, worst float8,
+                                            best float8, thresholds float8[], scores float8[])
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    message text;
+    state text;
+    detail text;
+    hint text;
+BEGIN
+    CASE method
+    WHEN 'linear' THEN
+        PERFORM health_score.scale(0, worst, best);
+    WHEN 'log' THEN
+        PERFORM health_score.scale_log(0, worst, best);
+    WHEN 'steps' THEN
+        PERFORM health_score.scale_steps(0, thresholds, scores);
+    ELSE
+        NULL;
+    END CASE;
+EXCEPTION WHEN data_exception THEN
+    GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE,
+                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    -- RAISE takes no NULL option, and an empty one prints an empty line
+    message := format('metric "%s": %s', metric_name, message);
+    IF detail = '' AND hint = '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state;
+    ELSIF hint = '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state, DETAIL = detail;
+    ELSIF detail = '' THEN
+        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING MESSAGE = message, ERRCODE = state, DETAIL = detail, HINT = hint;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._check_scaling(text, text, float8, float8, float8[], float8[]) IS
+  'Internal: checks a metric''s worst and best, or thresholds and scores, with the scale function the metric uses.';
+
+-- The column names build() gives the views and the history, which a
+-- key, a segment or a metric's <name>_score must not take.
+CREATE OR REPLACE FUNCTION health_score._reserved_columns()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT '{score,band,grade,percentile,segment_percentile,rank,coverage,computed_at,
+             taken_on,model_version,metric_scores,contributions,previous_on,previous_score,
+             previous_band,top_mover,top_mover_change,delta_wow,delta_mom,band_change,
+             dropped_band,slope_90d,sparkline,customers,share,average_score,health_score_weights,
+             health_score_total_weight}'::pg_catalog.text[]
+$$;
+
+COMMENT ON FUNCTION health_score._reserved_columns() IS
+  'Internal: the column names of a model''s views and history that source columns and metric scores must not take.';
+
+CREATE OR REPLACE FUNCTION health_score.create_model(name text, source regclass, key text,
+                                          segments text[] DEFAULT '{}',
+                                          red_below float8 DEFAULT 40,
+                                          green_from float8 DEFAULT 70,
+                                          grade_cutoffs float8[] DEFAULT '{90,80,70,60}',
+                                          grade_letters text[] DEFAULT '{A,B,C,D,F}',
+                                          min_coverage float8 DEFAULT 0,
+                                          target_schema text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    model_name text := create_model.name;
+    schema_name text := coalesce(create_model.target_schema, 'health_score_' || create_model.name);
+    segment text;
+BEGIN
+    IF model_name IS NULL OR source IS NULL OR key IS NULL OR segments IS NULL THEN
+        RAISE EXCEPTION 'name, source, key and segments must not be NULL'
+              USING ERRCODE = '22004';
+    END IF;
+    IF model_name !~ '^[a-z_][a-z0-9_]*$' OR length(model_name) > 40 THEN
+        RAISE EXCEPTION 'model name must be a lower-case identifier of at most 40 characters: "%"', model_name
+              USING ERRCODE = '42602';
+    END IF;
+    IF EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = model_name) THEN
+        RAISE EXCEPTION 'model "%" already exists', model_name USING ERRCODE = '42710';
+    END IF;
+    IF EXISTS (SELECT FROM health_score.model AS hm WHERE hm.target_schema = schema_name) THEN
+        RAISE EXCEPTION 'schema "%" already holds the views of another model', schema_name
+              USING ERRCODE = '42710';
+    END IF;
+    IF (SELECT c.relkind NOT IN ('r', 'p', 'v', 'm', 'f') OR c.relpersistence = 't'
+          FROM pg_catalog.pg_class AS c WHERE c.oid = source) THEN
+        RAISE EXCEPTION 'source % must be a table, a view or a materialized view, and not temporary', source
+              USING ERRCODE = '42809';
+    END IF;
+    IF schema_name = '' OR schema_name IN ('health_score', 'public', 'information_schema')
+       OR schema_name LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'target_schema must be a schema of the model''s own, not "%"', schema_name
+              USING ERRCODE = '42939';
+    END IF;
+    IF health_score._column_type(source, key) IS NULL THEN
+        RAISE EXCEPTION 'key column "%" does not exist in %', key, source
+              USING ERRCODE = '42703';
+    END IF;
+    IF key = ANY (health_score._reserved_columns()) OR key LIKE '%\_score' THEN
+        RAISE EXCEPTION 'key column "%" has the name of a column the views add', key
+              USING ERRCODE = '42701',
+                    HINT = 'Use a view over the source that renames it.';
+    END IF;
+    IF array_ndims(segments) > 1 THEN
+        RAISE EXCEPTION 'segments must be a one-dimensional array' USING ERRCODE = '2202E';
+    END IF;
+    FOREACH segment IN ARRAY segments LOOP
+        IF segment IS NULL THEN
+            RAISE EXCEPTION 'segments must not contain NULL' USING ERRCODE = '22004';
+        ELSIF health_score._column_type(source, segment) IS NULL THEN
+            RAISE EXCEPTION 'segment column "%" does not exist in %', segment, source
+                  USING ERRCODE = '42703';
+        ELSIF segment = key THEN
+            RAISE EXCEPTION 'segment column "%" is the key', segment USING ERRCODE = '42P16';
+        ELSIF segment = ANY (health_score._reserved_columns()) OR segment LIKE '%\_score' THEN
+            RAISE EXCEPTION 'segment column "%" has the name of a column the views add', segment
+                  USING ERRCODE = '42701',
+                        HINT = 'Use a view over the source that renames it.';
+        END IF;
+    END LOOP;
+    IF (SELECT count(DISTINCT s) <> count(*) FROM unnest(segments) AS s) THEN
+        RAISE EXCEPTION 'segments must not repeat a column: %', segments USING ERRCODE = '42701';
+    END IF;
+    -- the labelling functions check their own arguments
+    PERFORM health_score.band(50, red_below, green_from);
+    PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
+    PERFORM health_score.weighted_score('{50}', '{1}', min_coverage);
+
+    INSERT INTO health_score.model (name, source, key, segments, target_schema, red_below,
+                                    green_from, grade_cutoffs, grade_letters, min_coverage)
+    VALUES (model_name, source, key, segments, schema_name, red_below,
+            green_from, grade_cutoffs, grade_letters, min_coverage);
+    INSERT INTO health_score.model_version (model, version, change)
+    VALUES (model_name, 1, 'created');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.create_model(text, regclass, text, text[], float8, float8, float8[], text[], float8, text) IS
+  'Declares a scoring model over source (one row per customer, identified by key), grouped by segments. build() creates its views in target_schema, by default health_score_<name>.';
+
+CREATE OR REPLACE FUNCTION health_score.add_metric(model text, name text, expression text,
+                                        weight float8, method text,
+                                        worst float8 DEFAULT NULL,
+                                        best float8 DEFAULT NULL,
+                                        thresholds float8[] DEFAULT NULL,
+                                        scores float8[] DEFAULT NULL,
+                                        category text DEFAULT NULL,
+                                        segment_weights jsonb DEFAULT NULL,
+                                        replace boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(add_metric.model);
+    metric_name text := add_metric.name;
+    existing boolean;
+    segment text;
+    override record;
+BEGIN
+    IF metric_name IS NULL OR method IS NULL THEN
+        RAISE EXCEPTION 'name and method must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF metric_name !~ '^[a-z_][a-z0-9_]*$' OR length(metric_name) > 57 THEN
+        RAISE EXCEPTION 'metric name must be a lower-case identifier of at most 57 characters: "%"', metric_name
+              USING ERRCODE = '42602';
+    END IF;
+    existing := EXISTS (SELECT FROM health_score.metric AS x
+                         WHERE x.model = m.name AND x.name = metric_name);
+    IF NOT existing AND (SELECT count(*) FROM health_score.metric AS x WHERE x.model = m.name) >= 500 THEN
+        RAISE EXCEPTION 'model "%" has 500 metrics, the most a model may have', m.name
+              USING ERRCODE = '54011';
+    END IF;
+    IF existing AND NOT add_metric.replace THEN
+        RAISE EXCEPTION 'metric "%" already exists in model "%"', metric_name, m.name
+              USING ERRCODE = '42710',
+                    HINT = 'Pass replace => true to change it in place.';
+    END IF;
+    PERFORM health_score._check_weight(metric_name, weight, 'weight');
+
+    CASE method
+    WHEN 'linear', 'log' THEN
+        IF worst IS NULL OR best IS NULL THEN
+            RAISE EXCEPTION 'metric "%": method % needs worst and best', metric_name, method
+                  USING ERRCODE = '22004';
+        ELSIF thresholds IS NOT NULL OR scores IS NOT NULL THEN
+            RAISE EXCEPTION 'metric "%": method % takes no thresholds or scores', metric_name, method
+                  USING ERRCODE = '22023';
+        END IF;
+    WHEN 'steps' THEN
+        IF thresholds IS NULL OR scores IS NULL THEN
+            RAISE EXCEPTION 'metric "%": method steps needs thresholds and scores', metric_name
+                  USING ERRCODE = '22004';
+        ELSIF worst IS NOT NULL OR best IS NOT NULL THEN
+            RAISE EXCEPTION 'metric "%": method steps takes no worst or best', metric_name
+                  USING ERRCODE = '22023';
+        END IF;
+    WHEN 'percentile' THEN
+        IF worst IS NOT NULL OR best IS NOT NULL OR thresholds IS NOT NULL OR scores IS NOT NULL THEN
+            RAISE EXCEPTION 'metric "%": method percentile takes no worst, best, thresholds or scores', metric_name
+                  USING ERRCODE = '22023',
+                        HINT = 'The score is the customer''s rank among all customers, higher values ranking higher; negate the expression when lower is better.';
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'metric "%": method must be linear, log, steps or percentile, not "%"', metric_name, method
+              USING ERRCODE = '22023';
+    END CASE;
+
+    PERFORM health_score._check_scaling(metric_name, method, worst, best, thresholds, scores);
+
+    IF segment_weights IS NOT NULL THEN
+        IF jsonb_typeof(segment_weights) <> 'object' THEN
+            RAISE EXCEPTION 'metric "%": segment_weights must be a JSON object, not %', metric_name, segment_weights
+                  USING ERRCODE = '22023',
+                        HINT = 'Write {"segment column": {"value": weight, ...}}.';
+        END IF;
+        FOR segment IN SELECT jsonb_object_keys(segment_weights) LOOP
+            IF NOT segment = ANY (m.segments) THEN
+                RAISE EXCEPTION 'metric "%": segment_weights names "%", which is not a segment of model "%"',
+                                metric_name, segment, m.name
+                      USING ERRCODE = '22023';
+            ELSIF jsonb_typeof(segment_weights -> segment) <> 'object' THEN
+                RAISE EXCEPTION 'metric "%": segment_weights for "%" must be a JSON object, not %',
+                                metric_name, segment, segment_weights -> segment
+                      USING ERRCODE = '22023',
+                            HINT = 'Write {"segment column": {"value": weight, ...}}.';
+            END IF;
+            FOR override IN SELECT * FROM jsonb_each(segment_weights -> segment) LOOP
+                IF jsonb_typeof(override.value) <> 'number' THEN
+                    RAISE EXCEPTION 'metric "%": weight for % = % must be a number, not %',
+                                    metric_name, segment, quote_literal(override.key), override.value
+                          USING ERRCODE = '22023';
+                END IF;
+                PERFORM health_score._check_weight(metric_name, override.value::text::float8,
+                                                   format('weight for %s = %L', segment, override.key));
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    PERFORM health_score._metric_value_sql(m, metric_name, expression);
+
+    IF existing THEN
+        -- in place: the metric keeps its position, so its column too
+        UPDATE health_score.metric AS x
+           SET expression = add_metric.expression, weight = add_metric.weight,
+               method = add_metric.method, worst = add_metric.worst, best = add_metric.best,
+               thresholds = add_metric.thresholds, scores = add_metric.scores,
+               category = add_metric.category, segment_weights = add_metric.segment_weights
+         WHERE x.model = m.name AND x.name = metric_name;
+        RETURN health_score._bump_version(m.name, format('changed metric %s', metric_name));
+    END IF;
+    INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
+                                     best, thresholds, scores, category, segment_weights)
+    SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
+           add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
+           add_metric.thresholds, add_metric.scores, add_metric.category,
+           add_metric.segment_weights
+      FROM health_score.metric AS x WHERE x.model = m.name;
+    RETURN health_score._bump_version(m.name, format('added metric %s', metric_name));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean) IS
+  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. With replace => true, changes an existing metric in place, keeping its column''s position. Returns the model''s new version.';
+
+CREATE OR REPLACE FUNCTION health_score.drop_metric(model text, name text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(drop_metric.model);
+    metric_name text := drop_metric.name;
+BEGIN
+    DELETE FROM health_score.metric AS x WHERE x.model = m.name AND x.name = metric_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'metric "%" does not exist in model "%"', metric_name, m.name
+              USING ERRCODE = '42704';
+    END IF;
+    RETURN health_score._bump_version(m.name, format('dropped metric %s', metric_name));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.drop_metric(text, text) IS
+  'Removes a metric from a model; build() again to update the views. Returns the model''s new version.';
+
+CREATE OR REPLACE FUNCTION health_score.apply_weights(model text, weights jsonb)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model_for_update(apply_weights.model);
+    entry record;
+BEGIN
+    IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
+        RAISE EXCEPTION 'weights must be a JSON object of metric names and weights, not %', weights
+              USING ERRCODE = '22023';
+    END IF;
+    FOR entry IN SELECT * FROM jsonb_each(weights) LOOP
+        IF NOT EXISTS (SELECT FROM health_score.metric AS x WHERE x.model = m.name AND x.name = entry.key) THEN
+            RAISE EXCEPTION 'metric "%" does not exist in model "%"', entry.key, m.name
+                  USING ERRCODE = '42704';
+        ELSIF jsonb_typeof(entry.value) <> 'number' THEN
+            RAISE EXCEPTION 'metric "%": weight must be a number, not %', entry.key, entry.value
+                  USING ERRCODE = '22023';
+        END IF;
+        PERFORM health_score._check_weight(entry.key, entry.value::text::float8, 'weight');
+        UPDATE health_score.metric AS x SET weight = entry.value::text::float8
+         WHERE x.model = m.name AND x.name = entry.key;
+    END LOOP;
+    IF (SELECT sum(x.weight) FROM health_score.metric AS x WHERE x.model = m.name) <= 0 THEN
+        RAISE EXCEPTION 'weights of model "%" must not all be zero', m.name USING ERRCODE = '22023';
+    END IF;
+    RETURN health_score._bump_version(m.name, format('applied weights %s', weights));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.apply_weights(text, jsonb) IS
+  'Sets the weights of the metrics named in weights ({"logins": 30, ...}), for example those suggest_weights() returned; other metrics keep theirs. Returns the model''s new version; build() again to use them.';
+
+-- Whether the current user is a member of a model's owner role.  Once
+-- that role has been dropped (DROP OWNED leaves the catalog's rows), the
+-- model belongs to superusers alone, rather than every check naming it
+-- failing with "role does not exist".
+CREATE OR REPLACE FUNCTION health_score._is_model_owner(owner name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT pg_has_role(current_user, r.oid, 'MEMBER')
+                       FROM pg_roles AS r WHERE r.rolname = owner),
+                    (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = current_user))
+$$;
+
+COMMENT ON FUNCTION health_score._is_model_owner(name) IS
+  'Internal: whether the current user is a member of the role named owner; false if there is no such role.';

@@ -1,0 +1,344 @@
+/*
+ * Scoring models over time: the history table, snapshot and
+ * prune_history, and the trend views' SQL (test sql/trend.sql).
+ *
+ * The current definition of each object, run by CREATE EXTENSION and again
+ * by every update script: CREATE OR REPLACE only.
+ */
+
+-- Create the history and snapshots tables of a model, once.  build()
+-- calls it; nothing ever drops them but drop_model(..., drop_history).
+CREATE OR REPLACE FUNCTION health_score._create_history(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    segment_columns text := (SELECT string_agg(format('%I text', seg), ', ' ORDER BY o)
+                               FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o));
+BEGIN
+    IF to_regclass(schema_name || '.history') IS NOT NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format($q$CREATE TABLE %1$s.snapshots (
+    taken_on      date PRIMARY KEY,
+    model_version integer NOT NULL,
+    customers     bigint NOT NULL,
+    taken_at      timestamptz NOT NULL
+)$q$, schema_name);
+    EXECUTE format($q$CREATE TABLE %1$s.history (
+    taken_on           date NOT NULL,
+    %2$I               %3$s NOT NULL,
+    %4$s
+    score              float8,
+    band               text,
+    grade              text,
+    percentile         integer,
+    segment_percentile integer,
+    model_version      integer NOT NULL,
+    metric_scores      jsonb NOT NULL,
+    contributions      jsonb NOT NULL,
+    previous_on        date,
+    previous_score     float8,
+    previous_band      text,
+    top_mover          text,
+    top_mover_change   float8,
+    delta_wow          float8,
+    delta_mom          float8,
+    slope_90d          float8,
+    sparkline          text,
+    PRIMARY KEY (%2$I, taken_on)
+) PARTITION BY RANGE (taken_on)$q$,
+                   schema_name, m.key, health_score._key_type_sql(m),
+                   coalesce(segment_columns || ',', ''));
+    -- history is a copy of customer rows: show a reader only the
+    -- customers the source shows them, so its row-level security holds
+    EXECUTE format('ALTER TABLE %s.history ENABLE ROW LEVEL SECURITY', schema_name);
+    -- compare in the history's key type, as the views do: a uuid or date
+    -- key is text there
+    EXECUTE format('CREATE POLICY visible_in_source ON %1$s.history FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE (src.%3$I)::%4$s = history.%3$I))',
+                   schema_name, m.source, m.key, health_score._key_type_sql(m));
+    EXECUTE format('REVOKE ALL ON %1$s.history, %1$s.snapshots FROM PUBLIC', schema_name);
+
+    EXECUTE format('COMMENT ON TABLE %s.snapshots IS %L', schema_name,
+                   format('One row per snapshot of model %s: health_score.snapshot(%L, day) writes it.', m.name, m.name));
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.taken_on IS %L', schema_name, 'The day the snapshot stands for.');
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.model_version IS %L', schema_name, 'The model version its scores were computed with.');
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.customers IS %L', schema_name, 'Rows written.');
+    EXECUTE format('COMMENT ON COLUMN %s.snapshots.taken_at IS %L', schema_name, 'When it was taken.');
+    EXECUTE format('COMMENT ON TABLE %s.history IS %L', schema_name,
+                   format('Every customer''s scores of model %s at each snapshot, partitioned by month. Row-level security shows a reader the customers %s shows them; its owner sees all.',
+                          m.name, m.source));
+    EXECUTE format('COMMENT ON COLUMN %s.history.taken_on IS %L', schema_name, 'The day of the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.%I IS %L', schema_name, m.key, format('Customer key: %s of %s.', m.key, m.source));
+    EXECUTE format('COMMENT ON COLUMN %s.history.score IS %L', schema_name, 'Health score 0-100 at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.band IS %L', schema_name, 'Band at the snapshot, under the thresholds of that time.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.grade IS %L', schema_name, 'Grade at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.percentile IS %L', schema_name, 'Percentile 1-100 among all customers at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.segment_percentile IS %L', schema_name, 'Percentile 1-100 within the first segment at the snapshot.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.model_version IS %L', schema_name, 'The model version the row was computed with.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.metric_scores IS %L', schema_name, 'Each metric''s 0-100 score, by metric name; a missing metric is absent.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.contributions IS %L', schema_name, 'Each metric''s share of the score in points (weight x score / weight of the metrics present); they add up to the score.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.previous_on IS %L', schema_name, 'The model''s snapshot before this one, when the customer was in it.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.previous_score IS %L', schema_name, 'Score at previous_on.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.previous_band IS %L', schema_name, 'Band at previous_on.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.top_mover IS %L', schema_name, 'The metric whose contribution changed most since previous_on; NULL when none changed.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.top_mover_change IS %L', schema_name, 'How many points top_mover''s contribution changed, one decimal.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.delta_wow IS %L', schema_name, 'score minus the customer''s last score at least 7 days older (within 120 days), one decimal.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.delta_mom IS %L', schema_name, 'score minus the customer''s last score at least 28 days older (within 120 days), one decimal.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.slope_90d IS %L', schema_name, 'Least-squares slope of the score in points per day over the snapshots of the 90 days up to this one, three decimals.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters.');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._create_history(health_score.model) IS
+  'Internal: creates a model''s history and snapshots tables if they do not exist.';
+
+-- The SQL of the trend view.
+CREATE OR REPLACE FUNCTION health_score._trend_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    segment_columns text := health_score._segment_columns(m, 'cur');
+BEGIN
+    -- snapshot() computed every figure when it wrote the day's rows, once;
+    -- reading the trend reads the latest snapshot's rows and nothing else
+    RETURN format($q$SELECT cur.%2$I, %3$scur.taken_on, cur.score, cur.band,
+       cur.previous_on, cur.previous_score, cur.previous_band,
+       cur.delta_wow, cur.delta_mom,
+       CASE WHEN cur.band <> cur.previous_band THEN cur.previous_band || '→' || cur.band END AS band_change,
+       coalesce(array_position('{red,yellow,green}'::text[], cur.band)
+                < array_position('{red,yellow,green}'::text[], cur.previous_band), false) AS dropped_band,
+       cur.slope_90d, cur.sparkline,
+       cur.top_mover, cur.top_mover_change, cur.model_version
+  FROM %1$s.history AS cur
+ WHERE cur.taken_on = (SELECT max(sn.taken_on) FROM %1$s.snapshots AS sn)$q$,
+                  schema_name, m.key, segment_columns);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._trend_sql(health_score.model) IS
+  'Internal: the SQL of a model''s trend view.';
+
+-- The contributions of the metrics to a row of scores (aliased src), as
+-- jsonb: weight x score / weight of the metrics present, by metric.
+CREATE OR REPLACE FUNCTION health_score._contributions_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    present_weight text[] := '{}';
+    pairs text[] := '{}';
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        present_weight := present_weight ||
+            format('CASE WHEN src.%I IS NULL THEN 0 ELSE %s END', x.name || '_score',
+                   health_score._metric_weight_sql(m, x, false));
+    END LOOP;
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        pairs := pairs || format('%L, %s * src.%I / nullif(%s, 0)', x.name,
+                                 health_score._metric_weight_sql(m, x, false), x.name || '_score',
+                                 array_to_string(present_weight, ' + '));
+    END LOOP;
+    RETURN format('jsonb_strip_nulls(jsonb_build_object(%s))', array_to_string(pairs, ', '));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._contributions_sql(health_score.model) IS
+  'Internal: the SQL of the per-metric contributions to a customer''s score.';
+
+CREATE OR REPLACE FUNCTION health_score._metric_scores_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('jsonb_strip_nulls(jsonb_build_object(%s))',
+                  string_agg(format('%L, src.%I', x.name, x.name || '_score'), ', ' ORDER BY x.position))
+      FROM health_score.metric AS x WHERE x.model = m.name
+$$;
+
+COMMENT ON FUNCTION health_score._metric_scores_sql(health_score.model) IS
+  'Internal: the SQL of a customer''s metric scores as jsonb.';
+
+-- The partition of a model's history that holds a day's rows, created
+-- when missing.  Callers hold the model's snapshot lock.
+CREATE OR REPLACE FUNCTION health_score._history_partition(m health_score.model, day date)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    month_start date := date_trunc('month', day)::date;
+    partition_name text := 'history_' || to_char(month_start, 'YYYY_MM');
+BEGIN
+    IF to_regclass(format('%I.%I', m.target_schema, partition_name)) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.history FOR VALUES FROM (%L) TO (%L)',
+                       m.target_schema, partition_name,
+                       m.target_schema, month_start, (month_start + interval '1 month')::date);
+        EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY',
+                       m.target_schema, partition_name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._history_partition(health_score.model, date) IS
+  'Internal: creates the monthly history partition of a day if it does not exist.';
+
+CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    m health_score.model;
+    schema_name text;
+    segment_list text;
+    previous_day date;
+    sparkline_from date;
+    written bigint;
+BEGIN
+    m := health_score._model(snapshot.model);
+    PERFORM health_score._require_owner(m);
+    schema_name := quote_ident(m.target_schema);
+    PERFORM health_score._require_built(m, 'history');
+    IF snapshot.taken_on IS NULL THEN
+        RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
+    ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
+        RAISE EXCEPTION 'taken_on must be a finite date: %', snapshot.taken_on USING ERRCODE = '22008';
+    END IF;
+
+    -- One snapshot of a model at a time: a second waits, then replaces
+    -- the first's rows for the same day.  The primary key of the history
+    -- catches what the lock cannot (a REPEATABLE READ transaction whose
+    -- snapshot predates the first's commit).
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.snapshot'), hashtext(m.name));
+    -- a build may have committed while we waited: read the model again,
+    -- and keep it from changing until the rows are written, so that they
+    -- carry the version they were computed with
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
+    PERFORM health_score._history_partition(m, snapshot.taken_on);
+    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
+      USING snapshot.taken_on;
+    EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
+       INTO previous_day USING snapshot.taken_on;
+
+    -- the 12 snapshots the sparkline draws end with this one
+    EXECUTE format('SELECT min(d) FROM (SELECT sn.taken_on FROM %s.snapshots AS sn WHERE sn.taken_on < $1 UNION SELECT $1 ORDER BY 1 DESC LIMIT 12) AS recent(d)',
+                   schema_name)
+       INTO sparkline_from USING snapshot.taken_on;
+
+    segment_list := health_score._segment_columns(m, 'cur');
+    -- Every figure of the trend view, computed here once per snapshot
+    -- rather than on every read: one pass of the trend aggregate over the
+    -- customer's recent history and today's score, filtered to each
+    -- window.  The history is read back 120 days, or to the first of the
+    -- 12 snapshots the sparkline draws if that is earlier.
+    EXECUTE format($q$WITH cur AS MATERIALIZED (
+    SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
+      FROM %1$s.scores AS src
+), series AS (
+    SELECT p.%2$I,
+           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 7)).last_score AS week_ago,
+           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 28)).last_score AS month_ago,
+           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on > $1 - 90)).slope_per_day AS slope,
+           health_score.sparkline(p.taken_on, p.score) FILTER (WHERE p.taken_on >= $3) AS sparkline
+      FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
+             WHERE h.taken_on < $1 AND h.taken_on >= least($1 - 120, $3)
+            UNION ALL
+            SELECT c.%2$I, $1, c.score FROM cur AS c) AS p
+     GROUP BY p.%2$I
+)
+INSERT INTO %1$s.history
+SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
+       %4$s, cur.metric_scores, cur.contributions,
+       prev.taken_on, prev.score, prev.band,
+       CASE WHEN mover.change <> 0 THEN mover.metric END,
+       CASE WHEN mover.change <> 0 THEN mover.change END,
+       round((cur.score - se.week_ago)::numeric, 1)::float8,
+       round((cur.score - se.month_ago)::numeric, 1)::float8,
+       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
+       -- the same whatever the order its sums were added in
+       round(round(se.slope::numeric, 9), 3)::float8,
+       se.sparkline
+  FROM cur
+  JOIN series AS se ON se.%2$I = cur.%2$I
+  LEFT JOIN %1$s.history AS prev ON prev.taken_on = $2 AND prev.%2$I = cur.%2$I
+  LEFT JOIN LATERAL (
+        SELECT k.metric,
+               round((coalesce((cur.contributions ->> k.metric)::float8, 0)
+                      - coalesce((prev.contributions ->> k.metric)::float8, 0))::numeric, 1)::float8 AS change
+          FROM (SELECT jsonb_object_keys(cur.contributions)
+                UNION SELECT jsonb_object_keys(prev.contributions)) AS k(metric)
+         ORDER BY abs(round((coalesce((cur.contributions ->> k.metric)::float8, 0)
+                             - coalesce((prev.contributions ->> k.metric)::float8, 0))::numeric, 1)) DESC,
+                  k.metric
+         LIMIT 1) AS mover ON prev.taken_on IS NOT NULL$q$,
+                   schema_name, m.key, segment_list, m.built_version,
+                   health_score._metric_scores_sql(m), health_score._contributions_sql(m))
+      USING snapshot.taken_on, previous_day, sparkline_from;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    EXECUTE format($q$INSERT INTO %s.snapshots AS sn VALUES ($1, $2, $3, now())
+ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
+    customers = excluded.customers, taken_at = excluded.taken_at$q$, schema_name)
+      USING snapshot.taken_on, m.built_version, written;
+    RETURN written;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.snapshot(text, date) IS
+  'Appends the model''s current scores to its history for the day taken_on (today by default), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
+
+CREATE OR REPLACE FUNCTION health_score.prune_history(model text, keep interval)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+    cutoff date;
+    removed bigint := 0;
+    rows_here bigint;
+    part record;
+BEGIN
+    m := health_score._model(prune_history.model);
+    PERFORM health_score._require_owner(m);
+    IF keep IS NULL THEN
+        RAISE EXCEPTION 'keep must not be NULL' USING ERRCODE = '22004';
+    ELSIF keep < interval '0' THEN
+        RAISE EXCEPTION 'keep must not be negative: %', keep USING ERRCODE = '22023';
+    ELSIF to_regclass(quote_ident(m.target_schema) || '.history') IS NULL THEN
+        RETURN 0;
+    END IF;
+    cutoff := (current_date - keep)::date;
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.snapshot'), hashtext(m.name));
+
+    -- whole months before the cutoff go as partitions, the rest row by row
+    FOR part IN
+        SELECT c.oid::regclass AS partition,
+               (regexp_match(pg_get_expr(c.relpartbound, c.oid), $r$TO \('([^']+)'\)$r$))[1]::date AS upper_bound
+          FROM pg_catalog.pg_inherits AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+         WHERE i.inhparent = to_regclass(quote_ident(m.target_schema) || '.history')
+    LOOP
+        IF part.upper_bound <= cutoff THEN
+            EXECUTE format('SELECT count(*) FROM %s', part.partition) INTO rows_here;
+            EXECUTE format('DROP TABLE %s', part.partition);
+            removed := removed + rows_here;
+        END IF;
+    END LOOP;
+    EXECUTE format('DELETE FROM %I.history AS h WHERE h.taken_on < $1', m.target_schema) USING cutoff;
+    GET DIAGNOSTICS rows_here = ROW_COUNT;
+    EXECUTE format('DELETE FROM %I.snapshots AS sn WHERE sn.taken_on < $1', m.target_schema) USING cutoff;
+    RETURN removed + rows_here;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.prune_history(text, interval) IS
+  'Deletes the model''s snapshots taken before current_date - keep, dropping whole monthly partitions where it can. Returns the number of history rows removed.';

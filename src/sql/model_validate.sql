@@ -1,0 +1,212 @@
+/*
+ * Scoring models against outcomes: validate, model_auc, explain,
+ * suggest_weights (test sql/validation.sql).
+ *
+ * The current definition of each object, run by CREATE EXTENSION and again
+ * by every update script: CREATE OR REPLACE only.
+ */
+
+-- A boolean expression over the model's source: the outcome validate(),
+-- model_auc() and suggest_weights() compare the score with.
+CREATE OR REPLACE FUNCTION health_score._outcome_sql(m health_score.model, outcome text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    outcome_type regtype := health_score._expression_type(m, 'outcome', outcome);
+BEGIN
+    IF outcome_type <> 'boolean'::regtype THEN
+        RAISE EXCEPTION 'outcome: expression % has type %, not boolean', quote_literal(outcome), outcome_type
+              USING ERRCODE = '42804',
+                    HINT = 'Write the bad outcome as a condition, for example churn = ''yes''.';
+    END IF;
+    RETURN format('(%s)', outcome);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._outcome_sql(health_score.model, text) IS
+  'Internal: checks an outcome expression over the model''s source.';
+
+-- A built model, for the functions that read its views.
+CREATE OR REPLACE FUNCTION health_score._built_model(model_name text)
+RETURNS health_score.model
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model(model_name);
+BEGIN
+    PERFORM health_score._require_built(m, NULL);
+    RETURN m;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._built_model(text) IS
+  'Internal: a model''s catalog row; an error when it does not exist or was never built.';
+
+CREATE OR REPLACE FUNCTION health_score.validate(model text, outcome text)
+RETURNS TABLE (band text, customers bigint, outcome_rate float8, lift float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(validate.model);
+BEGIN
+    RETURN QUERY EXECUTE format($q$WITH joined AS (
+    SELECT coalesce(s.band, 'unscored') AS band, %1$s AS bad
+      FROM %2$s
+), overall AS (
+    SELECT avg(j.bad::int)::float8 AS rate FROM joined AS j
+)
+SELECT r.* FROM (
+    SELECT j.band, count(*), avg(j.bad::int)::float8,
+           avg(j.bad::int)::float8 / nullif((SELECT o.rate FROM overall AS o), 0)
+      FROM joined AS j GROUP BY j.band
+    UNION ALL
+    SELECT 'all', count(*), avg(j.bad::int)::float8,
+           CASE WHEN (SELECT o.rate FROM overall AS o) > 0 THEN 1.0::float8 END
+      FROM joined AS j
+) AS r(band, customers, outcome_rate, lift)
+ ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)$q$,
+                  health_score._outcome_sql(m, outcome), health_score._scores_join_sql(m));
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.validate(text, text) IS
+  'How well the model''s bands separate a bad outcome (a boolean expression over the source, such as churn = ''yes''): per band, then for all customers, how many, the outcome''s rate among them (NULL outcomes left out) and its lift (the band''s rate over the overall rate). Reads the scores view, so row-level security applies.';
+
+CREATE OR REPLACE FUNCTION health_score.model_auc(model text, outcome text)
+RETURNS float8
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(model_auc.model);
+    result float8;
+BEGIN
+    EXECUTE format('SELECT health_score.auc(s.score, %1$s) FROM %2$s',
+                   health_score._outcome_sql(m, outcome), health_score._scores_join_sql(m))
+       INTO result;
+    RETURN result;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.model_auc(text, text) IS
+  'ROC AUC of the model''s score against a bad outcome (a boolean expression over the source): 1 when every customer with the outcome scores below every other, about 0.5 for a score that tells nothing.';
+
+CREATE OR REPLACE FUNCTION health_score.explain(model text, key text)
+RETURNS TABLE (metric text, category text, raw_value text, metric_score float8, weight float8,
+               share float8, points float8, points_to_gain float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(explain.model);
+    x health_score.metric;
+    arms text[] := '{}';
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
+                               health_score._metric_score_sql(m, x,
+                                   health_score._metric_value_sql(m, x.name, x.expression)),
+                               health_score._metric_weight_sql(m, x), x.position);
+    END LOOP;
+    -- points: the metric's part of the weighted mean; points to gain: how
+    -- much the score would rise with the metric at 100 (a missing metric
+    -- would also join the mean)
+    RETURN QUERY EXECUTE format($q$WITH metrics AS (
+    SELECT v.metric, v.category, v.raw_value, v.metric_score, v.weight, v.position
+      FROM %1$s AS src,
+           LATERAL (VALUES %2$s) AS v(metric, category, raw_value, metric_score, weight, position)
+     WHERE src.%3$I = $1::%4$s   -- in the source's type, so its index serves
+), sums AS (
+    SELECT sum(mm.weight) FILTER (WHERE mm.metric_score IS NOT NULL) AS present,
+           sum(mm.weight * mm.metric_score) AS weighted
+      FROM metrics AS mm
+)
+SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
+       CASE WHEN mm.metric_score IS NOT NULL THEN mm.weight / nullif(s.present, 0) END,
+       CASE WHEN mm.metric_score IS NOT NULL THEN mm.weight * mm.metric_score / nullif(s.present, 0) END,
+       CASE WHEN mm.metric_score IS NOT NULL
+            THEN mm.weight * (100 - mm.metric_score) / nullif(s.present, 0)
+            ELSE (coalesce(s.weighted, 0) + mm.weight * 100) / nullif(coalesce(s.present, 0) + mm.weight, 0)
+                 - coalesce(s.weighted / nullif(s.present, 0), 0)
+       END
+  FROM metrics AS mm, sums AS s
+ ORDER BY 8 DESC NULLS LAST, mm.position$q$,
+                  m.source, array_to_string(arms, ', '), m.key, health_score._column_type(m.source, m.key))
+    USING explain.key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(explain.key)
+              USING ERRCODE = '42704';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.explain(text, text) IS
+  'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain.';
+
+CREATE OR REPLACE FUNCTION health_score.suggest_weights(model text, outcome text, ridge float8 DEFAULT 1)
+RETURNS TABLE (metric text, current_weight float8, suggested_weight float8, coefficient float8,
+               wrong_sign boolean, auc_current float8, auc_suggested float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._built_model(suggest_weights.model);
+    names text[];
+    current_weights float8[];
+    score_columns text;
+    joined text;
+    beta float8[];
+    suggested float8[];
+    total float8;
+    before float8;
+    after float8;
+BEGIN
+    SELECT array_agg(x.name ORDER BY x.position), array_agg(x.weight ORDER BY x.position),
+           string_agg(format('s.%I', x.name || '_score'), ', ' ORDER BY x.position)
+      INTO names, current_weights, score_columns
+      FROM health_score.metric AS x WHERE x.model = m.name;
+    joined := health_score._scores_join_sql(m);
+    EXECUTE format('SELECT health_score.logistic_fit(ARRAY[%s], %s, $1), health_score.auc(s.score, %2$s) FROM %3$s',
+                   score_columns, health_score._outcome_sql(m, outcome), joined)
+       INTO beta, before USING ridge;
+    IF beta IS NULL THEN
+        RAISE EXCEPTION 'outcome % is the same for every customer of model "%"', quote_literal(outcome), m.name
+              USING ERRCODE = '22023';
+    END IF;
+    -- a health score should fall as risk rises: a metric helps when its
+    -- coefficient on the bad outcome is negative
+    suggested := ARRAY(SELECT greatest(-b, 0) FROM unnest(beta[2:]) AS b);
+    total := (SELECT sum(w) FROM unnest(suggested) AS w);
+    IF total > 0 THEN
+        suggested := ARRAY(SELECT 100 * w / total FROM unnest(suggested) AS w);
+        EXECUTE format('SELECT health_score.auc(health_score.weighted_score(ARRAY[%s], $1), %s) FROM %s',
+                       score_columns, health_score._outcome_sql(m, outcome), joined)
+           INTO after USING suggested;
+    ELSE
+        suggested := NULL;
+    END IF;
+    RETURN QUERY
+    SELECT u.name, u.weight, u.suggestion, u.coefficient, u.coefficient > 0, before, after
+      FROM unnest(names, current_weights, suggested, beta[2:]) AS u(name, weight, suggestion, coefficient)
+     WHERE u.name IS NOT NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.suggest_weights(text, text, float8) IS
+  'Weights the outcome supports: a logistic regression (logistic_fit, with ridge) of the bad outcome on the model''s metric scores, each metric weighted by its negative coefficient, the weights summing to 100. A metric whose coefficient has the wrong sign (a higher score going with more of the outcome) gets 0 and wrong_sign. With the AUC of the current score and of the suggested weights. Changes nothing: apply_weights does.';
+
+CREATE OR REPLACE FUNCTION health_score._scores_join_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%1$I.scores AS s JOIN %2$s AS src ON (src.%3$I)::%4$s = s.%3$I',
+                  m.target_schema, m.source, m.key, health_score._key_type_sql(m))
+$$;
+
+COMMENT ON FUNCTION health_score._scores_join_sql(health_score.model) IS
+  'Internal: the FROM clause joining a model''s scores view (as s) to its source (as src).';
