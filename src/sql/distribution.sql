@@ -81,16 +81,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION health_score.segments(health_score.distribution) IS
   'The segments of a distribution(value, segment), in byte order; a NULL segment last. None for a distribution of one group.';
 
--- Citus splits an aggregate into partial aggregates on the workers and a
--- combine on the coordinator only when its state has a real type: it
--- ships each partial state as that type's text.  distribution() and auc()
--- kept an internal state, so Citus pulled every row to the coordinator.
--- Their state is now the distribution type itself, expanded in memory
--- while the aggregate runs, so that adding a row costs what it did; the
--- results, the parallel plans and the speed are unchanged.  CREATE OR
--- REPLACE AGGREGATE keeps the aggregates, and the views that use them.
--- SSPACE is the size PostgreSQL assumes for an internal state, so that
--- the planner weighs hashing against sorting as it did.
+-- The aggregate.  Its state is the distribution type itself, expanded in
+-- memory while the aggregate runs so that adding a row copies nothing,
+-- rather than internal: Citus splits an aggregate into partial
+-- aggregates on the workers only when it can ship the state, as that
+-- type's text.  SSPACE is the size PostgreSQL assumes for an internal
+-- state, so that the planner weighs hashing against sorting as it does
+-- for one.
 CREATE OR REPLACE FUNCTION health_score.distribution_accum(dist health_score.distribution, value float8)
 RETURNS health_score.distribution
 AS 'MODULE_PATHNAME', 'hs_distribution_accum_v1_3'
