@@ -51,15 +51,7 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT * FROM band_ext;
 
-CREATE FUNCTION pg_temp.workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-  RETURN (SELECT sum(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w);
-END $$;
-SELECT pg_temp.workers_launched('SELECT * FROM band_ext') > 0 AS parallel_workers_ran;
+SELECT regress.workers_launched('SELECT * FROM band_ext') > 0 AS parallel_workers_ran;
 
 SELECT count(*) AS segments,
        count(*) FILTER (WHERE (e.red, e.yellow, e.green, e.unscored)

@@ -758,16 +758,7 @@ SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT health_score.distribution(value) FROM dist_rows;
 EXPLAIN (COSTS OFF) SELECT health_score.distribution(value, segment) FROM dist_rows;
 
--- the workers really ran (EXPLAIN shows a plan, not an execution)
-CREATE FUNCTION pg_temp.workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-  RETURN (SELECT sum(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w);
-END $$;
--- and that they ran the distribution aggregate partially (the
+-- which aggregates the workers ran partially: the distribution aggregate (the
 -- "PARTIAL health_score.distribution(...)" outputs of the plan's Partial
 -- Aggregate nodes)
 CREATE FUNCTION pg_temp.partial_aggregates(query text) RETURNS text
@@ -791,7 +782,7 @@ SELECT health_score.distribution(value)::text AS d,
        health_score.distribution(CASE WHEN id % 25000 = 0 THEN value END, segment)::text AS sparse_seg,
        health_score.distribution(CASE WHEN id < 0 THEN value END)::text AS none
 FROM dist_rows;
-SELECT pg_temp.workers_launched('SELECT * FROM parallel_text') > 0 AS parallel_workers_ran;
+SELECT regress.workers_launched('SELECT * FROM parallel_text') > 0 AS parallel_workers_ran;
 SELECT p.d = s.d AS value_same, p.dc = s.dc AS cont_same,
        p.ds = s.ds AS segmented_same, p.dsc = s.dsc AS segmented_cont_same,
        p.sparse = s.sparse AS sparse_same, p.sparse_seg = s.sparse_seg AS sparse_segmented_same,
@@ -801,7 +792,7 @@ FROM parallel_text AS p, serial_text AS s;
 -- every comparison view again, each with workers launched and the
 -- distribution aggregate among the partial aggregates
 SELECT v AS view,
-       pg_temp.workers_launched('SELECT * FROM ' || v) > 0 AS parallel_workers_ran,
+       regress.workers_launched('SELECT * FROM ' || v) > 0 AS parallel_workers_ran,
        pg_temp.partial_aggregates('SELECT * FROM ' || v) AS partial_aggregates
 FROM (VALUES ('rank_overall'), ('rank_overall_cont'), ('rank_segmented'), ('rank_segmented_cont'),
              ('rank_joined'), ('quantile_overall'), ('quantile_grouped'), ('quantile_segmented'),
@@ -816,7 +807,7 @@ SELECT * FROM quantile_grouped;
 SELECT * FROM quantile_segmented;
 SELECT * FROM counts_segmented;
 -- the parts' distributions built in parallel, merged after a trip through text
-SELECT pg_temp.workers_launched('SELECT * FROM combined_parts') > 0 AS parallel_workers_ran,
+SELECT regress.workers_launched('SELECT * FROM combined_parts') > 0 AS parallel_workers_ran,
        pg_temp.partial_aggregates('SELECT * FROM combined_parts') LIKE '%PARTIAL health\_score.distribution(%'
          AS distribution_partial;
 SELECT * FROM combined_parts;
@@ -831,7 +822,7 @@ FROM (SELECT id % 50 AS part, health_score.distribution(value, segment) AS d FRO
 -- a table of two pages gets one worker, which would save nothing
 ALTER TABLE parts SET (parallel_workers = 2);
 ANALYZE parts;
-SELECT pg_temp.workers_launched('SELECT distribution_merged(d) FROM parts') > 0 AS parallel_workers_ran;
+SELECT regress.workers_launched('SELECT distribution_merged(d) FROM parts') > 0 AS parallel_workers_ran;
 SELECT (SELECT distribution_merged(d)::text FROM parts)
          = (SELECT health_score.distribution(value, segment)::text FROM dist_rows, generate_series(1, 3))
          AS parallel_merge_same;

@@ -93,15 +93,7 @@ SELECT health_score.nps(nps_rating), health_score.csat(csat_rating, 5),
 FROM survey_rows;
 
 -- the workers really ran (EXPLAIN shows a plan, not an execution)
-CREATE FUNCTION pg_temp.workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-  RETURN (SELECT sum(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w);
-END $$;
-SELECT pg_temp.workers_launched('SELECT * FROM survey_ext') > 0 AS parallel_workers_ran;
+SELECT regress.workers_launched('SELECT * FROM survey_ext') > 0 AS parallel_workers_ran;
 
 SELECT count(*) AS segments,
        count(*) FILTER (WHERE e.nps IS DISTINCT FROM s.nps

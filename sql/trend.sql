@@ -90,14 +90,6 @@ JOIN (SELECT customer, health_score.trend(taken_at, score) AS t
         FROM (SELECT * FROM points ORDER BY customer, taken_at DESC) s GROUP BY customer) b USING (customer);
 
 -- through a forced parallel plan: the combine function runs
-CREATE FUNCTION pg_temp.workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-  RETURN (SELECT sum(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w);
-END $$;
 CREATE TABLE many_points AS
 SELECT p.customer % 7 AS grp, p.* FROM points p, generate_series(1, 20);
 CREATE VIEW trend_by_group AS
@@ -111,7 +103,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SELECT pg_temp.workers_launched('SELECT * FROM trend_by_group') > 0 AS parallel_workers_ran;
+SELECT regress.workers_launched('SELECT * FROM trend_by_group') > 0 AS parallel_workers_ran;
 SELECT count(*) AS groups,
        count(*) FILTER (WHERE ((p.t).n, (p.t).first_at, (p.t).first_score, (p.t).last_at, (p.t).last_score,
                                (p.t).previous_score, (p.t).min_score, (p.t).max_score)

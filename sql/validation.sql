@@ -53,14 +53,6 @@ SELECT abs((SELECT health_score.auc(score, churned) FROM outcomes)
        AS rank_sum_agrees;
 
 -- through a forced parallel plan
-CREATE FUNCTION pg_temp.workers_launched(query text) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || query INTO plan;
-  RETURN (SELECT sum(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Launched"') AS w);
-END $$;
 CREATE TABLE many_outcomes AS SELECT o.* FROM outcomes o, generate_series(1, 10);
 CREATE VIEW auc_by_tens AS SELECT id % 10 AS part, health_score.auc(score, churned) AS auc
                              FROM many_outcomes GROUP BY 1;
@@ -69,7 +61,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SELECT pg_temp.workers_launched('SELECT * FROM auc_by_tens') > 0 AS parallel_workers_ran;
+SELECT regress.workers_launched('SELECT * FROM auc_by_tens') > 0 AS parallel_workers_ran;
 SELECT count(*) AS parts, count(*) FILTER (WHERE p.auc IS DISTINCT FROM s.auc) AS parallel_differs
 FROM auc_by_tens p JOIN serial_auc s USING (part);
 SELECT health_score.auc(score, churned) = (SELECT health_score.auc(score, churned) FROM outcomes) AS same_as_once
@@ -101,7 +93,7 @@ CREATE AGGREGATE auc_state(float8, boolean) (
 CREATE AGGREGATE auc_merged(health_score.distribution) (
   SFUNC = health_score.distribution_combine, STYPE = health_score.distribution,
   FINALFUNC = health_score.auc_final, COMBINEFUNC = health_score.distribution_combine, PARALLEL = SAFE);
-SELECT pg_temp.workers_launched('SELECT auc_state(score, churned) FROM outcomes GROUP BY id % 7') > 0
+SELECT regress.workers_launched('SELECT auc_state(score, churned) FROM outcomes GROUP BY id % 7') > 0
          AS parallel_workers_ran;
 SELECT count(*) AS parts,
        auc_merged(p.s::text::health_score.distribution) = (SELECT health_score.auc(score, churned) FROM outcomes)
@@ -187,7 +179,7 @@ FROM unnest((SELECT health_score.logistic_fit(ARRAY[x1, x2], y, 0) FROM fit_rows
 JOIN unnest(pg_temp.newton_fit(0)) WITH ORDINALITY AS n(newton, i) USING (i);
 -- in parallel, the same to 1e-9
 CREATE TABLE fit_many AS SELECT f.* FROM fit_rows f, generate_series(1, 50);
-SELECT pg_temp.workers_launched('SELECT health_score.logistic_fit(ARRAY[x1, x2], y, 1) FROM fit_many') > 0
+SELECT regress.workers_launched('SELECT health_score.logistic_fit(ARRAY[x1, x2], y, 1) FROM fit_many') > 0
        AS parallel_workers_ran;
 CREATE TEMP TABLE parallel_fit AS SELECT health_score.logistic_fit(ARRAY[x1, x2], y, 1) AS b FROM fit_many;
 RESET parallel_setup_cost;

@@ -57,7 +57,7 @@ trap cleanup EXIT
 
 status=0
 hs_log "pg_regress suite under valgrind (slow)"
-if ! make -C "$HS_ROOT" -s installcheck ${1:+REGRESS="$*"}; then
+if ! make -C "$HS_ROOT" -s installcheck ${1:+REGRESS="setup $*"}; then
 	cat "$HS_ROOT/regression.diffs" 2>/dev/null | head -100 || true
 	status=1
 fi

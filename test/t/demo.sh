@@ -5,16 +5,13 @@
 # falls from red to yellow to green.  Runs on check.sh's server.
 #
 #   bash test/t/demo.sh [file.csv]
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 db=health_score_demo_test
-psql() { command psql -X -v ON_ERROR_STOP=1 -q "$@"; }
 
-psql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-trap 'psql -d postgres -c "DROP DATABASE IF EXISTS $db"' EXIT
-csv=${1:-$root/test/data/mlc_churn_sample.csv}
+hs_temp_db $db
+csv=${1:-$HS_ROOT/test/data/mlc_churn_sample.csv}
 rows=$(($(wc -l <"$csv") - 1))
-psql -d "$db" -f "$root/test/demo.sql" <"$csv" >/dev/null
+hs_psql -d "$db" -f "$HS_ROOT/test/demo.sql" <"$csv" >/dev/null
 
 # A second implementation of the demo's model, in awk, straight from
 # the CSV: the band sizes and churner counts must be the same.  The
@@ -62,7 +59,7 @@ NR > 1 {
 	}
 	printf " auc:%.6f", wins / pairs
 }' "$csv")
-result=$(psql -d "$db" -At <<'SQL'
+result=$(hs_psql -d "$db" -At <<'SQL'
 SELECT string_agg(format('%s:%s:%s', band, n, churned), ' ' ORDER BY array_position('{red,yellow,green}', band))
        || format(' auc:%s', round(health_score.model_auc('churn', $$churn = 'yes'$$)::numeric, 6))
 FROM (SELECT s.band, count(*) AS n, count(*) FILTER (WHERE c.churn = 'yes') AS churned
@@ -71,11 +68,8 @@ FROM (SELECT s.band, count(*) AS n, count(*) FILTER (WHERE c.churn = 'yes') AS c
 SQL
 )
 echo "bands (band:customers:churned) and AUC: $result"
-if [ "$result" != "$expected" ]; then
-	echo "FAIL: the awk implementation of the score and its AUC give $expected" >&2
-	exit 1
-fi
-ok=$(psql -d "$db" -At -v rows="$rows" <<'SQL'
+[ "$result" = "$expected" ] || hs_fail "the awk implementation of the score and its AUC give $expected"
+ok=$(hs_psql -d "$db" -At -v rows="$rows" <<'SQL'
 WITH r AS (SELECT s.band, avg((c.churn = 'yes')::int) AS rate
            FROM health_score_churn.scores s JOIN demo.customers c USING (id)
            GROUP BY s.band)
@@ -85,8 +79,5 @@ SELECT (SELECT rate FROM r WHERE band = 'red') > (SELECT rate FROM r WHERE band 
    AND (SELECT count(*) FROM health_score_churn.scores WHERE score IS NOT NULL) = :rows;
 SQL
 )
-if [ "$ok" != t ]; then
-	echo "FAIL: churn rate does not fall from red to yellow to green, or rows are missing" >&2
-	exit 1
-fi
+[ "$ok" = t ] || hs_fail "churn rate does not fall from red to yellow to green, or rows are missing"
 echo "ok: churn rate falls from red to yellow to green on $(basename "$csv")"

@@ -4,39 +4,29 @@
 # populated scores_mv, their comments and a grant must all come back,
 # and build() and refresh() must work on the restored database.  Runs on
 # check.sh's server, in two databases and with one role of its own.
-set -euo pipefail
-pgbin=/usr/lib/postgresql/15/bin
+source "$(dirname "$0")/../lib.sh"
 src=hs_dump_source
 dst=hs_dump_restored
 reader=hs_dump_reader
 model=acct
 views=health_score_$model
-psql() { command psql -X -v ON_ERROR_STOP=1 -q "$@"; }
-# one value from one query in a database
-value() { psql -d "$1" -At -c "$2"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/health_score_dump.XXXXXX)
-drop_all() {
-	# the role last: it holds privileges in the databases
-	psql -d postgres -c "SET client_min_messages = warning" \
-		-c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" \
-		-c "DROP ROLE IF EXISTS $reader"
-}
-cleanup() {
-	local rc=$?
-	drop_all || rc=1
-	rm -rf "$work"
-	exit $rc
-}
-trap cleanup EXIT
-drop_all    # leftovers of an interrupted run
-psql -d postgres -c "CREATE DATABASE $src TEMPLATE template0" -c "CREATE ROLE $reader"
+hs_work_dir dump
+work=$HS_WORK
+# the role is dropped last, after the databases: it holds privileges in
+# them (and in what an interrupted run left of them)
+drop_reader() { hs_psql -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader"; }
+hs_drop_db $dst
+hs_drop_db $src
+drop_reader
+hs_psql -d postgres -c "CREATE ROLE $reader"
+hs_at_exit drop_reader
+hs_temp_db $src TEMPLATE template0
 
 # Every kind of metric: log with segment_weights, steps, linear with a
 # category, percentile, a boolean; NULLs so coverage varies; a dropped
 # metric so model_version has more than additions.
-psql -d "$src" >/dev/null <<SQL
+hs_psql -d "$src" >/dev/null <<SQL
 CREATE EXTENSION health_score;
 CREATE SCHEMA crm;
 CREATE TABLE crm.accounts (
@@ -118,26 +108,26 @@ query[viewdefs]="SELECT count(*) || ' views, md5 ' || md5(string_agg(c.relname |
 query[reader_sees]="SET ROLE $reader; SELECT count(*) FROM $views.scores"
 
 for q in "${!query[@]}"; do
-	before[$q]=$(value "$src" "${query[$q]}")
+	before[$q]=$(hs_value -d "$src" "${query[$q]}")
 done
 # the fixture must be what the checks below assume
 [ "${before[catalog_counts]}" = "1 models, 5 metrics, 8 versions" ] ||
-	fail "the original database holds ${before[catalog_counts]}"
-[ "${before[scores]%%,*}" = "60 rows" ] || fail "the original scores view has ${before[scores]}"
-[ "${before[scores_mv]}" = "${before[scores]}" ] || fail "the original scores_mv differs from scores"
-[ "${before[uncommented]}" = 0 ] || fail "build() left ${before[uncommented]} relations or columns without a comment"
-[ "${before[reader_sees]}" = 60 ] || fail "$reader reads ${before[reader_sees]} rows of scores in the original"
+	hs_fail "the original database holds ${before[catalog_counts]}"
+[ "${before[scores]%%,*}" = "60 rows" ] || hs_fail "the original scores view has ${before[scores]}"
+[ "${before[scores_mv]}" = "${before[scores]}" ] || hs_fail "the original scores_mv differs from scores"
+[ "${before[uncommented]}" = 0 ] || hs_fail "build() left ${before[uncommented]} relations or columns without a comment"
+[ "${before[reader_sees]}" = 60 ] || hs_fail "$reader reads ${before[reader_sees]} rows of scores in the original"
 
 # pg_dump and pg_restore must succeed without a word on stderr.
-if ! "$pgbin/pg_dump" -Fc -d "$src" -f "$work/dump" 2>"$work/pg_dump.err" || [ -s "$work/pg_dump.err" ]; then
+if ! "$HS_PGBIN/pg_dump" -Fc -d "$src" -f "$work/dump" 2>"$work/pg_dump.err" || [ -s "$work/pg_dump.err" ]; then
 	cat "$work/pg_dump.err" >&2
-	fail "pg_dump of $src failed or complained"
+	hs_fail "pg_dump of $src failed or complained"
 fi
 echo "ok: pg_dump -Fc of a database with a built model"
-psql -d postgres -c "CREATE DATABASE $dst TEMPLATE template0"
-if ! "$pgbin/pg_restore" -d "$dst" "$work/dump" 2>"$work/pg_restore.err" || [ -s "$work/pg_restore.err" ]; then
+hs_temp_db $dst TEMPLATE template0
+if ! "$HS_PGBIN/pg_restore" -d "$dst" "$work/dump" 2>"$work/pg_restore.err" || [ -s "$work/pg_restore.err" ]; then
 	cat "$work/pg_restore.err" >&2
-	fail "pg_restore into $dst failed or complained"
+	hs_fail "pg_restore into $dst failed or complained"
 fi
 echo "ok: pg_restore exits 0 and prints nothing"
 
@@ -145,10 +135,10 @@ echo "ok: pg_restore exits 0 and prints nothing"
 # original did
 same() {
 	local after
-	after=$(value "$dst" "${query[$1]}")
+	after=$(hs_value -d "$dst" "${query[$1]}")
 	if [ "$after" != "${before[$1]}" ]; then
 		printf 'original:\n%s\nrestored:\n%s\n' "${before[$1]}" "$after" >&2
-		fail "$2 differ after the restore"
+		hs_fail "$2 differ after the restore"
 	fi
 }
 
@@ -162,12 +152,12 @@ for rel in red yellow green segment_summary; do
 	same $rel "rows of $views.$rel"
 done
 echo "ok: red, yellow, green and segment_summary give the same rows"
-[ "$(value "$dst" "SELECT relispopulated FROM pg_class WHERE oid = '$views.scores_mv'::regclass")" = t ] ||
-	fail "the restored $views.scores_mv is not populated"
+[ "$(hs_value -d "$dst" "SELECT relispopulated FROM pg_class WHERE oid = '$views.scores_mv'::regclass")" = t ] ||
+	hs_fail "the restored $views.scores_mv is not populated"
 same scores_mv "rows of $views.scores_mv"
 echo "ok: $views.scores_mv is populated and holds the same rows"
-[ "$(value "$dst" "SELECT count(*) FROM pg_indexes WHERE schemaname = '$views' AND indexname = 'scores_mv_key' AND indexdef LIKE 'CREATE UNIQUE INDEX%'")" = 1 ] ||
-	fail "the unique index scores_mv_key is missing after the restore"
+[ "$(hs_value -d "$dst" "SELECT count(*) FROM pg_indexes WHERE schemaname = '$views' AND indexname = 'scores_mv_key' AND indexdef LIKE 'CREATE UNIQUE INDEX%'")" = 1 ] ||
+	hs_fail "the unique index scores_mv_key is missing after the restore"
 echo "ok: the unique index scores_mv_key is restored"
 same comments "comments on $views and its relations and columns"
 same uncommented "counts of relations and columns without a comment"
@@ -179,28 +169,28 @@ echo "ok: the grant of SELECT on $views.scores to $reader survives; $reader read
 # build() and refresh() on the restored database: build() replaces the
 # restored views in place, keeping rows, comments and the grant; refresh()
 # picks up a new customer.
-[ "$(value "$dst" "SELECT health_score.build('$model')")" = "$views" ] ||
-	fail "build('$model') did not return $views in the restored database"
+[ "$(hs_value -d "$dst" "SELECT health_score.build('$model')")" = "$views" ] ||
+	hs_fail "build('$model') did not return $views in the restored database"
 for q in viewdefs scores scores_mv segment_summary comments uncommented grants reader_sees; do
 	same $q "after build() in the restored database, $q"
 done
-[ "$(value "$dst" "SELECT built_version = version FROM health_score.model WHERE name = '$model'")" = t ] ||
-	fail "build() did not record the built version in the restored database"
+[ "$(hs_value -d "$dst" "SELECT built_version = version FROM health_score.model WHERE name = '$model'")" = t ] ||
+	hs_fail "build() did not record the built version in the restored database"
 echo "ok: build() works in the restored database and keeps rows, comments and the grant"
-psql -d "$dst" -c "INSERT INTO crm.accounts VALUES (61, 'pro', 'emea', 80, 0, 900, 9, true)" \
+hs_psql -d "$dst" -c "INSERT INTO crm.accounts VALUES (61, 'pro', 'emea', 80, 0, 900, 9, true)" \
 	-c "SELECT health_score.refresh('$model')" >/dev/null
-mv=$(value "$dst" "${query[scores_mv]}")
-[ "${mv%%,*}" = "61 rows" ] && [ "$mv" = "$(value "$dst" "${query[scores]}")" ] ||
-	fail "after refresh() in the restored database scores_mv has $mv, scores $(value "$dst" "${query[scores]}")"
+mv=$(hs_value -d "$dst" "${query[scores_mv]}")
+[ "${mv%%,*}" = "61 rows" ] && [ "$mv" = "$(hs_value -d "$dst" "${query[scores]}")" ] ||
+	hs_fail "after refresh() in the restored database scores_mv has $mv, scores $(hs_value -d "$dst" "${query[scores]}")"
 echo "ok: refresh() works in the restored database (scores_mv: 61 rows, equal to scores)"
 
 # drop_model() on the restored database: the restored schema is still
 # the model's own (owns_schema came back with the catalog), so it goes too.
-psql -d "$dst" -c "SELECT health_score.drop_model('$model')" >/dev/null
-left=$(value "$dst" "SELECT format('%s models, %s metrics, %s versions, %s schemas',
+hs_psql -d "$dst" -c "SELECT health_score.drop_model('$model')" >/dev/null
+left=$(hs_value -d "$dst" "SELECT format('%s models, %s metrics, %s versions, %s schemas',
 	(SELECT count(*) FROM health_score.model), (SELECT count(*) FROM health_score.metric),
 	(SELECT count(*) FROM health_score.model_version),
 	(SELECT count(*) FROM pg_namespace WHERE nspname = '$views'))")
 [ "$left" = "0 models, 0 metrics, 0 versions, 0 schemas" ] ||
-	fail "drop_model() in the restored database left $left"
+	hs_fail "drop_model() in the restored database left $left"
 echo "ok: drop_model() in the restored database removes the model, its views and its schema"

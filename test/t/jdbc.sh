@@ -10,11 +10,9 @@
 # fell (the rows of the dropped view).
 # Runs on check.sh's server, over TCP on localhost (pgjdbc cannot use
 # Unix sockets), at the server's PGPORT.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../lib.sh"
 db=health_score_jdbc_test
 jar=/usr/share/java/postgresql.jar
-psql() { command psql -X -v ON_ERROR_STOP=1 -q "$@"; }
 
 # Java is optional on a developer's machine; the driver is not, since
 # lib.sh installs it with the other packages.
@@ -24,31 +22,22 @@ for tool in java javac; do
 		exit 0
 	fi
 done
-if [ ! -r "$jar" ]; then
-	echo "FAIL: $jar is missing: install libpostgresql-jdbc-java" >&2
-	exit 1
-fi
+[ -r "$jar" ] || hs_fail "$jar is missing: install libpostgresql-jdbc-java"
 
 # pgjdbc speaks TCP only: say plainly when the server does not listen there.
-if ! psql -h localhost -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
-	echo "FAIL: the server does not accept TCP connections on localhost:$PGPORT;" \
-		"test/lib.sh's hs_start_server must set listen_addresses = 'localhost'" >&2
-	exit 1
-fi
+hs_psql -h localhost -d postgres -c 'SELECT 1' >/dev/null 2>&1 ||
+	hs_fail "the server does not accept TCP connections on localhost:$PGPORT;" \
+		"test/lib.sh's hs_start_server must set listen_addresses = 'localhost'"
 
 # The compiled classes go to a temporary directory, never into the tree.
-classes=$(mktemp -d /tmp/health_score_jdbc.XXXXXX)
-cleanup() {
-	rm -rf "$classes"
-	psql -d postgres -c "DROP DATABASE IF EXISTS $db"
-}
-trap cleanup EXIT
-psql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+hs_work_dir jdbc
+classes=$HS_WORK
+hs_temp_db $db
 
 # 1000 customers, deterministic (no random()) so the counts never move:
 # three plans, two regions and a few without a region; metrics missing
 # here and there, and every 97th customer has none, so gets no score.
-psql -d "$db" >/dev/null <<'SQL'
+hs_psql -d "$db" >/dev/null <<'SQL'
 CREATE EXTENSION health_score;
 CREATE TABLE customers (
     customer_id    integer PRIMARY KEY,
@@ -85,7 +74,7 @@ SQL
 # The session takes the two snapshots around the change, then prints
 # the expected counts on one line (BiClient's arguments) and what the
 # seed guard below needs on a second.
-out=$(psql -d "$db" -At <<'SQL'
+out=$(hs_psql -d "$db" -At <<'SQL'
 -- scale() in SQL; STRICT, because least() and greatest() skip NULLs
 CREATE FUNCTION pg_temp.scale(v float8, worst float8, best float8) RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT
@@ -163,11 +152,10 @@ echo "expected: $expected ($seed)"
 case " $expected $seed " in
 *" rows.red=0 "* | *" rows.yellow=0 "* | *" rows.green=0 "* | *" scored=1000 "* | \
 *" rows.dropped=0 "* | *" rose=0 "* | *" lost_score=0 "*)
-	echo "FAIL: the seeded data does not cover every band, unscored customers and band changes both ways" >&2
-	exit 1 ;;
+	hs_fail "the seeded data does not cover every band, unscored customers and band changes both ways" ;;
 esac
 
-javac -Xlint:all -Werror -d "$classes" -cp "$jar" "$root/test/clients/BiClient.java"
+javac -Xlint:all -Werror -d "$classes" -cp "$jar" "$HS_ROOT/test/clients/BiClient.java"
 # shellcheck disable=SC2086 # $expected is a list of key=value arguments
 java -cp "$jar:$classes" BiClient host=localhost port="$PGPORT" db="$db" user="$PGUSER" \
 	model=bi key=customer_id:int4 segments=plan,region metrics=usage,logins,tickets,billing \
