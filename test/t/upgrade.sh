@@ -6,23 +6,18 @@
 # the upgraded extension is the same set of objects, with the same
 # definitions, as a fresh install of the current version.  Runs on
 # check.sh's server.
-set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 upgraded=health_score_upgrade_test
 fresh=health_score_fresh_test
-psql() { command psql -X -v ON_ERROR_STOP=1 -q "$@"; }
-value() { psql -d "$1" -At -c "$2"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+value() { hs_value -d "$1" "$2"; }
 
-listings=$(mktemp -d)
-drop_databases() {
-	psql -d postgres -c "DROP DATABASE IF EXISTS $upgraded" -c "DROP DATABASE IF EXISTS $fresh"
-}
-trap 'drop_databases; rm -rf "$listings"' EXIT
-drop_databases 2>/dev/null
-psql -d postgres -c "CREATE DATABASE $upgraded" -c "CREATE DATABASE $fresh"
+hs_work_dir upgrade
+listings=$HS_WORK
+hs_temp_db "$upgraded"
+hs_temp_db "$fresh"
 
 # 1.0, used the way a 1.0 user would: a view over the scalar functions
-psql -d "$upgraded" <<'SQL'
+hs_psql -d "$upgraded" <<'SQL'
 CREATE EXTENSION health_score VERSION '1.0';
 CREATE TABLE accounts (id int PRIMARY KEY, logins int, tickets int, rating int);
 INSERT INTO accounts SELECT g, g % 97, g % 7, g % 11 FROM generate_series(1, 1000) AS g;
@@ -37,24 +32,24 @@ SELECT (SELECT md5(string_agg(format('%s:%s:%s', id, score, band), ',' ORDER BY 
        (SELECT health_score.nps(rating) FROM accounts) AS nps;
 SQL
 [ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = 1.0 ] ||
-	fail "CREATE EXTENSION ... VERSION '1.0' did not install 1.0"
+	hs_fail "CREATE EXTENSION ... VERSION '1.0' did not install 1.0"
 
 same_results() {
 	value "$upgraded" "SELECT (SELECT md5(string_agg(format('%s:%s:%s', id, score, band), ',' ORDER BY id)) FROM account_health)
 	                          = health AND (SELECT health_score.nps(rating) FROM accounts) = nps FROM before_update"
 }
 
-psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.1'"
-[ "$(same_results)" = t ] || fail "results changed by the update to 1.1"
+hs_psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.1'"
+[ "$(same_results)" = t ] || hs_fail "results changed by the update to 1.1"
 [ "$(value "$upgraded" "SELECT health_score.percentile_rank((SELECT health_score.distribution(score) FROM account_health), 50)")" != "" ] ||
-	fail "the percentile layer does not work after the update to 1.1"
+	hs_fail "the percentile layer does not work after the update to 1.1"
 echo "ok: 1.0 -> 1.1 keeps the view's results and adds the percentile layer"
 
 # 1.2 brought models: one is built and snapshot under 1.2, so that its
 # history partition is one 1.2 created (without row-level security)
-psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.2'"
-[ "$(same_results)" = t ] || fail "results changed by the update to 1.2"
-psql -d "$upgraded" >/dev/null <<'SQL'
+hs_psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.2'"
+[ "$(same_results)" = t ] || hs_fail "results changed by the update to 1.2"
+hs_psql -d "$upgraded" >/dev/null <<'SQL'
 SELECT health_score.create_model('acct', 'accounts', 'id');
 SELECT health_score.add_metric('acct', 'logins', 'logins', 2, 'log', worst => 0, best => 96);
 SELECT health_score.add_metric('acct', 'tickets', 'tickets', 1, 'linear', worst => 6, best => 0);
@@ -63,13 +58,13 @@ SELECT health_score.snapshot('acct', '2026-11-02');
 SQL
 [ "$(value "$upgraded" "SELECT count(*) FROM health_score_acct.scores s JOIN account_health h USING (id)
                        WHERE round(h.score::numeric, 1)::float8 IS DISTINCT FROM s.score")" = 0 ] ||
-	fail "the model built under 1.2 scores differently from the 1.0 view"
+	hs_fail "the model built under 1.2 scores differently from the 1.0 view"
 echo "ok: 1.1 -> 1.2 keeps the view's results; a model built under 1.2 scores as the 1.0 view does"
 
 # Views over the aggregates whose state 1.3 changes from internal to
 # distribution, made under 1.2: CREATE OR REPLACE AGGREGATE must keep
 # them, with the same results
-psql -d "$upgraded" <<'SQL'
+hs_psql -d "$upgraded" <<'SQL'
 CREATE VIEW account_ranks AS
 SELECT h.id,
        health_score.percentile_rank((SELECT health_score.distribution(score) FROM account_health), h.score) AS pct,
@@ -96,7 +91,7 @@ same_aggregates() {
 # A view over every aggregate whose internal state 1.3 replaces by a type
 # of its own: CREATE OR REPLACE AGGREGATE must leave it working, with the
 # same results.
-psql -d "$upgraded" >/dev/null <<'SQL'
+hs_psql -d "$upgraded" >/dev/null <<'SQL'
 CREATE TABLE visits AS
 SELECT id, '2026-01-05'::date + 7 * w AS taken_on,
        '2026-01-05'::timestamptz + w * interval '7 days' AS taken_at,
@@ -119,43 +114,43 @@ GROUP BY part;
 CREATE TABLE state_aggregates_before AS SELECT * FROM account_state_aggregates;
 SQL
 
-psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
+hs_psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
 current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
 [ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
-	fail "ALTER EXTENSION health_score UPDATE did not reach $current"
-[ "$(same_results)" = t ] || fail "results changed by the update to $current"
-[ "$(same_aggregates)" = t ] || fail "views over distribution() and auc() changed results in the update to $current"
+	hs_fail "ALTER EXTENSION health_score UPDATE did not reach $current"
+[ "$(same_results)" = t ] || hs_fail "results changed by the update to $current"
+[ "$(same_aggregates)" = t ] || hs_fail "views over distribution() and auc() changed results in the update to $current"
 [ "$(value "$upgraded" "SELECT string_agg(DISTINCT format_type(aggtranstype, NULL), ',') FROM pg_aggregate
                        WHERE aggfnoid IN ('health_score.distribution(float8)'::regprocedure,
                                           'health_score.distribution(float8, text)'::regprocedure,
                                           'health_score.auc(float8, boolean)'::regprocedure)")" = health_score.distribution ] ||
-	fail "the update to $current left distribution() or auc() with another state than a distribution"
+	hs_fail "the update to $current left distribution() or auc() with another state than a distribution"
 # serially, so that each aggregate adds the rows in the same order as before
 [ "$(value "$upgraded" "SET max_parallel_workers_per_gather = 0;
                        SELECT count(*) FROM ((TABLE account_state_aggregates EXCEPT ALL TABLE state_aggregates_before)
                                              UNION ALL (TABLE state_aggregates_before EXCEPT ALL TABLE account_state_aggregates)) AS d")" = 0 ] ||
-	fail "the view over the aggregates created under 1.2 returns other results after the update to $current"
+	hs_fail "the view over the aggregates created under 1.2 returns other results after the update to $current"
 [ "$(value "$upgraded" "SELECT count(*) FROM pg_aggregate
                        WHERE aggfnoid::regproc::text ~ '^health_score\.(nps|csat|ces|band_counts|trend|sparkline|logistic_fit)\$'
                          AND aggtranstype <> 'internal'::regtype AND aggserialfn = 0 AND aggcombinefn <> 0")" = 11 ] ||
-	fail "the update to $current did not give the survey, band_counts, trend, sparkline and logistic_fit aggregates their state types"
+	hs_fail "the update to $current did not give the survey, band_counts, trend, sparkline and logistic_fit aggregates their state types"
 echo "ok: a view over nps, csat, ces, band_counts, trend, sparkline and logistic_fit created under 1.2 returns the same results after the update to $current"
 # 1.3 mends the partitions 1.2 made, and makes new ones with row-level security
 [ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_11'::regclass")" = t ] ||
-	fail "the update to $current left 1.2's history partition without row-level security"
-psql -d "$upgraded" >/dev/null <<'SQL'
+	hs_fail "the update to $current left 1.2's history partition without row-level security"
+hs_psql -d "$upgraded" >/dev/null <<'SQL'
 UPDATE accounts SET tickets = 6 WHERE id % 10 = 0;
 SELECT health_score.build('acct');
 SELECT health_score.snapshot('acct', '2026-12-07');
 SQL
 [ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_12'::regclass")" = t ] ||
-	fail "a history partition created after the update to $current has no row-level security"
+	hs_fail "a history partition created after the update to $current has no row-level security"
 [ "$(value "$upgraded" "SELECT count(*) FILTER (WHERE previous_on = '2026-11-02'), count(*) FILTER (WHERE delta_mom IS NOT NULL)
                        FROM health_score_acct.trend")" = "1000|1000" ] ||
-	fail "the trend after the update to $current does not reach back to the snapshot taken under 1.2"
+	hs_fail "the trend after the update to $current does not reach back to the snapshot taken under 1.2"
 [ "$(value "$upgraded" "SELECT count(*) FROM health_score_acct.scores s JOIN account_health h USING (id)
                        WHERE round(h.score::numeric, 1)::float8 IS DISTINCT FROM s.score")" = 0 ] ||
-	fail "the model rebuilt after the update to $current scores differently from the 1.0 view"
+	hs_fail "the model rebuilt after the update to $current scores differently from the 1.0 view"
 echo "ok: 1.2 -> $current keeps the results and the history, and puts row-level security on every history partition"
 echo "ok: 1.2 -> $current keeps views over distribution() and auc(), with the same results, now with a distribution state"
 
@@ -164,15 +159,15 @@ echo "ok: 1.2 -> $current keeps views over distribution() and auc(), with the sa
 # comments and configuration tables: extension_objects.sql lists them, one
 # line per property, and the two lists must not differ.  The model and the
 # views made above are not the extension's, so they are not listed.
-psql -d "$fresh" -c "CREATE EXTENSION health_score"
-list() { psql -d "$1" -A -t -f "$(dirname "$0")/extension_objects.sql" >"$2"; }
+hs_psql -d "$fresh" -c "CREATE EXTENSION health_score"
+list() { hs_psql -d "$1" -A -t -f "$(dirname "$0")/extension_objects.sql" >"$2"; }
 list "$upgraded" "$listings/upgraded"
 list "$fresh" "$listings/fresh"
 objects=$(cut -f1 "$listings/fresh" | sort -u | wc -l)
-[ "$objects" -gt 0 ] || fail "extension_objects.sql listed nothing in a fresh install"
+[ "$objects" -gt 0 ] || hs_fail "extension_objects.sql listed nothing in a fresh install"
 if ! diff -u --label "fresh install of $current" --label "1.0 updated to $current" \
 	"$listings/fresh" "$listings/upgraded" >"$listings/diff"; then
 	cat "$listings/diff" >&2
-	fail "the upgraded extension differs from a fresh install of $current (the diff above: - fresh, + updated)"
+	hs_fail "the upgraded extension differs from a fresh install of $current (the diff above: - fresh, + updated)"
 fi
 echo "ok: 1.0 updated to $current is the same $objects objects as a fresh install, property by property ($(wc -l <"$listings/fresh") properties)"
