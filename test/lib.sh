@@ -77,7 +77,9 @@ hs_start_server() {
 		max_worker_processes = 16
 		${HS_SERVER_CONF:-}
 	CONF
-	trap hs_stop_server EXIT
+	# HS_ON_EXIT: a caller with more to undo on exit names its own
+	# function, which calls hs_stop_server (test/valgrind.sh does).
+	trap "${HS_ON_EXIT:-hs_stop_server}" EXIT
 	# HS_POSTGRES: another program to start in place of postgres (the
 	# valgrind wrapper of test/valgrind.sh).
 	hs_as_server_user "$HS_PGBIN/pg_ctl" -D "$HS_SERVER_DIR/data" \

@@ -3,11 +3,14 @@
 #
 #   bash test/valgrind.sh [test ...]     (default: every test of REGRESS)
 #
-# Installs what is missing (valgrind too), builds health_score with
-# debugging symbols and no optimisation, starts a throwaway server under
-# valgrind, runs `make installcheck`, and then reads every process's
-# valgrind log.  Fails when the suite fails or when valgrind reports an
-# error.  Takes several minutes.
+# Installs what is missing (valgrind too), builds and installs
+# health_score with debugging symbols and no optimisation, starts a
+# throwaway server under valgrind, runs `make installcheck`, and then
+# reads every process's valgrind log.  Fails when the suite fails or when
+# valgrind reports an error.  Takes several minutes.  When it ends, also
+# when it fails or is interrupted, it builds and installs the optimised
+# health_score again, as `make && make install` would, so that no user is
+# left with the slow build.
 #
 # Debian's PostgreSQL is not built with USE_VALGRIND, so valgrind sees
 # palloc chunks only as parts of larger malloc blocks: reads of
@@ -20,6 +23,20 @@ source "$(dirname "$0")/lib.sh"
 
 HS_PACKAGES+=(valgrind)
 hs_install_deps
+
+vg_dir=
+# The exit trap, set before the -O0 build is installed and kept by
+# hs_start_server (HS_ON_EXIT): stop the server, remove the logs and put
+# the optimised build back.
+cleanup() {
+	hs_stop_server
+	[ -z "$vg_dir" ] || rm -rf "$vg_dir"
+	hs_build_install
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+HS_ON_EXIT=cleanup
+
 hs_build_install_debug() {
 	hs_log "building health_score with -O0 -g for valgrind"
 	make -C "$HS_ROOT" -s clean >/dev/null
@@ -46,14 +63,9 @@ WRAPPER
 chmod 755 "$vg_dir/postgres"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$vg_dir"
 
-cleanup() {
-	hs_stop_server
-	rm -rf "$vg_dir"
-}
 HS_POSTGRES=$vg_dir/postgres
 HS_SERVER_CONF="shared_preload_libraries = ''"
 hs_start_server
-trap cleanup EXIT
 
 status=0
 hs_log "pg_regress suite under valgrind (slow)"

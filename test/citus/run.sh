@@ -14,8 +14,11 @@
 # Prints ok / FAIL lines and exits non-zero on any FAIL.
 #
 # Needs Citus 13.2 for PostgreSQL 15 installed into the server's share
-# directory (without it, prints SKIPPED and exits 0) and health_score
-# installed (make && make install).  Environment:
+# directory (bash test/citus/install.sh builds it from the vendored
+# source) and health_score installed (make && make install).  Without
+# Citus it prints SKIPPED and exits 0, but fails in CI (CI=true) and where
+# HS_REQUIRE_CITUS=1 (test/check.sh sets it), so that a test run never
+# passes without having run this.  Environment:
 #   HS_CITUS_PORT       the coordinator's port (54500); the workers take the next two
 #   HS_CITUS_ROWS       customers (200000); each has about 8 snapshots of history
 #   HS_CITUS_SNAPSHOTS  weekly snapshots per customer (8)
@@ -34,7 +37,12 @@ runs=${HS_CITUS_RUNS:-3}
 sharedir=${HS_CITUS_SHAREDIR:-$("$PG_CONFIG" --sharedir)}
 
 if [ ! -f "$sharedir/extension/citus.control" ]; then
-	echo "SKIPPED: Citus is not installed here (no citus.control in $sharedir/extension); this test needs Citus 13.2.x for PostgreSQL 15"
+	missing="Citus is not installed here (no citus.control in $sharedir/extension); this test needs Citus 13.2.x for PostgreSQL 15: bash test/citus/install.sh"
+	if [ "${CI:-}" = true ] || [ "${HS_REQUIRE_CITUS:-0}" = 1 ]; then
+		echo "FAIL: $missing"
+		exit 1
+	fi
+	echo "SKIPPED: $missing"
 	exit 0
 fi
 if [ ! -f "$("$PG_CONFIG" --sharedir)/extension/health_score.control" ]; then
