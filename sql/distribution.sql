@@ -833,3 +833,44 @@ DROP VIEW parallel_text, rank_overall, rank_overall_cont, rank_segmented, rank_s
 DROP TABLE parts;
 DROP AGGREGATE distribution_merged(health_score.distribution);
 DROP TABLE dist_rows;
+
+-- descending_rank(dist, value): 1 + the values above value, which for a
+-- value of dist is rank() OVER (ORDER BY value DESC): over 20,000 seeded
+-- values with ties (one decimal), every value ranked both ways, and
+-- values between them, below the lowest and above the highest ranked as
+-- 1 + a count of the values above by hand; mismatches 0
+SELECT setseed(0.27);
+CREATE TEMP TABLE rank_values AS
+SELECT round((random() * 100)::numeric, 1)::float8 AS v FROM generate_series(1, 20000);
+WITH d AS (SELECT health_score.distribution(v) AS d FROM rank_values),
+     ranked AS (SELECT v, rank() OVER (ORDER BY v DESC) AS r FROM rank_values)
+SELECT count(*) AS ranked,
+       count(*) FILTER (WHERE health_score.descending_rank(d.d, ranked.v) <> ranked.r) AS mismatches
+  FROM ranked, d;
+WITH d AS (SELECT health_score.distribution(v) AS d FROM rank_values),
+     probes(p) AS (SELECT g / 100.0::float8 FROM generate_series(-200, 10200, 7) AS g
+                   UNION ALL SELECT unnest(ARRAY['-Infinity', 'Infinity', 1e308, -0.0]::float8[]))
+SELECT count(*) AS probes,
+       count(*) FILTER (WHERE health_score.descending_rank(d.d, p)
+                              <> 1 + (SELECT count(*) FROM rank_values AS rv WHERE rv.v > p)) AS mismatches
+  FROM probes, d;
+-- by hand: {1, 2*2, 5}: 5 ranks 1, 2 ranks 2 (ties), 1 ranks 4, 0 ranks 5
+SELECT v, health_score.descending_rank('{1,2*2,5}', v)
+  FROM unnest(ARRAY[6, 5, 3, 2, 1, 0]::float8[]) AS v;
+SELECT health_score.descending_rank('{1,2*2,5}', NULL) IS NULL AS strict;
+SELECT health_score.descending_rank('{1,2*2,5}', 'NaN');
+SELECT health_score.descending_rank('{"a":{1}}', 1);
+-- by segment, against rank() OVER (PARTITION BY segment ...): 20,000
+-- values in 7 segments, one of them NULL; mismatches 0
+SELECT setseed(0.28);
+CREATE TEMP TABLE rank_segments AS
+SELECT v, CASE WHEN random() < 0.1 THEN NULL ELSE 's' || (random() * 6)::int END AS seg
+  FROM rank_values;
+WITH d AS (SELECT health_score.distribution(v, seg) AS d FROM rank_segments),
+     ranked AS (SELECT v, seg, rank() OVER (PARTITION BY seg ORDER BY v DESC) AS r FROM rank_segments)
+SELECT count(*) AS ranked,
+       count(*) FILTER (WHERE health_score.descending_rank(d.d, ranked.v, ranked.seg) <> ranked.r) AS mismatches
+  FROM ranked, d;
+SELECT health_score.descending_rank('{"a":{1,3}}', 2, 'a') AS in_a,
+       health_score.descending_rank('{"a":{1,3}}', 2, 'b') IS NULL AS absent_segment,
+       health_score.descending_rank('{"a":{1,3}}', NULL, 'a') IS NULL AS null_value;

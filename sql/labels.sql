@@ -58,3 +58,33 @@ SELECT count(*) AS rows,
                   WHEN s >= 60 THEN 'D' WHEN s IS NOT NULL THEN 'F' END) AS grade_mismatch,
        count(*) FILTER (WHERE s IN (40, 70, 90, 80, 60)) AS rows_on_a_boundary
 FROM label_rows;
+
+-- round_score against round(x::numeric, 1)::float8, the same float8 for
+-- every value: 1,000,000 seeded values over -200..200, every tie k/20
+-- from -200 to 200 and the float8s either side of it (1 ulp, 1e-12,
+-- 1e-9 away), values around the 1e6 limit of the fast path, large,
+-- tiny, NaN and the infinities; mismatches 0
+SELECT setseed(0.5);
+WITH v(x) AS (
+    SELECT (random() * 400 - 200)::float8 FROM generate_series(1, 1000000)
+    UNION ALL
+    SELECT t + d
+      FROM generate_series(-4000, 4000) AS k, LATERAL (SELECT k / 20.0::float8 AS t) AS tie,
+           unnest(ARRAY[0, 1e-12, -1e-12, 1e-9, -1e-9]::float8[]) AS d
+    UNION ALL
+    SELECT t * (1 + e)
+      FROM generate_series(-4000, 4000) AS k, LATERAL (SELECT k / 20.0::float8 AS t) AS tie,
+           unnest(ARRAY[2.2e-16, -2.2e-16, 4.4e-16, -4.4e-16]::float8[]) AS e
+    UNION ALL
+    SELECT unnest(ARRAY[999999.95, 999999.949999, 1000000.05, 1e6, 1234567.85, -999999.95,
+                        1e15 + 0.5, 1e20, -1e300, 1e-300, -1e-300, 0.05, -0.05, 0.04999999999999999,
+                        -0.04, -0.0, 0, 1.45, 2.675, 'NaN', 'Infinity', '-Infinity']::float8[])
+)
+SELECT count(*) AS checked,
+       count(*) FILTER (WHERE health_score.round_score(x)::text
+                              IS DISTINCT FROM (round(x::numeric, 1)::float8)::text) AS mismatches
+  FROM v;
+-- by hand: half away from zero; no negative zero
+SELECT x, health_score.round_score(x)
+  FROM unnest(ARRAY[0.25, -0.25, 0.35, 2.675, -0.04, 99.95, 59.96]::float8[]) AS x;
+SELECT health_score.round_score(NULL) IS NULL AS strict;

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * labels.c
- *	  Turning a 0-100 score into the words customer-success teams use:
- *	  band (red / yellow / green) and grade (letters).
+ *	  Turning a 0-100 score into what customer-success teams read: the
+ *	  score to one decimal (round_score), its band (red / yellow / green)
+ *	  and its grade (letters).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,12 +13,65 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 
+PG_FUNCTION_INFO_V1(hs_round_score);
 PG_FUNCTION_INFO_V1(hs_band);
 PG_FUNCTION_INFO_V1(hs_grade);
 
 /* Band names, ordered from worst to best; band_counts.c counts them. */
 const char *const hs_band_names[HS_NUM_BANDS] = {"red", "yellow", "green"};
+
+/*
+ * Beyond this the fast path of round_score cannot tell how numeric would
+ * round: float8_numeric keeps DBL_DIG (15) significant digits, which from
+ * 1e6 up may move a value by 5e-10 or more.
+ */
+#define ROUND_FAST_LIMIT	1e6
+/* tenfold values this close to a tie are decided as numeric decides them */
+#define ROUND_TIE_MARGIN	1e-6
+
+/*
+ * round(value::numeric, 1)::float8, which the views show every score as,
+ * without the two conversions through text that make it cost a
+ * microsecond.  numeric rounds the 15-digit decimal form of value half
+ * away from zero, then reads the result back as the nearest float8.
+ * Below ROUND_FAST_LIMIT that decimal form is within 5e-10 of value, so
+ * unless ten times value lies within ROUND_TIE_MARGIN of a tie, rounding
+ * the exact value gives the same tenths; the tenths n, divided by 10 in
+ * float8, are the nearest float8 to n/10, as numeric_float8 reads it.
+ * Near a tie, and for large values, numeric itself decides.  numeric has
+ * no negative zero.
+ */
+static float8
+round_one_decimal(float8 value)
+{
+	float8		tenfold = fabs(value) * 10.0;
+	float8		tenths = floor(tenfold);
+	float8		fraction = tenfold - tenths;
+
+	if (isnan(value) || isinf(value))
+		return value;
+	if (fabs(value) >= ROUND_FAST_LIMIT || fabs(fraction - 0.5) < ROUND_TIE_MARGIN)
+	{
+		Datum		n = DirectFunctionCall1(float8_numeric, Float8GetDatum(value));
+
+		n = DirectFunctionCall2(numeric_round, n, Int32GetDatum(1));
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
+	}
+	if (fraction > 0.5)
+		tenths += 1.0;
+	if (tenths == 0.0)
+		return 0.0;
+	return copysign(tenths / 10.0, value);
+}
+
+/* round_score(score): score to one decimal, as the views show it */
+Datum
+hs_round_score(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(round_one_decimal(PG_GETARG_FLOAT8(0)));
+}
 
 void
 hs_check_band_thresholds(float8 red_below, float8 green_from)

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * percentile.c
- *	  percentile_rank, quantile, quantiles, distribution_count, segments.
+ *	  percentile_rank, descending_rank, quantile, quantiles,
+ *	  distribution_count, segments.
  *
  * These run once per row against the same distribution (a scalar
  * subquery's value, or one of a few joined in per segment), which may be
@@ -15,15 +16,20 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "distribution.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 
 PG_FUNCTION_INFO_V1(hs_percentile_rank);
 PG_FUNCTION_INFO_V1(hs_percentile_rank_segment);
+PG_FUNCTION_INFO_V1(hs_descending_rank);
+PG_FUNCTION_INFO_V1(hs_descending_rank_segment);
 PG_FUNCTION_INFO_V1(hs_quantile);
 PG_FUNCTION_INFO_V1(hs_quantile_segment);
 PG_FUNCTION_INFO_V1(hs_quantiles);
@@ -245,6 +251,53 @@ hs_percentile_rank_segment(PG_FUNCTION_ARGS)
 	if (group == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(dist_percentile_rank(count_below(lookup, group, value), group->total));
+}
+
+/*
+ * descending_rank(dist, value): 1 + the number of values greater than
+ * value, which for a value of dist is rank() OVER (ORDER BY value DESC)
+ * among its values.  Those not greater are those below the next float8
+ * up; +Infinity has none above it.
+ */
+static int64
+descending_rank(DistLookup lookup, const DistGroup *group, float8 value)
+{
+	int64		not_above;
+
+	not_above = isinf(value) && value > 0 ? group->total
+		: count_below(lookup, group, nextafter(value, get_float8_infinity()));
+	return 1 + group->total - not_above;
+}
+
+Datum
+hs_descending_rank(PG_FUNCTION_ARGS)
+{
+	float8		value = PG_GETARG_FLOAT8(1);
+	DistLookup	lookup;
+
+	dist_check_value(value, "value");
+	lookup = lookup_distribution(fcinfo);
+	dist_check_unsegmented(lookup.dist, "descending_rank");
+	PG_RETURN_INT64(descending_rank(lookup, &lookup.dist->groups[0], value));
+}
+
+/* descending_rank(dist, value, segment) */
+Datum
+hs_descending_rank_segment(PG_FUNCTION_ARGS)
+{
+	float8		value;
+	DistLookup	lookup;
+	const DistGroup *group;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	value = PG_GETARG_FLOAT8(1);
+	dist_check_value(value, "value");
+	lookup = lookup_distribution(fcinfo);
+	group = segment_group(fcinfo, lookup.dist, 2, "descending_rank");
+	if (group == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(descending_rank(lookup, group, value));
 }
 
 /* quantile(dist, fraction) */

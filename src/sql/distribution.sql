@@ -25,6 +25,22 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION health_score.percentile_rank(health_score.distribution, float8, text) IS
   'Where value stands among the values of its segment in a distribution(value, segment), 1-100. NULL when value is NULL or the segment is not in dist; a NULL segment is ranked among the NULL segment''s values.';
 
+CREATE OR REPLACE FUNCTION health_score.descending_rank(dist health_score.distribution, value float8)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'hs_descending_rank'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.descending_rank(health_score.distribution, float8) IS
+  '1 + how many values of dist are greater than value: for a value of dist, rank() OVER (ORDER BY value DESC) among its values (1 = the highest; ties share a rank).';
+
+CREATE OR REPLACE FUNCTION health_score.descending_rank(dist health_score.distribution, value float8, segment text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'hs_descending_rank_segment'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.descending_rank(health_score.distribution, float8, text) IS
+  'descending_rank among the values of one segment of a distribution(value, segment). NULL when value is NULL or the segment is not in dist; a NULL segment is ranked among the NULL segment''s values.';
+
 CREATE OR REPLACE FUNCTION health_score.quantile(dist health_score.distribution, fraction float8)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'hs_quantile'

@@ -1,9 +1,18 @@
 /*
- * Labels of a score: band and grade (src/labels.c; test sql/labels.sql).
+ * Labels of a score: round_score, band and grade (src/labels.c; test
+ * sql/labels.sql).
  *
  * The current definition of each object, run by CREATE EXTENSION and again
  * by every update script: CREATE OR REPLACE only.
  */
+
+CREATE OR REPLACE FUNCTION health_score.round_score(score float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'hs_round_score'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.round_score(float8) IS
+  'score rounded to one decimal, half away from zero: the same float8 as round(score::numeric, 1)::float8, at a fraction of its cost. NaN and +/-Infinity are returned as they are.';
 
 CREATE OR REPLACE FUNCTION health_score.band(score float8, red_below float8 DEFAULT 40,
                                   green_from float8 DEFAULT 70)
