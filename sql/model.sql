@@ -441,3 +441,38 @@ DROP TABLE customers;
 DROP ROLE regress_hs_reader;
 DROP OWNED BY regress_hs_other;
 DROP ROLE regress_hs_other;
+
+-- One customer's row reads one customer: on 100,000 customers, the scores
+-- view and the red view filtered by key reach the source's primary key
+-- index, and no plan node scans every customer (percentiles and ranks
+-- come from the stored reference, not from ranking the others).
+CREATE FUNCTION pg_temp.plan_lines(query text) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || query;
+END $$;
+CREATE TABLE many (id integer PRIMARY KEY, plan text NOT NULL, logins integer, mrr numeric);
+INSERT INTO many SELECT g, (ARRAY['basic', 'pro', 'team'])[1 + g % 3], (g * 7919) % 1000, (g * 13) % 997
+  FROM generate_series(1, 100000) AS g;
+ANALYZE many;
+SELECT health_score.create_model('many', 'many', 'id', '{plan}');
+SELECT health_score.add_metric('many', 'logins', 'logins', 2, 'log', worst => 0, best => 999);
+SELECT health_score.add_metric('many', 'spend', 'mrr', 1, 'percentile');
+SELECT health_score.build('many');
+SELECT btrim(l) AS scan_of_the_source
+  FROM pg_temp.plan_lines('SELECT * FROM health_score_many.scores WHERE id = 4242') AS l
+ WHERE l ~ ' on many ';
+SELECT count(*) FILTER (WHERE l ~ 'Seq Scan on many ') AS seq_scans,
+       count(*) FILTER (WHERE l ~ 'Index Scan using many_pkey') AS key_index_scans
+  FROM pg_temp.plan_lines('SELECT * FROM health_score_many.red WHERE id = 4242') AS l;
+-- the row itself, against the scores by hand: logins 4242 * 7919 % 1000
+-- = 398, log scale to 999; spend 4242 * 13 % 997 = 311, ranked among
+-- the 100,000 values of mrr; rank 1 + the customers scoring higher
+SELECT s.id, s.plan, s.score, s.percentile, s.rank, s.logins_score, s.spend_score,
+       s.logins_score = round(health_score.scale_log(398, 0, 999)::numeric, 1)::float8 AS logins_by_hand,
+       s.spend_score = (SELECT greatest(1, ceil(100 * count(*) FILTER (WHERE mrr < 311) / (count(*) - 1.0)))
+                          FROM many) AS spend_by_hand,
+       s.rank = 1 + (SELECT count(*) FROM health_score_many.scores AS o WHERE o.score > s.score) AS rank_by_hand
+  FROM health_score_many.scores AS s WHERE s.id = 4242;
+SELECT health_score.drop_model('many');
+DROP TABLE many;

@@ -201,6 +201,9 @@ CREATE TEMP TABLE hs_sec_week1 AS SELECT id, band FROM hs_sec_app.by_hand;
 UPDATE hs_sec_app.accounts SET seats = 0, tickets = 10 WHERE id % 4 IN (1, 2);
 SELECT health_score.snapshot('hs_sec_acct', '2026-11-09');
 SELECT health_score.refresh('hs_sec_acct');
+-- what the owner reads, for the reader to compare with (section 4)
+CREATE TABLE hs_sec_app.owner_scores AS SELECT * FROM hs_sec_scores.scores;
+GRANT SELECT ON hs_sec_app.owner_scores TO hs_sec_reader;
 
 -- the views build() made: every one security_invoker; the history and
 -- its partitions under row-level security (a partition does not inherit
@@ -299,19 +302,34 @@ RESET ROLE;
 SET ROLE hs_sec_reader;
 SELECT count(*) AS visible_accounts, count(*) FILTER (WHERE id % 2 = 0) AS hidden
   FROM hs_sec_app.accounts;
--- scores: the 20 visible accounts, and percentiles among them alone, as
--- the score by hand computes them over what the reader sees
+-- scores: the 20 visible accounts, scored as by hand, with the very
+-- numbers the owner reads, percentiles and ranks included (they rank
+-- among every account, not among those the reader sees): 0 rows differ
 SELECT count(*) AS scores, count(*) FILTER (WHERE id % 2 = 0) AS hidden,
-       (SELECT count(*) FROM (SELECT id, plan, score, band, percentile, seats_score, tickets_score
+       (SELECT count(*) FROM (SELECT id, plan, score, band, seats_score, tickets_score
                                 FROM hs_sec_scores.scores
-                              EXCEPT SELECT id, plan, score, band, percentile, seats_score, tickets_score
+                              EXCEPT SELECT id, plan, score, band, seats_score, tickets_score
                                 FROM hs_sec_app.by_hand) AS d) AS only_in_view,
-       (SELECT count(*) FROM (SELECT id, plan, score, band, percentile, seats_score, tickets_score
+       (SELECT count(*) FROM (SELECT id, plan, score, band, seats_score, tickets_score
                                 FROM hs_sec_app.by_hand
-                              EXCEPT SELECT id, plan, score, band, percentile, seats_score, tickets_score
+                              EXCEPT SELECT id, plan, score, band, seats_score, tickets_score
                                 FROM hs_sec_scores.scores) AS d) AS only_by_hand,
+       (SELECT count(*) FROM hs_sec_scores.scores AS s
+          FULL JOIN (SELECT o.* FROM hs_sec_app.owner_scores AS o
+                      WHERE o.id IN (SELECT a.id FROM hs_sec_app.accounts AS a)) AS o USING (id)
+         WHERE (s.*) IS NULL OR (o.*) IS NULL
+            OR (s.plan, s.score, s.band, s.grade, s.percentile, s.segment_percentile, s.rank,
+                s.coverage, s.seats_score, s.tickets_score)
+               IS DISTINCT FROM
+               (o.plan, o.score, o.band, o.grade, o.percentile, o.segment_percentile, o.rank,
+                o.coverage, o.seats_score, o.tickets_score)) AS not_as_the_owner_reads,
        max(percentile) AS top_percentile
   FROM hs_sec_scores.scores;
+-- what the reader learns of the hidden rows: the distributions the
+-- percentiles are read against, of this model alone, whose scores view
+-- it may read (not of other models): 40 scores, shapes without keys
+SELECT model, item, health_score.distribution_count(dist) AS scores
+  FROM health_score.reference ORDER BY model, item;
 SELECT b.band, b.by_hand,
        CASE b.band WHEN 'red' THEN (SELECT count(*) FROM hs_sec_scores.red)
                    WHEN 'yellow' THEN (SELECT count(*) FROM hs_sec_scores.yellow)
@@ -454,11 +472,11 @@ RESET ROLE;
 -- filters it before any metric runs.  Account 2 (south) gets -1 seats.
 SET ROLE hs_sec_owner;
 UPDATE hs_sec_app.accounts SET seats = -1 WHERE id = 2;
-SELECT count(*) FROM hs_sec_whoami.scores;
+SELECT count(root_score) FROM hs_sec_whoami.scores;
 \echo sqlstate :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SET ROLE hs_sec_reader;
-SELECT count(*) AS scores FROM hs_sec_whoami.scores;
+SELECT count(root_score) AS scores FROM hs_sec_whoami.scores;
 SELECT * FROM health_score.explain('hs_sec_whoami', '2');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 RESET ROLE;
@@ -670,6 +688,50 @@ SELECT health_score.drop_model('hs_sec_gone');
 SELECT count(*) AS orphans FROM health_score.model WHERE name = 'hs_sec_gone';
 
 ------------------------------------------------------------------------
+-- One score per customer, whoever reads it: a model with a percentile
+-- metric, read by the owner (every account) and by the reader (the
+-- north): for each account the reader sees, every column of scores, of
+-- its band's view and of trend is what the owner reads.
+------------------------------------------------------------------------
+CREATE SCHEMA hs_sec_pct AUTHORIZATION hs_sec_owner;
+SET ROLE hs_sec_owner;
+SELECT health_score.create_model('hs_sec_pct', 'hs_sec_app.accounts', 'id', '{plan}',
+                                 target_schema => 'hs_sec_pct');
+SELECT health_score.add_metric('hs_sec_pct', 'seats', 'seats', 2, 'percentile');
+SELECT health_score.add_metric('hs_sec_pct', 'tickets', 'tickets', 1, 'linear', worst => 10, best => 0);
+SELECT health_score.build('hs_sec_pct');
+SELECT health_score.snapshot('hs_sec_pct', '2026-11-02');
+GRANT USAGE ON SCHEMA hs_sec_pct TO hs_sec_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA hs_sec_pct TO hs_sec_reader;
+CREATE TABLE hs_sec_app.pct_owner AS
+SELECT s.*, b.band AS band_view, t.score AS trend_score, t.band AS trend_band
+  FROM hs_sec_pct.scores AS s
+  LEFT JOIN (SELECT id, band FROM hs_sec_pct.red UNION ALL SELECT id, band FROM hs_sec_pct.yellow
+             UNION ALL SELECT id, band FROM hs_sec_pct.green) AS b USING (id)
+  LEFT JOIN hs_sec_pct.trend AS t USING (id);
+GRANT SELECT ON hs_sec_app.pct_owner TO hs_sec_reader;
+RESET ROLE;
+SET ROLE hs_sec_reader;
+-- 20 accounts, 0 that differ from the owner's in any column; the
+-- percentile metric spread over the whole 1-100 range, as among all 40
+SELECT count(*) AS visible,
+       count(*) FILTER (WHERE (r.plan, r.score, r.band, r.grade, r.percentile, r.segment_percentile,
+                               r.rank, r.coverage, r.seats_score, r.tickets_score, r.band_view,
+                               r.trend_score, r.trend_band)
+                              IS DISTINCT FROM
+                              (o.plan, o.score, o.band, o.grade, o.percentile, o.segment_percentile,
+                               o.rank, o.coverage, o.seats_score, o.tickets_score, o.band_view,
+                               o.trend_score, o.trend_band)) AS differing,
+       min(r.seats_score) AS lowest_seats_score, max(r.seats_score) AS highest_seats_score
+  FROM (SELECT s.*, b.band AS band_view, t.score AS trend_score, t.band AS trend_band
+          FROM hs_sec_pct.scores AS s
+          LEFT JOIN (SELECT id, band FROM hs_sec_pct.red UNION ALL SELECT id, band FROM hs_sec_pct.yellow
+                     UNION ALL SELECT id, band FROM hs_sec_pct.green) AS b USING (id)
+          LEFT JOIN hs_sec_pct.trend AS t USING (id)) AS r
+  JOIN hs_sec_app.pct_owner AS o USING (id);
+RESET ROLE;
+
+------------------------------------------------------------------------
 -- Clean up: the models first, by their owners, then everything else
 ------------------------------------------------------------------------
 SET ROLE hs_sec_reader;
@@ -681,11 +743,12 @@ SELECT health_score.drop_model('hs_sec_whoami');
 SELECT health_score.drop_model('hs_sec_colpriv');
 SELECT health_score.drop_model('hs_sec_denied');
 SELECT health_score.drop_model('hs_sec_uuid', drop_history => true);
+SELECT health_score.drop_model('hs_sec_pct', drop_history => true);
 DROP TABLE hs_sec_week1;
 RESET ROLE;
 DROP VIEW hs_sec_functions;
 DROP SCHEMA hs_sec_app, hs_sec_scores, hs_sec_whoami, hs_sec_colpriv, hs_sec_denied,
-            "hs_sec ""q""; s", hs_sec_mine, hs_sec_uuid CASCADE;
+            "hs_sec ""q""; s", hs_sec_mine, hs_sec_uuid, hs_sec_pct CASCADE;
 DROP OWNED BY hs_sec_owner, hs_sec_reader;
 DROP ROLE hs_sec_owner, hs_sec_reader;
 SELECT (SELECT count(*) FROM health_score.model) AS models,

@@ -103,13 +103,20 @@ BEGIN
     END IF;
     -- A segment whose weights are all zero has no score rather than
     -- an error that would fail every reader of the views.
+    --
+    -- health_score_once, a set-returning function of one row, keeps the
+    -- planner from pulling this query up into the views that read it:
+    -- pulled up, every reference to score (band, grade, percentile, rank
+    -- ...) would compute it again, metrics and all.  Unlike OFFSET 0, it
+    -- lets a filter on the key or a segment down to the source's index.
     RETURN format($q$SELECT %1$s,
        CASE WHEN per_metric.health_score_total_weight > 0 THEN
-            round(health_score.weighted_score(ARRAY[%2$s], per_metric.health_score_weights, %3$L)::numeric, 1)::float8
+            health_score.round_score(health_score.weighted_score(ARRAY[%2$s], per_metric.health_score_weights, %3$L))
        END AS score,
        CASE WHEN per_metric.health_score_total_weight > 0 THEN
             health_score.coverage(ARRAY[%2$s], per_metric.health_score_weights)
-       END AS coverage
+       END AS coverage,
+       pg_catalog.generate_series(1, 1) AS health_score_once
   FROM (SELECT %4$s,
                ARRAY[%5$s] AS health_score_weights,
                %7$s AS health_score_total_weight
@@ -141,7 +148,11 @@ $$;
 COMMENT ON FUNCTION health_score._segment_columns(health_score.model, text) IS
   'Internal: the model''s segment columns as "alias.segment, " each, in order.';
 
--- The SQL of the scores view.
+-- The SQL of the scores view: one pass over the source, each row scored
+-- on its own.  Percentiles and ranks are read against the distributions
+-- stored with the model, so that no read ranks every customer, a filter
+-- on the key or a segment reaches the source's index, and every reader
+-- gets the same numbers.
 CREATE OR REPLACE FUNCTION health_score._scores_sql(m health_score.model, scored_sql text)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -154,35 +165,24 @@ DECLARE
 BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         metric_columns := metric_columns ||
-            format(E',\n       round(s.%1$I::numeric, 1)::float8 AS %1$I', x.name || '_score');
+            format(E',\n       health_score.round_score(s.%1$I) AS %1$I', x.name || '_score');
     END LOOP;
-    -- The distributions are reached through scalar subqueries, which run
-    -- once: joined in, they would ride along every row into the sort of
-    -- rank(), a copy of every score per row.
-    RETURN format($q$WITH scored AS (
-%1$s
-), distributions AS (
-SELECT health_score.distribution(scored.score) AS all_scores,
-       health_score.distribution(scored.score, %2$s) AS segment_scores
-  FROM scored
-)
-SELECT s.%3$I, %4$ss.score,
-       health_score.band(s.score, %5$L, %6$L) AS band,
-       health_score.grade(s.score, %7$L::float8[], %8$L::text[]) AS grade,
-       health_score.percentile_rank((SELECT d.all_scores FROM distributions AS d), s.score) AS percentile,
-       health_score.percentile_rank((SELECT d.segment_scores FROM distributions AS d), s.score, %9$s) AS segment_percentile,
-       CASE WHEN s.score IS NOT NULL THEN rank() OVER (ORDER BY s.score DESC NULLS LAST) END AS rank,
+    RETURN format($q$SELECT s.%1$I, %2$ss.score,
+       health_score.band(s.score, %3$L, %4$L) AS band,
+       health_score.grade(s.score, %5$L::float8[], %6$L::text[]) AS grade,
+       health_score.percentile_rank(%7$s, s.score) AS percentile,
+       health_score.percentile_rank(%8$s, s.score, %9$s) AS segment_percentile,
+       health_score.descending_rank(%7$s, s.score) AS rank,
        s.coverage,
        now() AS computed_at%10$s
-  FROM scored AS s$q$,
-                  scored_sql,
-                  CASE WHEN cardinality(m.segments) > 0
-                       THEN format('scored.%I', m.segments[1]) ELSE 'NULL::text' END,
+  FROM (%11$s) AS s$q$,
                   m.key, segment_columns, m.red_below, m.green_from,
                   m.grade_cutoffs, m.grade_letters,
+                  health_score._reference_sql(m, 'score'),
+                  health_score._reference_sql(m, 'segment score'),
                   CASE WHEN cardinality(m.segments) > 0
                        THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END,
-                  metric_columns);
+                  metric_columns, scored_sql);
 END;
 $$;
 
@@ -229,7 +229,7 @@ AS $$
                       WHEN 'linear' THEN 'linear scale'
                       WHEN 'log' THEN 'log1p scale'
                       WHEN 'steps' THEN 'steps'
-                      ELSE 'percentile rank among all customers' END,
+                      ELSE 'percentile rank among all customers as of the last refresh' END,
                   x.expression,
                   CASE x.method
                       WHEN 'linear' THEN format(' from %s (0) to %s (100)', x.worst, x.best)
@@ -269,13 +269,13 @@ BEGIN
     EXECUTE format('COMMENT ON COLUMN %s.grade IS %L', rel,
                    format('Letter grade %s at score cutoffs %s.', m.grade_letters, m.grade_cutoffs));
     EXECUTE format('COMMENT ON COLUMN %s.percentile IS %L', rel,
-                   'Percentile rank 1-100 of score among all scored customers the reader can see (100 = healthiest); ties share a rank.');
+                   'Percentile rank 1-100 of score among all scored customers (100 = healthiest; ties share a rank), as of the model''s last build, refresh or snapshot (health_score.reference.computed_at): the same for every reader.');
     EXECUTE format('COMMENT ON COLUMN %s.segment_percentile IS %L', rel,
                    CASE WHEN cardinality(m.segments) > 0
-                        THEN format('Percentile rank 1-100 of score among the customers of the same %s.', m.segments[1])
+                        THEN format('Percentile rank 1-100 of score among the customers of the same %s, as of the model''s last build, refresh or snapshot: the same for every reader.', m.segments[1])
                         ELSE 'The model has no segments: the same as percentile.' END);
     EXECUTE format('COMMENT ON COLUMN %s.rank IS %L', rel,
-                   'Rank by score, 1 = healthiest; ties share a rank; NULL when score is NULL.');
+                   'Rank by score among all scored customers, 1 = healthiest, as of the model''s last build, refresh or snapshot: 1 + how many scored higher then; ties share a rank; NULL when score is NULL.');
     EXECUTE format('COMMENT ON COLUMN %s.coverage IS %L', rel,
                    'Share 0-1 of the total weight carried by the metrics present.');
     EXECUTE format('COMMENT ON COLUMN %s.computed_at IS %L', rel,
@@ -461,6 +461,58 @@ $$;
 COMMENT ON FUNCTION health_score._populate_scores_mv(health_score.model) IS
   'Internal: refreshes scores_mv, with a clear error when the key is not unique.';
 
+-- Compute the distributions the model's percentiles and ranks are read
+-- against, as the caller (the model's owner) over every customer it
+-- sees: first the raw values of the percentile metrics, which the scores
+-- depend on, then the scores, read from the rebuilt scores view.  The
+-- caller holds a lock on the model's row; concurrent refreshes of one
+-- model take turns here.
+CREATE OR REPLACE FUNCTION health_score._refresh_reference(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    items text[] := '{}';
+    distributions text[] := '{}';
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
+    DELETE FROM health_score.reference AS r WHERE r.model = m.name;
+    FOR x IN SELECT * FROM health_score.metric AS hm
+              WHERE hm.model = m.name AND hm.method = 'percentile' ORDER BY hm.position LOOP
+        items := items || ('metric ' || x.name);
+        -- NaN is a missing value in the views, so it is none here either
+        distributions := distributions ||
+            format('health_score.distribution(NULLIF(%s, %L::float8))',
+                   health_score._metric_value_sql(m, x.name, x.expression), 'NaN');
+    END LOOP;
+    IF cardinality(items) > 0 THEN
+        EXECUTE format($q$INSERT INTO health_score.reference (model, item, dist, computed_at)
+SELECT $1, i.item, i.dist, now()
+  FROM (SELECT ARRAY[%s] AS dists FROM %s AS src) AS d,
+       unnest($2::text[], d.dists) AS i(item, dist)
+ WHERE i.dist IS NOT NULL$q$,
+                       array_to_string(distributions, ', '), m.source)
+          USING m.name, items;
+    END IF;
+    EXECUTE format($q$INSERT INTO health_score.reference (model, item, dist, computed_at)
+SELECT $1, i.item, i.dist, now()
+  FROM (SELECT health_score.distribution(s.score) AS scores,
+               health_score.distribution(s.score, %2$s) AS segment_scores
+          FROM %1$I.scores AS s) AS d,
+       LATERAL (VALUES ('score', d.scores), ('segment score', d.segment_scores)) AS i(item, dist)
+ WHERE i.dist IS NOT NULL$q$,
+                   m.target_schema,
+                   CASE WHEN cardinality(m.segments) > 0
+                        THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END)
+      USING m.name;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._refresh_reference(health_score.model) IS
+  'Internal: computes the distributions a model''s percentiles and ranks are read against (health_score.reference).';
+
 CREATE OR REPLACE FUNCTION health_score.build(model text)
 RETURNS text
 LANGUAGE plpgsql
@@ -510,6 +562,8 @@ BEGIN
         END LOOP;
         PERFORM health_score._create_views(m, false);
     END IF;
+
+    PERFORM health_score._refresh_reference(m);
 
     IF replaced AND to_regclass(schema_name || '.scores_mv') IS NOT NULL
        AND old_columns = health_score._columns_of(to_regclass(schema_name || '.scores')) THEN
@@ -563,7 +617,11 @@ DECLARE
     m health_score.model := health_score._model(refresh.model);
     mv regclass := to_regclass(format('%I.scores_mv', m.target_schema));
 BEGIN
+    PERFORM health_score._require_owner(m);
     PERFORM health_score._require_built(m, 'scores_mv');
+    -- the model stays as built until the refresh commits
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
+    PERFORM health_score._refresh_reference(m);
     -- CONCURRENTLY needs rows to compare with
     IF refresh.concurrently AND (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
         EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', mv);
@@ -574,7 +632,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score.refresh(text, boolean) IS
-  'Refreshes the model''s scores_mv; CONCURRENTLY unless told otherwise, so readers keep reading the old rows until the new ones are in place. Without it the refresh is faster but blocks readers.';
+  'Computes the distributions the model''s percentiles and ranks are read against (health_score.reference), then refreshes its scores_mv; CONCURRENTLY unless told otherwise, so readers keep reading the old rows until the new ones are in place. Without it the refresh is faster but blocks readers of scores_mv.';
 
 CREATE OR REPLACE FUNCTION health_score._refresh_job_name(model text)
 RETURNS text

@@ -224,6 +224,20 @@ $$;
 COMMENT ON FUNCTION health_score._base_type(regtype) IS
   'Internal: the base type of a domain (of a domain ...), or the type itself.';
 
+-- The SQL of one of the model's reference distributions (a scalar
+-- subquery: it runs once per query, however many rows read it).
+CREATE OR REPLACE FUNCTION health_score._reference_sql(m health_score.model, item text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('(SELECT r.dist FROM health_score.reference AS r WHERE r.model = %L AND r.item = %L)',
+                  m.name, item)
+$$;
+
+COMMENT ON FUNCTION health_score._reference_sql(health_score.model, text) IS
+  'Internal: a scalar subquery giving one of the model''s reference distributions.';
+
 -- The SQL of a metric's 0-100 score over a raw value given as SQL.
 CREATE OR REPLACE FUNCTION health_score._metric_score_sql(m health_score.model, x health_score.metric,
                                                value_sql text)
@@ -246,10 +260,10 @@ BEGIN
         RETURN format('health_score.scale_steps(%s, %L::float8[], %L::float8[])', value_sql,
                       x.thresholds, x.scores);
     WHEN 'percentile' THEN
-        -- ranks among the customers the reader can see: the subquery is
-        -- uncorrelated, so it runs once per query
-        RETURN format('(health_score.percentile_rank((SELECT health_score.distribution(%s) FROM %s AS src), %s))::float8',
-                      value_sql, m.source, value_sql);
+        -- ranked against the values stored with the model, so that every
+        -- reader gets the same score whatever rows they may see
+        RETURN format('(health_score.percentile_rank(%s, %s))::float8',
+                      health_score._reference_sql(m, 'metric ' || x.name), value_sql);
     END CASE;
 END;
 $$;

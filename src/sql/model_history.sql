@@ -223,6 +223,8 @@ BEGIN
     -- and keep it from changing until the rows are written, so that they
     -- carry the version they were computed with
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
+    -- today's percentiles and ranks, the same that scores shows from now on
+    PERFORM health_score._refresh_reference(m);
     PERFORM health_score._history_partition(m, snapshot.taken_on);
     EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
       USING snapshot.taken_on;

@@ -114,11 +114,61 @@ GROUP BY part;
 CREATE TABLE state_aggregates_before AS SELECT * FROM account_state_aggregates;
 SQL
 
+# 1.3, where a model with a percentile metric is built, granted to a
+# reader and snapshot: after the update to the current version its views
+# give the same rows until build(), which keeps their names, columns,
+# grants and history
+reader=hs_upgrade_reader
+drop_reader() {
+	hs_psql -d "$upgraded" -c "DROP OWNED BY $reader" 2>/dev/null || true
+	hs_psql -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader"
+}
+drop_reader
+hs_at_exit drop_reader
+hs_psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE TO '1.3'"
+hs_psql -d "$upgraded" >/dev/null <<SQL
+CREATE ROLE $reader;
+SELECT health_score.create_model('acct13', 'accounts', 'id');
+SELECT health_score.add_metric('acct13', 'logins', 'logins', 2, 'percentile');
+SELECT health_score.add_metric('acct13', 'tickets', 'tickets', 1, 'linear', worst => 6, best => 0);
+SELECT health_score.build('acct13');
+SELECT health_score.snapshot('acct13', '2026-11-30');
+GRANT USAGE ON SCHEMA health_score_acct13 TO $reader;
+GRANT SELECT ON accounts, health_score_acct13.scores, health_score_acct13.red TO $reader;
+CREATE TABLE acct13_before AS
+SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
+  FROM health_score_acct13.scores;
+CREATE TABLE acct13_columns AS
+SELECT string_agg(attname, ',' ORDER BY attnum) AS columns FROM pg_attribute
+ WHERE attrelid = 'health_score_acct13.scores'::regclass AND attnum > 0;
+SQL
+acct13_differences="SELECT count(*) FROM ((SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
+                                           FROM health_score_acct13.scores EXCEPT ALL TABLE acct13_before)
+                                          UNION ALL (TABLE acct13_before EXCEPT ALL
+                                           SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
+                                             FROM health_score_acct13.scores)) AS d"
+
 hs_psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
 current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
 [ "$(value "$upgraded" "SELECT extversion FROM pg_extension WHERE extname = 'health_score'")" = "$current" ] ||
 	hs_fail "ALTER EXTENSION health_score UPDATE did not reach $current"
 [ "$(same_results)" = t ] || hs_fail "results changed by the update to $current"
+[ "$(value "$upgraded" "$acct13_differences")" = 0 ] ||
+	hs_fail "the views of a model built under 1.3 give other rows after the update to $current, before build()"
+hs_psql -d "$upgraded" -c "SELECT health_score.build('acct13')" >/dev/null
+[ "$(value "$upgraded" "SELECT ($acct13_differences) = 0
+                              AND (SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
+                                    WHERE attrelid = 'health_score_acct13.scores'::regclass AND attnum > 0)
+                                  = (SELECT columns FROM acct13_columns)
+                              AND has_table_privilege('$reader', 'health_score_acct13.scores', 'SELECT')
+                              AND has_table_privilege('$reader', 'health_score_acct13.red', 'SELECT')
+                              AND (SELECT count(*) FROM health_score_acct13.history WHERE taken_on = '2026-11-30') = 1000
+                              AND (SELECT count(*) FROM health_score.reference WHERE model = 'acct13') = 3")" = t ] ||
+	hs_fail "build() after the update to $current changed a 1.3 model's rows, columns, grants or history, or stored no reference"
+[ "$(value "$upgraded" "SET ROLE $reader; SELECT count(percentile) FROM health_score_acct13.red")" = \
+  "$(value "$upgraded" "SELECT count(*) FROM acct13_before WHERE band = 'red'")" ] ||
+	hs_fail "the reader granted a 1.3 model's red view does not read its percentiles after build() under $current"
+echo "ok: 1.3 -> $current keeps a built model's views until build(), which keeps their rows, columns, grants and history"
 [ "$(same_aggregates)" = t ] || hs_fail "views over distribution() and auc() changed results in the update to $current"
 [ "$(value "$upgraded" "SELECT string_agg(DISTINCT format_type(aggtranstype, NULL), ',') FROM pg_aggregate
                        WHERE aggfnoid IN ('health_score.distribution(float8)'::regprocedure,

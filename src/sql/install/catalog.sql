@@ -323,6 +323,7 @@ COMMENT ON COLUMN health_score.model.owner IS 'The role that created the model; 
 
 COMMENT ON COLUMN health_score.model.owns_schema IS 'build() created target_schema, so drop_model() may drop it once it is empty.';
 
+
 CREATE TABLE health_score.metric (
     model           text NOT NULL REFERENCES health_score.model (name)
                     ON UPDATE CASCADE ON DELETE CASCADE,
@@ -369,9 +370,28 @@ CREATE TABLE health_score.model_version (
 COMMENT ON TABLE health_score.model_version IS
   'One row per version of each model: what changed and when.';
 
+CREATE TABLE health_score.reference (
+    model       text NOT NULL REFERENCES health_score.model (name)
+                ON UPDATE CASCADE ON DELETE CASCADE,
+    item        text NOT NULL,
+    dist        health_score.distribution NOT NULL,
+    computed_at timestamptz NOT NULL,
+    PRIMARY KEY (model, item)
+);
+
+COMMENT ON TABLE health_score.reference IS
+  'What a model''s percentiles and ranks are read against, the same for every reader: the distributions build(), refresh() and snapshot() compute as the model''s owner over every customer the owner sees. Readable by whoever may read the model''s scores view.';
+
+COMMENT ON COLUMN health_score.reference.item IS 'score: every customer''s score; segment score: the scores by the model''s first segment; metric <name>: the raw values of a percentile metric.';
+
+COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of those values.';
+
+COMMENT ON COLUMN health_score.reference.computed_at IS 'When build(), refresh() or snapshot() computed it.';
+
 SELECT pg_catalog.pg_extension_config_dump('health_score.model', '');
 
 SELECT pg_catalog.pg_extension_config_dump('health_score.metric', '');
 
 SELECT pg_catalog.pg_extension_config_dump('health_score.model_version', '');
 
+SELECT pg_catalog.pg_extension_config_dump('health_score.reference', '');

@@ -11,6 +11,7 @@
 GRANT USAGE ON SCHEMA health_score TO PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON health_score.model, health_score.metric,
                                         health_score.model_version TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON health_score.reference TO PUBLIC;
 ALTER TABLE health_score.model ENABLE ROW LEVEL SECURITY;
 ALTER TABLE health_score.metric ENABLE ROW LEVEL SECURITY;
 ALTER TABLE health_score.model_version ENABLE ROW LEVEL SECURITY;
@@ -26,3 +27,16 @@ CREATE POLICY readable ON health_score.model_version FOR SELECT USING (true);
 CREATE POLICY owned ON health_score.model_version
   USING (EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = model_version.model
                     AND health_score._is_model_owner(hm.owner)));
+ALTER TABLE health_score.reference ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owned ON health_score.reference
+  USING (EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = reference.model
+                    AND health_score._is_model_owner(hm.owner)));
+-- The readers of a model's scores view read the distributions it ranks
+-- against; nobody else does.  The view is found in the catalog rather
+-- than by name, which would need USAGE on its schema.
+CREATE POLICY readable ON health_score.reference FOR SELECT
+  USING (EXISTS (SELECT FROM health_score.model AS hm
+                   JOIN pg_catalog.pg_namespace AS n ON n.nspname = hm.target_schema
+                   JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = 'scores'
+                  WHERE hm.name = reference.model
+                    AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));

@@ -1,0 +1,42 @@
+/*
+ * 1.3 -> 1.4: what CREATE OR REPLACE in the sources cannot do.
+ *
+ * Every reader gets the same scores: a model's percentiles, ranks and
+ * percentile-method metric scores are read against distributions stored
+ * with the model (health_score.reference), which build(), refresh() and
+ * snapshot() compute as the model's owner, rather than ranked among the
+ * rows each reader can see.  The views of a model built under 1.3 keep
+ * working as they are until build() rebuilds them.
+ */
+
+CREATE TABLE health_score.reference (
+    model       text NOT NULL REFERENCES health_score.model (name)
+                ON UPDATE CASCADE ON DELETE CASCADE,
+    item        text NOT NULL,
+    dist        health_score.distribution NOT NULL,
+    computed_at timestamptz NOT NULL,
+    PRIMARY KEY (model, item)
+);
+
+COMMENT ON TABLE health_score.reference IS
+  'What a model''s percentiles and ranks are read against, the same for every reader: the distributions build(), refresh() and snapshot() compute as the model''s owner over every customer the owner sees. Readable by whoever may read the model''s scores view.';
+
+COMMENT ON COLUMN health_score.reference.item IS 'score: every customer''s score; segment score: the scores by the model''s first segment; metric <name>: the raw values of a percentile metric.';
+
+COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of those values.';
+
+COMMENT ON COLUMN health_score.reference.computed_at IS 'When build(), refresh() or snapshot() computed it.';
+
+SELECT pg_catalog.pg_extension_config_dump('health_score.reference', '');
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON health_score.reference TO PUBLIC;
+ALTER TABLE health_score.reference ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owned ON health_score.reference
+  USING (EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = reference.model
+                    AND health_score._is_model_owner(hm.owner)));
+CREATE POLICY readable ON health_score.reference FOR SELECT
+  USING (EXISTS (SELECT FROM health_score.model AS hm
+                   JOIN pg_catalog.pg_namespace AS n ON n.nspname = hm.target_schema
+                   JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = 'scores'
+                  WHERE hm.name = reference.model
+                    AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
