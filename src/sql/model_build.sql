@@ -263,7 +263,9 @@ BEGIN
                        format('Segment: %s of %s, as text.', segment, m.source));
     END LOOP;
     EXECUTE format('COMMENT ON COLUMN %s.score IS %L', rel,
-                   format('Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present or their weight share is below %s.', m.min_coverage));
+                   'Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present'
+                   || CASE WHEN m.min_coverage > 0
+                           THEN format(' or their share of the weight is below %s.', m.min_coverage) ELSE '.' END);
     EXECUTE format('COMMENT ON COLUMN %s.band IS %L', rel,
                    format('red when score < %s, green when score >= %s, else yellow; NULL when score is NULL.', m.red_below, m.green_from));
     EXECUTE format('COMMENT ON COLUMN %s.grade IS %L', rel,

@@ -8,6 +8,9 @@
 -- (b)  avg(scorecard(...)): the score alone, as in scoring.sql
 -- (v)  the scores view, every column summed: score, band, grade,
 --      percentile, segment percentile, rank and the 12 metric scores
+-- (v*) the scores view, SELECT *: every column of every row computed, as
+--      a client reads them, less the sending
+-- (k)  the scores view, one customer by key (SELECT * ... WHERE id = ...)
 -- (vr) the red view, counted
 -- (m)  scores_mv, every column summed: what a dashboard reads
 -- (rc) refresh(model): REFRESH MATERIALIZED VIEW CONCURRENTLY
@@ -58,6 +61,8 @@ SELECT bench.add('v: scores view, every column',
             sum(m1_score + m2_score + m3_score + m4_score + m5_score + m6_score + m7_score + m8_score
                 + m9_score + m10_score + m11_score + m12_score)
      FROM health_score_bench.scores$q$);
+SELECT bench.add('v*: scores view, SELECT *', 'SELECT * FROM health_score_bench.scores');
+SELECT bench.add('k: scores view, one customer', 'SELECT * FROM health_score_bench.scores WHERE id = 424242');
 SELECT bench.add('vr: red view, counted', 'SELECT count(*) FROM health_score_bench.red');
 SELECT bench.add('m: scores_mv, every column',
   $q$SELECT sum(score), count(band), count(grade), sum(percentile), sum(segment_percentile), sum(rank),
