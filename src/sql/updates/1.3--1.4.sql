@@ -1,0 +1,8 @@
+-- health_score 1.3 -> 1.4: percentile cuts (issue 15).
+--
+-- 1.4 adds percentile_cuts(dist [, segment]), the 99 values where a
+-- distribution's percentile rank changes; percentile_rank_by_cuts(cuts, value),
+-- the rank from them; and the percentile_counts(cuts, value, buckets)
+-- aggregate, counts per percentile bucket with a bigint[] state.  All are
+-- new functions, defined by src/sql/distribution.sql, which this update
+-- script runs after this file: nothing else changes between 1.3 and 1.4.
