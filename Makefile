@@ -20,6 +20,7 @@ OBJS = \
 	src/distribution_state.o \
 	src/search_tree.o \
 	src/percentile.o \
+	src/percentile_cuts.o \
 	src/trend.o \
 	src/sparkline.o \
 	src/auc.o \
@@ -64,7 +65,7 @@ SQL_UPDATES = $(foreach v,$(SQL_DELTA_FROM),$(EXTENSION)--$(v)--$(EXTVERSION).sq
 DATA = $(SQL_RELEASED)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(SQL_UPDATES)
 
-REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states
+REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

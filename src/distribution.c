@@ -52,6 +52,25 @@ dist_find_group(const Distribution *dist, const char *key, int32 key_len)
 	return NULL;
 }
 
+/*
+ * The group of a lookup's segment argument (a NULL segment is the NULL
+ * key), or NULL when absent; dist must have segments.
+ */
+const DistGroup *
+dist_segment_group(FunctionCallInfo fcinfo, const Distribution *dist, int segment_arg,
+				   const char *funcname)
+{
+	dist_check_segmented(dist, funcname);
+	if (PG_ARGISNULL(segment_arg))
+		return dist_find_group(dist, NULL, DIST_NULL_KEY);
+	else
+	{
+		text	   *segment = PG_GETARG_TEXT_PP(segment_arg);
+
+		return dist_find_group(dist, VARDATA_ANY(segment), VARSIZE_ANY_EXHDR(segment));
+	}
+}
+
 void
 dist_check_unsegmented(const Distribution *dist, const char *funcname)
 {
@@ -114,7 +133,7 @@ dist_check_fraction(float8 fraction, const char *argname)
 }
 
 /* The value at 0-based row `row` of the group in sorted order. */
-static float8
+float8
 dist_value_at(const Distribution *dist, const DistGroup *group, int64 row)
 {
 	const int64 *below = dist_below(dist, group);

@@ -113,6 +113,8 @@ extern int	dist_compare_keys(const char *a, int32 a_len, const char *b, int32 b_
 
 extern const DistGroup *dist_find_group(const Distribution *dist,
 										const char *key, int32 key_len);
+extern const DistGroup *dist_segment_group(FunctionCallInfo fcinfo, const Distribution *dist,
+											int segment_arg, const char *funcname);
 extern void dist_check_unsegmented(const Distribution *dist, const char *funcname);
 extern void dist_check_segmented(const Distribution *dist, const char *funcname);
 extern void dist_check_value(float8 value, const char *argname);
@@ -178,6 +180,7 @@ extern int64 dist_count_below(const Distribution *dist, const DistGroup *group,
 
 extern int32 dist_percentile_rank(int64 below, int64 total);
 extern void dist_check_fraction(float8 fraction, const char *argname);
+extern float8 dist_value_at(const Distribution *dist, const DistGroup *group, int64 row);
 extern float8 dist_quantile(const Distribution *dist, const DistGroup *group,
 							float8 fraction);
 

@@ -203,22 +203,6 @@ count_below(DistLookup lookup, const DistGroup *group, float8 value)
 							lookup.cached ? lookup.cached->trees[g] : NULL);
 }
 
-/* The group of this call's segment argument, or NULL when absent. */
-static const DistGroup *
-segment_group(FunctionCallInfo fcinfo, const Distribution *dist, int segment_arg,
-			  const char *funcname)
-{
-	dist_check_segmented(dist, funcname);
-	if (PG_ARGISNULL(segment_arg))
-		return dist_find_group(dist, NULL, DIST_NULL_KEY);
-	else
-	{
-		text	   *segment = PG_GETARG_TEXT_PP(segment_arg);
-
-		return dist_find_group(dist, VARDATA_ANY(segment), VARSIZE_ANY_EXHDR(segment));
-	}
-}
-
 /* percentile_rank(dist, value) */
 Datum
 hs_percentile_rank(PG_FUNCTION_ARGS)
@@ -234,20 +218,30 @@ hs_percentile_rank(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(dist_percentile_rank(count_below(lookup, group, value), group->total));
 }
 
+/*
+ * The arguments of a (dist, value, segment) lookup, read and checked: the
+ * group to look value up in, or NULL when there is no answer (dist or
+ * value NULL, or a segment dist lacks).
+ */
+static const DistGroup *
+segment_lookup(FunctionCallInfo fcinfo, const char *funcname, float8 *value, DistLookup *lookup)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return NULL;
+	*value = PG_GETARG_FLOAT8(1);
+	dist_check_value(*value, "value");
+	*lookup = lookup_distribution(fcinfo);
+	return dist_segment_group(fcinfo, lookup->dist, 2, funcname);
+}
+
 /* percentile_rank(dist, value, segment) */
 Datum
 hs_percentile_rank_segment(PG_FUNCTION_ARGS)
 {
 	float8		value;
 	DistLookup	lookup;
-	const DistGroup *group;
+	const DistGroup *group = segment_lookup(fcinfo, "percentile_rank", &value, &lookup);
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	value = PG_GETARG_FLOAT8(1);
-	dist_check_value(value, "value");
-	lookup = lookup_distribution(fcinfo);
-	group = segment_group(fcinfo, lookup.dist, 2, "percentile_rank");
 	if (group == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(dist_percentile_rank(count_below(lookup, group, value), group->total));
@@ -287,14 +281,8 @@ hs_descending_rank_segment(PG_FUNCTION_ARGS)
 {
 	float8		value;
 	DistLookup	lookup;
-	const DistGroup *group;
+	const DistGroup *group = segment_lookup(fcinfo, "descending_rank", &value, &lookup);
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	value = PG_GETARG_FLOAT8(1);
-	dist_check_value(value, "value");
-	lookup = lookup_distribution(fcinfo);
-	group = segment_group(fcinfo, lookup.dist, 2, "descending_rank");
 	if (group == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(descending_rank(lookup, group, value));
@@ -326,7 +314,7 @@ hs_quantile_segment(PG_FUNCTION_ARGS)
 	fraction = PG_GETARG_FLOAT8(1);
 	dist_check_fraction(fraction, "fraction");
 	dist = PG_GETARG_DISTRIBUTION_P(0);
-	group = segment_group(fcinfo, dist, 2, "quantile");
+	group = dist_segment_group(fcinfo, dist, 2, "quantile");
 	if (group == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(dist_quantile(dist, group, fraction));
@@ -378,7 +366,7 @@ hs_quantiles_segment(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	dist = PG_GETARG_DISTRIBUTION_P(0);
-	group = segment_group(fcinfo, dist, 2, "quantiles");
+	group = dist_segment_group(fcinfo, dist, 2, "quantiles");
 	if (group == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_ARRAYTYPE_P(quantiles_array(dist, group, PG_GETARG_ARRAYTYPE_P(1)));
@@ -407,7 +395,7 @@ hs_distribution_count_segment(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	dist = PG_GETARG_DISTRIBUTION_P(0);
-	group = segment_group(fcinfo, dist, 1, "distribution_count");
+	group = dist_segment_group(fcinfo, dist, 1, "distribution_count");
 	PG_RETURN_INT64(group ? group->total : 0);
 }
 

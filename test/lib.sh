@@ -14,7 +14,9 @@
 set -euo pipefail
 
 HS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HS_PGBIN=/usr/lib/postgresql/15/bin
+# HS_PGBIN: another PostgreSQL 15 tree to build against and run (a private
+# copy, so that builds installed by others meanwhile do not reach it)
+HS_PGBIN=${HS_PGBIN:-/usr/lib/postgresql/15/bin}
 export PG_CONFIG=$HS_PGBIN/pg_config
 HS_PACKAGES=(postgresql-server-dev-15 postgresql-15-cron build-essential libpostgresql-jdbc-java openjdk-17-jdk-headless)
 

@@ -2,7 +2,9 @@
  * The percentile layer: the distribution aggregate and the lookups in a
  * distribution value, percentile_rank, quantile(s), distribution_count,
  * segments (src/distribution*.c, src/percentile.c; test
- * sql/distribution.sql).  The type is in install/catalog.sql.
+ * sql/distribution.sql); a distribution's percentile cuts, ranks from
+ * them and the percentile_counts aggregate (src/percentile_cuts.c; test
+ * sql/percentile_cuts.sql).  The type is in install/catalog.sql.
  *
  * The current definition of each object, run by CREATE EXTENSION and again
  * by every update script: CREATE OR REPLACE only.
@@ -161,3 +163,61 @@ CREATE OR REPLACE AGGREGATE health_score.distribution(value float8, segment text
 
 COMMENT ON AGGREGATE health_score.distribution(float8, text) IS
   'Every non-NULL value of the group, kept apart per segment (a NULL segment is a segment of its own), for percentile_rank(dist, value, segment) in one pass over the table.';
+
+
+-- Percentile cuts: the 99 values where a distribution's rank changes,
+-- and lookups and counts by them (src/percentile_cuts.c).  The lookup has
+-- a name of its own: as an overload of percentile_rank(dist, value) it
+-- would make percentile_rank('{1,2}', 1) and percentile_rank(NULL, 1),
+-- whose untyped first argument is a distribution today, ambiguous.
+CREATE OR REPLACE FUNCTION health_score.percentile_cuts(dist health_score.distribution)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_percentile_cuts'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_cuts(health_score.distribution) IS
+  '99 cut values: cuts[i] is the largest value of dist that ranks i or lower, so that percentile_rank_by_cuts(cuts, value) = percentile_rank(dist, value) for every value. Every cut is Infinity when dist holds one value.';
+
+CREATE OR REPLACE FUNCTION health_score.percentile_cuts(dist health_score.distribution, segment text)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_percentile_cuts_segment'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_cuts(health_score.distribution, text) IS
+  'percentile_cuts of one segment of a distribution(value, segment): percentile_rank_by_cuts(cuts, value) = percentile_rank(dist, value, segment). NULL when dist is NULL or the segment is not in dist; a NULL segment is the NULL segment''s.';
+
+CREATE OR REPLACE FUNCTION health_score.percentile_rank_by_cuts(cuts float8[], value float8)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'hs_percentile_rank_by_cuts'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_rank_by_cuts(float8[], float8) IS
+  'Where value stands, 1-100, by the cuts percentile_cuts returned: 1 + how many cuts are below value, equal to percentile_rank(dist, value). cuts must be 99 non-decreasing numbers; NaN is an error.';
+
+CREATE OR REPLACE FUNCTION health_score.percentile_counts_accum(state bigint[], cuts float8[], value float8, buckets integer)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'hs_percentile_counts_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_counts_accum(bigint[], float8[], float8, integer) IS
+  'Transition function of percentile_counts(cuts, value, buckets).';
+
+CREATE OR REPLACE FUNCTION health_score.percentile_counts_combine(a bigint[], b bigint[])
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'hs_percentile_counts_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score.percentile_counts_combine(bigint[], bigint[]) IS
+  'Combine function of percentile_counts(): the counts added bucket by bucket.';
+
+-- The state is the result, a bigint[], rather than internal, so that
+-- Citus can ship partial counts as text.
+CREATE OR REPLACE AGGREGATE health_score.percentile_counts(cuts float8[], value float8, buckets integer) (
+  SFUNC = health_score.percentile_counts_accum,
+  STYPE = bigint[],
+  COMBINEFUNC = health_score.percentile_counts_combine,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score.percentile_counts(float8[], float8, integer) IS
+  'How many values of the group fall in each of buckets percentile buckets (buckets divides 100; bucket = ceil(percentile_rank_by_cuts(cuts, value) * buckets / 100), so 10 gives deciles), in one pass that runs in parallel. NULL values are skipped. Use with GROUP BY segment and each row''s segment''s cuts.';

@@ -117,6 +117,20 @@ FROM (SELECT segment,
       FROM {customers}) AS ranked
 GROUP BY segment;
 
+-- query: percentile_counts_by_segment
+-- expect: split health_score.percentile_counts
+-- Customers per segment and decile of their score within the segment, by
+-- the 99 cuts of each segment's distribution: a subquery Citus plans on
+-- its own and sends to the shards; the counts, a bigint[] state, come
+-- back as partial aggregates.
+SELECT coalesce(c.segment, '(none)') AS segment,
+       health_score.percentile_counts(k.cuts, {score}, 10) AS deciles
+FROM {customers} AS c
+JOIN (SELECT segment, health_score.percentile_cuts(health_score.distribution({score})) AS cuts
+      FROM {customers}
+      GROUP BY segment) AS k ON k.segment IS NOT DISTINCT FROM c.segment
+GROUP BY c.segment;
+
 -- query: trend_per_customer
 -- expect: pushdown health_score.trend
 -- tolerance: slope_per_day

@@ -174,7 +174,10 @@ SELECT CASE
 	WHEN fn = 'nps' THEN 'r BETWEEN -100 AND 100'
 	WHEN fn = 'ces' THEN 'r BETWEEN 1 AND 7'
 	WHEN fn IN ('auc', 'auc_final') THEN 'r BETWEEN 0 AND 1'
-	WHEN fn IN ('percentile_rank', 'percentile_rank_seg') THEN 'r BETWEEN 1 AND 100'
+	WHEN fn IN ('percentile_rank', 'percentile_rank_seg', 'percentile_rank_by_cuts') THEN 'r BETWEEN 1 AND 100'
+	WHEN fn IN ('percentile_cuts', 'percentile_cuts_seg') THEN
+		'array_ndims(r) = 1 AND cardinality(r) = 99 AND r = (SELECT array_agg(e ORDER BY e) FROM unnest(r) e)'
+	WHEN fn = 'percentile_counts' THEN 'array_ndims(r) = 1 AND 100 % cardinality(r) = 0 AND 0 <= ALL(r)'
 	WHEN fn IN ('distribution_count', 'distribution_count_seg') THEN 'r >= 0'
 	WHEN fn IN ('band_counts', 'band_counts3') THEN '(r).red >= 0 AND (r).yellow >= 0 AND (r).green >= 0 AND (r).unscored >= 0'
 	WHEN fn IN ('trend_ts', 'trend_date') THEN
@@ -223,7 +226,8 @@ DECLARE
 	                    'distribution_count_seg', 'segments', 'trend_ts', 'trend_date', 'sparkline',
 	                    'sparkline_ts', 'sparkline_date', 'auc', 'logistic_fit',
 	                    'distribution_accum', 'distribution_accum_seg', 'distribution_combine', 'distribution_final',
-	                    'auc_accum', 'auc_final'];
+	                    'auc_accum', 'auc_final', 'percentile_cuts', 'percentile_cuts_seg', 'percentile_rank_by_cuts',
+	                    'percentile_counts'];
 	keys text[] := '{}'; fn text; sql text; extra text; k int; a text; b text; d text; m int;
 BEGIN
 	FOR i IN 0 .. n - 1 LOOP
@@ -261,6 +265,16 @@ BEGIN
 			WHEN 'distribution_in' THEN format('SELECT %s', fz_dist())
 			WHEN 'percentile_rank' THEN format('SELECT health_score.percentile_rank(%s, %s)', fz_dist(), fz_f())
 			WHEN 'percentile_rank_seg' THEN format('SELECT health_score.percentile_rank(%s, %s, %s)', fz_dist(), fz_f(), fz_seg())
+			WHEN 'percentile_cuts' THEN format('SELECT health_score.percentile_cuts(%s)', fz_dist())
+			WHEN 'percentile_cuts_seg' THEN format('SELECT health_score.percentile_cuts(%s, %s)', fz_dist(), fz_seg())
+			-- cuts as percentile_cuts makes them half the time, any 99 numbers or any array otherwise
+			WHEN 'percentile_rank_by_cuts' THEN format('SELECT health_score.percentile_rank_by_cuts(%s, %s)',
+				CASE WHEN random() < 0.5 THEN format('health_score.percentile_cuts(%s)', fz_dist())
+				     WHEN random() < 0.5 THEN fz_arr(99) ELSE fz_arr() END, fz_f())
+			WHEN 'percentile_counts' THEN format('SELECT health_score.percentile_counts(%s, x, %s) FROM %s',
+				CASE WHEN random() < 0.6 THEN format('health_score.percentile_cuts(%s)', fz_dist()) ELSE fz_arr(99) END,
+				(ARRAY['10', '4', '100', '1', '3', '0', '-5', '200', 'NULL::int', '2147483647'])[1 + floor(random() * 10)::int],
+				fz_from(m, '{f}', 'x'))
 			WHEN 'distribution_count' THEN format('SELECT health_score.distribution_count(%s)', fz_dist())
 			WHEN 'distribution_count_seg' THEN format('SELECT health_score.distribution_count(%s, %s)', fz_dist(), fz_seg())
 			WHEN 'segments' THEN format('SELECT count(*) FROM health_score.segments(%s)', fz_dist())
@@ -401,6 +415,11 @@ BEGIN
 	PERFORM fz_batch('distribution_in', 'SELECT r, r::text::health_score.distribution::text = r::text FROM (SELECT format(''{%s:{%s},NULL:{%s}}'', to_json(coalesce(seg, ''x'')), v, t1)::health_score.distribution FROM fz_data WHERE v IS NOT NULL) q(r)');
 	PERFORM fz_batch('percentile_rank', 'SELECT r, r BETWEEN 1 AND 100 FROM (SELECT health_score.percentile_rank((SELECT health_score.distribution(v) FROM fz_data), t1) FROM fz_data) q(r)');
 	PERFORM fz_batch('percentile_rank_seg', 'SELECT r, r BETWEEN 1 AND 100 FROM (SELECT health_score.percentile_rank((SELECT health_score.distribution(v, seg) FROM fz_data), t1, seg) FROM fz_data) q(r)');
+	-- the rank from the cuts is the rank from the distribution, for every row
+	PERFORM fz_batch('percentile_rank_by_cuts', 'WITH d AS (SELECT health_score.distribution(v) d FROM fz_data)
+	                             SELECT r, r = health_score.percentile_rank(d, t1) FROM (SELECT health_score.percentile_rank_by_cuts(health_score.percentile_cuts(d), t1), d, t1 FROM fz_data, d) q(r, d, t1)');
+	PERFORM fz_batch('percentile_cuts_seg', 'WITH d AS (SELECT health_score.distribution(v, seg) d FROM fz_data)
+	                             SELECT r, r IS NULL OR health_score.percentile_rank_by_cuts(r, t1) = health_score.percentile_rank(d, t1, seg) FROM (SELECT health_score.percentile_cuts(d, seg), d, t1, seg FROM fz_data, d) q(r, d, t1, seg)');
 	PERFORM fz_batch('quantile', 'WITH d AS (SELECT health_score.distribution(v) d, min(v) lo, max(v) hi FROM fz_data)
 	                             SELECT r, r BETWEEN lo AND hi OR r = ''NaN'' AND (lo = ''-Infinity'' OR hi = ''Infinity'') FROM (SELECT health_score.quantile(d, frac), lo, hi FROM fz_data, d) q(r, lo, hi)');
 	PERFORM fz_batch('quantile_seg', 'WITH d AS (SELECT health_score.distribution(s1, seg) d FROM fz_data), m AS (SELECT seg, min(s1) lo, max(s1) hi FROM fz_data GROUP BY seg)
@@ -428,6 +447,7 @@ BEGIN
 		PERFORM fz_agg(part, 'band_counts3', 'SELECT r, (r).red + (r).yellow + (r).green + (r).unscored = n FROM (SELECT health_score.band_counts(s1, 0, ''Infinity''), count(*) FROM fz_data GROUP BY id % 997) q(r, n)');
 		PERFORM fz_agg(part, 'distribution', 'SELECT r, health_score.distribution_count(r) = n FROM (SELECT health_score.distribution(v), count(v) FROM fz_data GROUP BY id % 97) q(r, n)');
 		PERFORM fz_agg(part, 'distribution_seg', 'SELECT r, coalesce(health_score.percentile_rank(r, 0, ''pro'') BETWEEN 1 AND 100, true) FROM (SELECT health_score.distribution(v, seg) FROM fz_data GROUP BY id % 97) q(r)');
+		PERFORM fz_agg(part, 'percentile_counts', 'SELECT r, (SELECT sum(e) FROM unnest(r) e) = n FROM (SELECT health_score.percentile_counts(c, v, 10), count(v) FROM fz_data, (SELECT health_score.percentile_cuts(health_score.distribution(v)) FROM fz_data) AS cuts(c) GROUP BY id % 97) q(r, n)');
 		PERFORM fz_agg(part, 'trend_ts', 'SELECT r, (r).min_score <= (r).max_score AND (r).first_at <= (r).last_at AND abs((r).slope_per_day) < ''Infinity'' FROM (SELECT health_score.trend(ts, s1) FROM fz_data GROUP BY id % 997) q(r)');
 		PERFORM fz_agg(part, 'trend_date', 'SELECT r, (r).min_score <= (r).max_score AND (r).first_at <= (r).last_at AND abs((r).slope_per_day) < ''Infinity'' FROM (SELECT health_score.trend(day, s1) FROM fz_data GROUP BY id % 997) q(r)');
 		PERFORM fz_agg(part, 'sparkline_ts', 'SELECT r, r ~ ''^[▁▂▃▄▅▆▇█ ]*$'' FROM (SELECT health_score.sparkline(ts, s1) FROM fz_data GROUP BY id % 997) q(r)');
@@ -458,6 +478,9 @@ BEGIN
 	keys := keys || ('logistic_fit|' || fz_call('logistic_fit', format('SELECT health_score.logistic_fit(%s, true, 1)', big)));
 	keys := keys || ('distribution_in|' || fz_call('distribution_in', 'SELECT (''{'' || (SELECT string_agg(g::text, '','') FROM generate_series(1, 1000000) g) || ''}'')::health_score.distribution'));
 	keys := keys || ('percentile_rank|' || fz_call('percentile_rank', format('SELECT health_score.percentile_rank(''{1,2,3}'', x) FROM unnest(%s) x ORDER BY 1 DESC LIMIT 1', big)));
+	keys := keys || ('percentile_rank_by_cuts|' || fz_call('percentile_rank_by_cuts', format('SELECT health_score.percentile_rank_by_cuts(%s, 1)', big)));
+	keys := keys || ('percentile_cuts|' || fz_call('percentile_cuts', 'SELECT health_score.percentile_cuts((SELECT health_score.distribution(g) FROM generate_series(1, 1000000) g))',
+	                                             'r[1] = 10000 AND r[99] = 990000'));
 	INSERT INTO fz_count SELECT split_part(key, '|', 1), split_part(key, '|', 2), count(*) FROM unnest(keys) key GROUP BY 1, 2;
 END $$;
 

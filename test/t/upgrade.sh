@@ -2,7 +2,8 @@
 # Upgrades: a database that installed health_score 1.0 and used it is
 # updated to 1.1, to 1.2 (and builds a model, and views over every
 # aggregate whose state 1.3 changes) and then to the current version;
-# its objects keep giving the same results, the new features work, and
+# its objects keep giving the same results, the new features work (1.4's
+# reference and percentile cuts too), and
 # the upgraded extension is the same set of objects, with the same
 # definitions, as a fresh install of the current version.  Runs on
 # check.sh's server.
@@ -203,6 +204,12 @@ SQL
 	hs_fail "the model rebuilt after the update to $current scores differently from the 1.0 view"
 echo "ok: 1.2 -> $current keeps the results and the history, and puts row-level security on every history partition"
 echo "ok: 1.2 -> $current keeps views over distribution() and auc(), with the same results, now with a distribution state"
+# 1.4 adds percentile cuts: they rank every customer as the distribution does
+[ "$(value "$upgraded" "SELECT count(*) FROM account_health AS h, (SELECT health_score.distribution(score) AS d FROM account_health) AS s
+                       WHERE health_score.percentile_rank_by_cuts(health_score.percentile_cuts(d), h.score)
+                             IS DISTINCT FROM health_score.percentile_rank(d, h.score)")" = 0 ] ||
+	hs_fail "percentile_cuts after the update to $current ranks differently from percentile_rank"
+echo "ok: 1.3 -> $current adds percentile_cuts, whose ranks equal percentile_rank's"
 
 # The upgraded extension and a fresh install of the current version are
 # the same objects, with the same definitions, privileges, policies,

@@ -7,6 +7,11 @@
  * snapshot() compute as the model's owner, rather than ranked among the
  * rows each reader can see.  The views of a model built under 1.3 keep
  * working as they are until build() rebuilds them.
+ *
+ * Percentiles a user can count: percentile_cuts(dist [, segment]), the 99
+ * values where a distribution's percentile rank changes,
+ * percentile_rank_by_cuts(cuts, value) and the percentile_counts(cuts,
+ * value, buckets) aggregate are new functions, which the sources define.
  */
 
 CREATE TABLE health_score.reference (
