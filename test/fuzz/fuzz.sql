@@ -175,6 +175,8 @@ SELECT CASE
 	WHEN fn = 'ces' THEN 'r BETWEEN 1 AND 7'
 	WHEN fn IN ('auc', 'auc_final') THEN 'r BETWEEN 0 AND 1'
 	WHEN fn IN ('percentile_rank', 'percentile_rank_seg', 'percentile_rank_by_cuts') THEN 'r BETWEEN 1 AND 100'
+	WHEN fn IN ('descending_rank', 'descending_rank_seg') THEN 'r >= 1'
+	WHEN fn = 'round_score' THEN 'r::text = (round(x::numeric, 1)::float8)::text'
 	WHEN fn IN ('percentile_cuts', 'percentile_cuts_seg') THEN
 		'array_ndims(r) = 1 AND cardinality(r) = 99 AND r = (SELECT array_agg(e ORDER BY e) FROM unnest(r) e)'
 	WHEN fn = 'percentile_counts' THEN 'array_ndims(r) = 1 AND 100 % cardinality(r) = 0 AND 0 <= ALL(r)'
@@ -227,7 +229,7 @@ DECLARE
 	                    'sparkline_ts', 'sparkline_date', 'auc', 'logistic_fit',
 	                    'distribution_accum', 'distribution_accum_seg', 'distribution_combine', 'distribution_final',
 	                    'auc_accum', 'auc_final', 'percentile_cuts', 'percentile_cuts_seg', 'percentile_rank_by_cuts',
-	                    'percentile_counts'];
+	                    'percentile_counts', 'descending_rank', 'descending_rank_seg', 'round_score'];
 	keys text[] := '{}'; fn text; sql text; extra text; k int; a text; b text; d text; m int;
 BEGIN
 	FOR i IN 0 .. n - 1 LOOP
@@ -265,6 +267,9 @@ BEGIN
 			WHEN 'distribution_in' THEN format('SELECT %s', fz_dist())
 			WHEN 'percentile_rank' THEN format('SELECT health_score.percentile_rank(%s, %s)', fz_dist(), fz_f())
 			WHEN 'percentile_rank_seg' THEN format('SELECT health_score.percentile_rank(%s, %s, %s)', fz_dist(), fz_f(), fz_seg())
+			WHEN 'descending_rank' THEN format('SELECT health_score.descending_rank(%s, %s)', fz_dist(), fz_f())
+			WHEN 'descending_rank_seg' THEN format('SELECT health_score.descending_rank(%s, %s, %s)', fz_dist(), fz_f(), fz_seg())
+			WHEN 'round_score' THEN format('SELECT health_score.round_score(x), x FROM (SELECT %s::float8 AS x) AS v', fz_f())
 			WHEN 'percentile_cuts' THEN format('SELECT health_score.percentile_cuts(%s)', fz_dist())
 			WHEN 'percentile_cuts_seg' THEN format('SELECT health_score.percentile_cuts(%s, %s)', fz_dist(), fz_seg())
 			-- cuts as percentile_cuts makes them half the time, any 99 numbers or any array otherwise
@@ -415,6 +420,10 @@ BEGIN
 	PERFORM fz_batch('distribution_in', 'SELECT r, r::text::health_score.distribution::text = r::text FROM (SELECT format(''{%s:{%s},NULL:{%s}}'', to_json(coalesce(seg, ''x'')), v, t1)::health_score.distribution FROM fz_data WHERE v IS NOT NULL) q(r)');
 	PERFORM fz_batch('percentile_rank', 'SELECT r, r BETWEEN 1 AND 100 FROM (SELECT health_score.percentile_rank((SELECT health_score.distribution(v) FROM fz_data), t1) FROM fz_data) q(r)');
 	PERFORM fz_batch('percentile_rank_seg', 'SELECT r, r BETWEEN 1 AND 100 FROM (SELECT health_score.percentile_rank((SELECT health_score.distribution(v, seg) FROM fz_data), t1, seg) FROM fz_data) q(r)');
+	-- descending_rank is 1 + the values above; round_score is numeric's rounding
+	-- (the distribution in a scalar subquery, not joined: the sort would carry a copy in every row)
+	PERFORM fz_batch('descending_rank', 'SELECT r, r = w FROM (SELECT health_score.descending_rank((SELECT health_score.distribution(v) FROM fz_data), v), rank() OVER (ORDER BY v DESC) FROM fz_data WHERE v IS NOT NULL) q(r, w)');
+	PERFORM fz_batch('round_score', 'SELECT r, r::text = (round(t1::numeric, 1)::float8)::text FROM (SELECT health_score.round_score(t1), t1 FROM fz_data WHERE t1 IS NOT NULL) q(r, t1)');
 	-- the rank from the cuts is the rank from the distribution, for every row
 	PERFORM fz_batch('percentile_rank_by_cuts', 'WITH d AS (SELECT health_score.distribution(v) d FROM fz_data)
 	                             SELECT r, r = health_score.percentile_rank(d, t1) FROM (SELECT health_score.percentile_rank_by_cuts(health_score.percentile_cuts(d), t1), d, t1 FROM fz_data, d) q(r, d, t1)');
