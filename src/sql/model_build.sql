@@ -476,27 +476,28 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     x health_score.metric;
+    columns text[] := '{}';
     items text[] := '{}';
-    distributions text[] := '{}';
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
     DELETE FROM health_score.reference AS r WHERE r.model = m.name;
     FOR x IN SELECT * FROM health_score.metric AS hm
               WHERE hm.model = m.name AND hm.method = 'percentile' ORDER BY hm.position LOOP
-        items := items || ('metric ' || x.name);
-        -- NaN is a missing value in the views, so it is none here either
-        distributions := distributions ||
-            format('health_score.distribution(NULLIF(%s, %L::float8))',
-                   health_score._metric_value_sql(m, x.name, x.expression), 'NaN');
+        -- NaN is a missing value in the views, so it is none here either;
+        -- 99 cuts rank a value as its distribution would, and weigh nothing
+        columns := columns ||
+            format('health_score.percentile_cuts(health_score.distribution(NULLIF(%s, %L::float8))) AS c%s',
+                   health_score._metric_value_sql(m, x.name, x.expression), 'NaN', x.position);
+        items := items || format('(%L, d.c%s)', 'metric ' || x.name, x.position);
     END LOOP;
     IF cardinality(items) > 0 THEN
-        EXECUTE format($q$INSERT INTO health_score.reference (model, item, dist, computed_at)
-SELECT $1, i.item, i.dist, now()
-  FROM (SELECT ARRAY[%s] AS dists FROM %s AS src) AS d,
-       unnest($2::text[], d.dists) AS i(item, dist)
- WHERE i.dist IS NOT NULL$q$,
-                       array_to_string(distributions, ', '), m.source)
-          USING m.name, items;
+        EXECUTE format($q$INSERT INTO health_score.reference (model, item, cuts, computed_at)
+SELECT $1, i.item, i.cuts, now()
+  FROM (SELECT %s FROM %s AS src) AS d,
+       LATERAL (VALUES %s) AS i(item, cuts)
+ WHERE i.cuts IS NOT NULL$q$,
+                       array_to_string(columns, ', '), m.source, array_to_string(items, ', '))
+          USING m.name;
     END IF;
     EXECUTE format($q$INSERT INTO health_score.reference (model, item, dist, computed_at)
 SELECT $1, i.item, i.dist, now()

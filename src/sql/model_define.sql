@@ -224,19 +224,21 @@ $$;
 COMMENT ON FUNCTION health_score._base_type(regtype) IS
   'Internal: the base type of a domain (of a domain ...), or the type itself.';
 
--- The SQL of one of the model's reference distributions (a scalar
--- subquery: it runs once per query, however many rows read it).
-CREATE OR REPLACE FUNCTION health_score._reference_sql(m health_score.model, item text)
+-- The SQL of one of the model's reference distributions, or of a
+-- percentile metric's cuts (a scalar subquery: it runs once per query,
+-- however many rows read it).
+CREATE OR REPLACE FUNCTION health_score._reference_sql(m health_score.model, item text,
+                                                   part text DEFAULT 'dist')
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format('(SELECT r.dist FROM health_score.reference AS r WHERE r.model = %L AND r.item = %L)',
-                  m.name, item)
+    SELECT format('(SELECT r.%I FROM health_score.reference AS r WHERE r.model = %L AND r.item = %L)',
+                  part, m.name, item)
 $$;
 
-COMMENT ON FUNCTION health_score._reference_sql(health_score.model, text) IS
-  'Internal: a scalar subquery giving one of the model''s reference distributions.';
+COMMENT ON FUNCTION health_score._reference_sql(health_score.model, text, text) IS
+  'Internal: a scalar subquery giving one of the model''s reference distributions (part dist) or cuts (part cuts).';
 
 -- The SQL of a metric's 0-100 score over a raw value given as SQL.
 CREATE OR REPLACE FUNCTION health_score._metric_score_sql(m health_score.model, x health_score.metric,
@@ -262,8 +264,8 @@ BEGIN
     WHEN 'percentile' THEN
         -- ranked against the values stored with the model, so that every
         -- reader gets the same score whatever rows they may see
-        RETURN format('(health_score.percentile_rank(%s, %s))::float8',
-                      health_score._reference_sql(m, 'metric ' || x.name), value_sql);
+        RETURN format('(health_score.percentile_rank_by_cuts(%s, %s))::float8',
+                      health_score._reference_sql(m, 'metric ' || x.name, 'cuts'), value_sql);
     END CASE;
 END;
 $$;

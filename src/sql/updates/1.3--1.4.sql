@@ -18,9 +18,11 @@ CREATE TABLE health_score.reference (
     model       text NOT NULL REFERENCES health_score.model (name)
                 ON UPDATE CASCADE ON DELETE CASCADE,
     item        text NOT NULL,
-    dist        health_score.distribution NOT NULL,
+    dist        health_score.distribution,
+    cuts        float8[],
     computed_at timestamptz NOT NULL,
-    PRIMARY KEY (model, item)
+    PRIMARY KEY (model, item),
+    CHECK (num_nonnulls(dist, cuts) = 1)
 );
 
 COMMENT ON TABLE health_score.reference IS
@@ -28,7 +30,9 @@ COMMENT ON TABLE health_score.reference IS
 
 COMMENT ON COLUMN health_score.reference.item IS 'score: every customer''s score; segment score: the scores by the model''s first segment; metric <name>: the raw values of a percentile metric.';
 
-COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of those values.';
+COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of the scores (items score and segment score): ranks and percentiles are read from it.';
+
+COMMENT ON COLUMN health_score.reference.cuts IS 'The percentile_cuts of a percentile metric''s raw values (items metric <name>): its scores are read from them, as percentile_rank would rank them among every value.';
 
 COMMENT ON COLUMN health_score.reference.computed_at IS 'When build(), refresh() or snapshot() computed it.';
 
