@@ -84,14 +84,14 @@ finish hs_lock_watch "the lock watch"
 # The readers: latencies from the transaction log (client, transaction,
 # time in us, script, epoch, us); a failed transaction would have a word
 # for its time.
-read -r logged mean_ms max_ms failed_logged < <(cat "$work"/readers.* |
+read -r logged mean_ms max_ms errored_logged < <(cat "$work"/readers.* |
 	awk '{ n++; if ($3 ~ /^[0-9]+$/) { sum += $3; if ($3 > max) max = $3 } else bad++ }
 	     END { printf "%d %.1f %.1f %d\n", n, (n > bad ? sum / (n - bad) / 1000 : 0), max / 1000, bad }')
 reader_tps=$(tps hs_readers)
 reader_n=$(processed hs_readers)
 [ "$logged" = "$reader_n" ] ||
 	hs_fail "the readers' transaction log has $logged transactions, pgbench reports $reader_n processed"
-[ "$failed_logged" = 0 ] || hs_fail "the readers' transaction log has $failed_logged failed or skipped transactions"
+[ "$errored_logged" = 0 ] || hs_fail "the readers' transaction log has $errored_logged failed or skipped transactions"
 # The latency is a figure of this machine and its load, not checked.
 echo "readers: $readers clients, $reader_n transactions in $seconds s, $reader_tps tps, latency $mean_ms ms on average, $max_ms ms at most"
 sed -n '/^statement latencies/,$p' "$work/hs_readers.log"
