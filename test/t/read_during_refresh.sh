@@ -104,16 +104,16 @@ sed -n '/^statement latencies/,$p' "$work/hs_writer.log"
 # Nobody waited for a lock.
 waits=$(hs_value "SELECT format('%s|%s', count(*), coalesce(extract(epoch FROM max(seen_at - waiting_since)) * 1000, 0)::int)
                  FROM lock_waits")
-IFS='|' read -r wait_samples wait_ms <<<"$waits"
+IFS='|' read -r wait_samples longest_wait <<<"$waits"
 if [ "$wait_samples" != 0 ]; then
 	hs_psql -c "SELECT pid, wait_event, min(waiting_since) AS since, max(seen_at) AS last_seen, count(*) AS samples,
 	                left(min(query), 60) AS query FROM lock_waits GROUP BY 1, 2 ORDER BY 3" >&2
 fi
-echo "lock watch: $(processed hs_lock_watch) samples of the readers, $wait_samples saw one waiting for a lock (longest seen ${wait_ms} ms)"
+echo "lock watch: $(processed hs_lock_watch) samples of the readers, $wait_samples saw one waiting for a lock (longest seen ${longest_wait} ms)"
 # A concurrent refresh takes no lock a reader waits for: any wait at all
 # means a refresh blocked them (one without CONCURRENTLY is caught here
 # although it blocks for less than a second at this size).
-[ "$wait_samples" = 0 ] || hs_fail "readers waited for a lock in $wait_samples samples, the longest $wait_ms ms"
+[ "$wait_samples" = 0 ] || hs_fail "readers waited for a lock in $wait_samples samples, the longest $longest_wait ms"
 echo "ok: $reader_n reads and $cycles refresh/snapshot cycles, no transaction failed, no reader waited for a lock"
 
 # Every cycle left one snapshot of its day: days 2026-01-01 to
