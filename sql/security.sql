@@ -360,11 +360,14 @@ SELECT (SELECT count(*) FROM hs_sec_scores.trend) AS trend,
 -- history.  Expected: no hidden account (1.2's partitions showed all 40).
 SELECT count(*) FILTER (WHERE id % 2 = 0) AS partition_hidden
   FROM hs_sec_scores.history_2026_11;
--- scores_mv holds every account its owner sees: build() revoked it from
--- the reader the default privileges gave it to
+-- scores_mv, the scores the owner's refresh stored, shows the reader
+-- the accounts the source shows them, and so does stored_scores under
+-- it: 20 accounts, none hidden, in both
 SELECT has_table_privilege('hs_sec_scores.scores_mv', 'SELECT') AS reads_scores_mv;
-SELECT count(*) FROM hs_sec_scores.scores_mv;
-\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT (SELECT count(*) FROM hs_sec_scores.scores_mv) AS scores_mv,
+       (SELECT count(*) FROM hs_sec_scores.scores_mv WHERE id % 2 = 0) AS scores_mv_hidden,
+       (SELECT count(*) FROM hs_sec_scores.stored_scores) AS stored_scores,
+       (SELECT count(*) FROM hs_sec_scores.stored_scores WHERE id % 2 = 0) AS stored_hidden;
 SELECT health_score.refresh('hs_sec_acct');
 \echo sqlstate :LAST_ERROR_SQLSTATE
 
@@ -729,6 +732,15 @@ SELECT count(*) AS visible,
                      UNION ALL SELECT id, band FROM hs_sec_pct.green) AS b USING (id)
           LEFT JOIN hs_sec_pct.trend AS t USING (id)) AS r
   JOIN hs_sec_app.pct_owner AS o USING (id);
+-- the stored scores: the same 20 accounts, none hidden, 0 that differ
+-- from the owner's scores view in any column
+SELECT count(*) AS stored_visible, count(*) FILTER (WHERE mv.id % 2 = 0) AS hidden,
+       count(*) FILTER (WHERE (mv.plan, mv.score, mv.band, mv.grade, mv.percentile, mv.segment_percentile,
+                               mv.rank, mv.coverage, mv.seats_score, mv.tickets_score)
+                              IS DISTINCT FROM
+                              (o.plan, o.score, o.band, o.grade, o.percentile, o.segment_percentile,
+                               o.rank, o.coverage, o.seats_score, o.tickets_score)) AS differing
+  FROM hs_sec_pct.scores_mv AS mv JOIN hs_sec_app.pct_owner AS o USING (id);
 RESET ROLE;
 
 ------------------------------------------------------------------------

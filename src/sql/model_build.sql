@@ -10,10 +10,10 @@
 CREATE OR REPLACE FUNCTION health_score._built_views()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '{scores_mv,red,yellow,green,segment_summary,dropped,trend,scores}'::pg_catalog.text[] $$;
+AS $$ SELECT '{scores_mv,stored_scores,red,yellow,green,segment_summary,dropped,trend,scores}'::pg_catalog.text[] $$;
 
 COMMENT ON FUNCTION health_score._built_views() IS
-  'Internal: the relations build() creates in a model''s schema, dependents first.';
+  'Internal: the relations build() creates in a model''s schema, dependents first (history and snapshots apart).';
 
 -- Drop one relation build() created, never by CASCADE: when a user's
 -- object depends on it, the error says so and names them.
@@ -170,24 +170,37 @@ BEGIN
     RETURN format($q$SELECT s.%1$I, %2$ss.score,
        health_score.band(s.score, %3$L, %4$L) AS band,
        health_score.grade(s.score, %5$L::float8[], %6$L::text[]) AS grade,
-       health_score.percentile_rank(%7$s, s.score) AS percentile,
-       health_score.percentile_rank(%8$s, s.score, %9$s) AS segment_percentile,
-       health_score.descending_rank(%7$s, s.score) AS rank,
+       %7$s,
        s.coverage,
-       now() AS computed_at%10$s
-  FROM (%11$s) AS s$q$,
+       now() AS computed_at%8$s
+  FROM (%9$s) AS s$q$,
                   m.key, segment_columns, m.red_below, m.green_from,
-                  m.grade_cutoffs, m.grade_letters,
-                  health_score._reference_sql(m, 'score'),
-                  health_score._reference_sql(m, 'segment score'),
-                  CASE WHEN cardinality(m.segments) > 0
-                       THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END,
+                  m.grade_cutoffs, m.grade_letters, health_score._rank_columns_sql(m),
                   metric_columns, scored_sql);
 END;
 $$;
 
 COMMENT ON FUNCTION health_score._scores_sql(health_score.model, text) IS
   'Internal: the SQL of a model''s scores view.';
+
+-- percentile, segment_percentile and rank of the row s, read against the
+-- distributions stored with the model.
+CREATE OR REPLACE FUNCTION health_score._rank_columns_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format($q$health_score.percentile_rank(%1$s, s.score) AS percentile,
+       health_score.percentile_rank(%2$s, s.score, %3$s) AS segment_percentile,
+       health_score.descending_rank(%1$s, s.score) AS rank$q$,
+                  health_score._reference_sql(m, 'score'),
+                  health_score._reference_sql(m, 'segment score'),
+                  CASE WHEN cardinality(m.segments) > 0
+                       THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END)
+$$;
+
+COMMENT ON FUNCTION health_score._rank_columns_sql(health_score.model) IS
+  'Internal: the SQL of the percentile, segment_percentile and rank columns of a row s with a score.';
 
 -- The SQL of the segment_summary view.
 CREATE OR REPLACE FUNCTION health_score._segment_summary_sql(m health_score.model, scored_sql text)
@@ -246,45 +259,45 @@ $$;
 COMMENT ON FUNCTION health_score._describe_metric(health_score.metric) IS
   'Internal: a metric''s definition in words.';
 
--- COMMENTs on a scores-shaped relation: the columns BI tools describe.
+-- COMMENTs on a scores-shaped relation: the columns BI tools describe,
+-- those of them it has (stored_scores has no percentile, segment
+-- percentile, rank or computed_at).
 CREATE OR REPLACE FUNCTION health_score._comment_scores_columns(m health_score.model, rel text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    present text[] := health_score._columns_of(rel::regclass);
+    comments text[] := ARRAY[
+        m.key, format('Customer key: %s of %s.', m.key, m.source),
+        'score', 'Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present'
+                 || CASE WHEN m.min_coverage > 0
+                         THEN format(' or their share of the weight is below %s.', m.min_coverage) ELSE '.' END,
+        'band', format('red when score < %s, green when score >= %s, else yellow; NULL when score is NULL.', m.red_below, m.green_from),
+        'grade', format('Letter grade %s at score cutoffs %s.', m.grade_letters, m.grade_cutoffs),
+        'percentile', 'Percentile rank 1-100 of score among all scored customers (100 = healthiest; ties share a rank), as of the model''s last build, refresh or snapshot (health_score.reference.computed_at): the same for every reader.',
+        'segment_percentile', CASE WHEN cardinality(m.segments) > 0
+                                   THEN format('Percentile rank 1-100 of score among the customers of the same %s, as of the model''s last build, refresh or snapshot: the same for every reader.', m.segments[1])
+                                   ELSE 'The model has no segments: the same as percentile.' END,
+        'rank', 'Rank by score among all scored customers, 1 = healthiest, as of the model''s last build, refresh or snapshot: 1 + how many scored higher then; ties share a rank; NULL when score is NULL.',
+        'coverage', 'Share 0-1 of the total weight carried by the metrics present.',
+        'computed_at', CASE WHEN rel LIKE '%.scores_mv'
+                            THEN 'When these scores were computed: the time of the model''s last build, refresh or snapshot, the same on every row.'
+                            ELSE 'When these scores were computed: the time of the query.' END];
     segment text;
     x health_score.metric;
 BEGIN
-    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, m.key,
-                   format('Customer key: %s of %s.', m.key, m.source));
     FOREACH segment IN ARRAY m.segments LOOP
-        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, segment,
-                       format('Segment: %s of %s, as text.', segment, m.source));
+        comments := comments || ARRAY[segment, format('Segment: %s of %s, as text.', segment, m.source)];
     END LOOP;
-    EXECUTE format('COMMENT ON COLUMN %s.score IS %L', rel,
-                   'Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present'
-                   || CASE WHEN m.min_coverage > 0
-                           THEN format(' or their share of the weight is below %s.', m.min_coverage) ELSE '.' END);
-    EXECUTE format('COMMENT ON COLUMN %s.band IS %L', rel,
-                   format('red when score < %s, green when score >= %s, else yellow; NULL when score is NULL.', m.red_below, m.green_from));
-    EXECUTE format('COMMENT ON COLUMN %s.grade IS %L', rel,
-                   format('Letter grade %s at score cutoffs %s.', m.grade_letters, m.grade_cutoffs));
-    EXECUTE format('COMMENT ON COLUMN %s.percentile IS %L', rel,
-                   'Percentile rank 1-100 of score among all scored customers (100 = healthiest; ties share a rank), as of the model''s last build, refresh or snapshot (health_score.reference.computed_at): the same for every reader.');
-    EXECUTE format('COMMENT ON COLUMN %s.segment_percentile IS %L', rel,
-                   CASE WHEN cardinality(m.segments) > 0
-                        THEN format('Percentile rank 1-100 of score among the customers of the same %s, as of the model''s last build, refresh or snapshot: the same for every reader.', m.segments[1])
-                        ELSE 'The model has no segments: the same as percentile.' END);
-    EXECUTE format('COMMENT ON COLUMN %s.rank IS %L', rel,
-                   'Rank by score among all scored customers, 1 = healthiest, as of the model''s last build, refresh or snapshot: 1 + how many scored higher then; ties share a rank; NULL when score is NULL.');
-    EXECUTE format('COMMENT ON COLUMN %s.coverage IS %L', rel,
-                   'Share 0-1 of the total weight carried by the metrics present.');
-    EXECUTE format('COMMENT ON COLUMN %s.computed_at IS %L', rel,
-                   'When these scores were computed: the query time for views, the refresh time for scores_mv.');
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, x.name || '_score',
-                       health_score._describe_metric(x));
+        comments := comments || ARRAY[x.name || '_score', health_score._describe_metric(x)];
+    END LOOP;
+    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
+        IF comments[i] = ANY (present) THEN
+            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, comments[i], comments[i + 1]);
+        END IF;
     END LOOP;
 END;
 $$;
@@ -422,10 +435,14 @@ BEGIN
                    format('How each customer of model %s moved: one row per customer in the latest snapshot (health_score.snapshot), with week-over-week and month-over-month deltas, the band change since the previous snapshot, the slope over 90 days, a sparkline of the last 12 snapshots and the metric that moved the score most.', m.name));
     EXECUTE format('COMMENT ON VIEW %s.dropped IS %L', schema_name,
                    format('Customers of model %s whose band fell since their previous snapshot, worst drop first: the rows of trend with dropped_band.', m.name));
-    EXECUTE format('COMMENT ON MATERIALIZED VIEW %s.scores_mv IS %L', schema_name,
-                   format('scores of model %s stored at the last refresh (health_score.refresh(%L)). Holds every row its owner can see: row-level security does not apply to its readers, so only its owner may read it until granted.',
-                          m.name, m.name));
+    EXECUTE format('COMMENT ON VIEW %s.scores_mv IS %L', schema_name,
+                   format('scores of model %s as of its last build, refresh or snapshot (health_score.refresh(%L)), read from stored_scores: the fast path for dashboards. Row-level security shows each reader the customers %s shows them. Reading it needs SELECT on stored_scores too, which build and refresh grant to its readers.',
+                          m.name, m.name, m.source));
     PERFORM health_score._comment_scores_columns(m, schema_name || '.scores_mv');
+    EXECUTE format('COMMENT ON TABLE %s.stored_scores IS %L', schema_name,
+                   format('The scores of model %s that a customer''s own row decides, stored by its last build, refresh or snapshot; read it through scores_mv, which adds percentile, segment_percentile, rank and computed_at. Row-level security shows a reader the customers %s shows them; refresh rewrites only the rows whose values changed.',
+                          m.name, m.source));
+    PERFORM health_score._comment_scores_columns(m, schema_name || '.stored_scores');
 END;
 $$;
 
@@ -445,31 +462,186 @@ $$;
 COMMENT ON FUNCTION health_score._columns_of(regclass) IS
   'Internal: the column names of a relation, in order.';
 
--- Fill scores_mv, naming the key when it turns out not to be unique.
-CREATE OR REPLACE FUNCTION health_score._populate_scores_mv(m health_score.model)
+-- The columns of stored_scores: those of scores that a customer's own row
+-- decides.  percentile, segment_percentile and rank are read against the
+-- reference when scores_mv is read, so that a refresh rewrites only the
+-- customers whose scores moved.
+CREATE OR REPLACE FUNCTION health_score._stored_columns(m health_score.model)
+RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY[m.key] || m.segments || '{score,band,grade,coverage}'::text[]
+           || coalesce((SELECT array_agg(x.name || '_score' ORDER BY x.position)
+                          FROM health_score.metric AS x WHERE x.model = m.name), '{}')
+$$;
+
+COMMENT ON FUNCTION health_score._stored_columns(health_score.model) IS
+  'Internal: the columns of a model''s stored_scores table, in order.';
+
+-- A list of columns, each qualified by alias (or bare when alias is NULL).
+CREATE OR REPLACE FUNCTION health_score._column_list(columns text[], alias text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(coalesce(alias || '.', '') || quote_ident(c), ', ' ORDER BY o)
+      FROM unnest(columns) WITH ORDINALITY AS u(c, o)
+$$;
+
+COMMENT ON FUNCTION health_score._column_list(text[], text) IS
+  'Internal: columns as a comma-separated list of quoted names, each prefixed by alias when given.';
+
+-- The SQL of the scores_mv view: the stored rows, ranked against the
+-- reference the same refresh computed.
+CREATE OR REPLACE FUNCTION health_score._scores_mv_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    metric_columns text := (SELECT string_agg(format(E',\n       s.%I', x.name || '_score'), '' ORDER BY x.position)
+                              FROM health_score.metric AS x WHERE x.model = m.name);
+BEGIN
+    RETURN format($q$SELECT s.%1$I, %2$ss.score, s.band, s.grade,
+       %3$s,
+       s.coverage,
+       %4$s AS computed_at%5$s
+  FROM %6$I.stored_scores AS s$q$,
+                  m.key, health_score._segment_columns(m, 's'), health_score._rank_columns_sql(m),
+                  health_score._reference_sql(m, 'score', 'computed_at'),
+                  coalesce(metric_columns, ''), m.target_schema);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._scores_mv_sql(health_score.model) IS
+  'Internal: the SQL of a model''s scores_mv view over its stored_scores table.';
+
+-- Create stored_scores, unless it has the columns it should, and the
+-- scores_mv view over it.  1.3's scores_mv, a materialized view, is
+-- replaced here; indexes someone added to it or to stored_scores are
+-- made again on the new table where their columns are still there.
+CREATE OR REPLACE FUNCTION health_score._create_stored(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    stored regclass := to_regclass(schema_name || '.stored_scores');
+    mv regclass := to_regclass(schema_name || '.scores_mv');
+    columns text[] := health_score._stored_columns(m);
+    indexes text[];
+    statement text;
 BEGIN
-    EXECUTE format('REFRESH MATERIALIZED VIEW %I.scores_mv', m.target_schema);
-EXCEPTION WHEN unique_violation THEN
-    RAISE EXCEPTION 'key column "%" of % is not unique', m.key, m.source
-          USING ERRCODE = '23505',
-                HINT = 'A model needs one row per customer: choose a unique key, or a source with one row per key.';
+    IF stored IS NULL OR health_score._columns_of(stored) IS DISTINCT FROM columns
+       OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = mv) IS DISTINCT FROM 'v' THEN
+        indexes := ARRAY(
+            SELECT replace(pg_catalog.pg_get_indexdef(i.indexrelid),
+                           format(' ON %s USING ', i.indrelid::regclass),
+                           format(' ON %s.stored_scores USING ', schema_name))
+              FROM pg_catalog.pg_index AS i
+             WHERE i.indrelid IN (mv, stored) AND NOT i.indisprimary
+               AND i.indexrelid <> coalesce(to_regclass(schema_name || '.scores_mv_key'), 0));
+        PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
+        PERFORM health_score._drop_built(m.target_schema, 'stored_scores', 'replace');
+        EXECUTE format('CREATE TABLE %1$s.stored_scores AS SELECT %2$s FROM %1$s.scores WITH NO DATA',
+                       schema_name, health_score._column_list(columns));
+        EXECUTE format('ALTER TABLE %s.stored_scores ADD CONSTRAINT stored_scores_pkey PRIMARY KEY (%I)',
+                       schema_name, m.key);
+        -- a copy of customer rows: show a reader only the customers the
+        -- source shows them, as history does
+        EXECUTE format('ALTER TABLE %s.stored_scores ENABLE ROW LEVEL SECURITY', schema_name);
+        EXECUTE format('CREATE POLICY visible_in_source ON %1$s.stored_scores FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE (src.%3$I)::%4$s = stored_scores.%3$I))',
+                       schema_name, m.source, m.key, health_score._key_type_sql(m));
+        -- nobody reads it until granted, whatever default privileges say
+        FOR statement IN
+            SELECT format('REVOKE ALL ON %s.stored_scores FROM %s', schema_name,
+                          CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
+              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+             WHERE c.oid = to_regclass(schema_name || '.stored_scores') AND a.grantee <> c.relowner
+        LOOP
+            EXECUTE statement;
+        END LOOP;
+        FOREACH statement IN ARRAY indexes LOOP
+            BEGIN
+                EXECUTE statement;
+            EXCEPTION WHEN undefined_column THEN
+                RAISE NOTICE 'index not recreated on the rebuilt stored_scores: %', statement
+                      USING DETAIL = 'A column it indexed is gone.';
+            END;
+        END LOOP;
+    END IF;
+    EXECUTE format('CREATE OR REPLACE VIEW %s.scores_mv WITH (security_invoker = true) AS %s',
+                   schema_name, health_score._scores_mv_sql(m));
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._populate_scores_mv(health_score.model) IS
-  'Internal: refreshes scores_mv, with a clear error when the key is not unique.';
+COMMENT ON FUNCTION health_score._create_stored(health_score.model) IS
+  'Internal: creates a model''s stored_scores table (when missing or its columns changed) and the scores_mv view over it.';
 
--- Compute the distributions the model's percentiles and ranks are read
--- against, as the caller (the model's owner) over every customer it
--- sees: first the raw values of the percentile metrics, which the scores
--- depend on, then the scores, read from the rebuilt scores view.  The
--- caller holds a lock on the model's row; concurrent refreshes of one
--- model take turns here.
-CREATE OR REPLACE FUNCTION health_score._refresh_reference(m health_score.model)
+-- Whoever may read scores_mv may read the table under it: a security
+-- invoker view needs both, and row-level security on stored_scores still
+-- shows each reader only their customers.
+CREATE OR REPLACE FUNCTION health_score._mirror_grants(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    statement text;
+BEGIN
+    FOR statement IN
+        SELECT format('GRANT SELECT ON %I.stored_scores TO %s', m.target_schema,
+                      CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
+          FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+         WHERE c.oid = to_regclass(format('%I.scores_mv', m.target_schema))
+           AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner
+           AND NOT (CASE a.grantee WHEN 0 THEN false
+                    ELSE pg_catalog.has_table_privilege(a.grantee, format('%I.stored_scores', m.target_schema), 'SELECT') END)
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._mirror_grants(health_score.model) IS
+  'Internal: grants SELECT on a model''s stored_scores to those who may read its scores_mv.';
+
+-- One error for a key that cannot name one customer: refresh and
+-- snapshot store one row per key.
+CREATE OR REPLACE FUNCTION health_score._require_unique_keys(m health_score.model, rel text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    example text;
+    rows_with_it bigint;
+    is_null boolean;
+BEGIN
+    EXECUTE format('SELECT t.%1$I::text, count(*), t.%1$I IS NULL FROM %2$s AS t GROUP BY t.%1$I HAVING count(*) > 1 OR t.%1$I IS NULL LIMIT 1',
+                   m.key, rel)
+       INTO example, rows_with_it, is_null;
+    IF is_null THEN
+        RAISE EXCEPTION 'key column "%" of % is NULL in % rows', m.key, m.source, rows_with_it
+              USING ERRCODE = '23502',
+                    HINT = format('Model "%s" scores one row per customer key: give those rows a key, or create the model over a view of %s that leaves them out.',
+                                  m.name, m.source);
+    ELSIF example IS NOT NULL THEN
+        RAISE EXCEPTION 'key column "%" of % is not unique: % = % is in % rows', m.key, m.source, m.key, example, rows_with_it
+              USING ERRCODE = '23505',
+                    HINT = format('Model "%s" needs one row per customer: choose a unique key, or a source with one row per key.', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_unique_keys(health_score.model, text) IS
+  'Internal: an error naming an example when a relation of scored rows has a NULL or repeated key.';
+
+-- The cuts of each percentile metric's raw values, over every customer
+-- the caller (the model's owner) sees: the metric scores depend on them.
+CREATE OR REPLACE FUNCTION health_score._refresh_metric_cuts(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -479,8 +651,7 @@ DECLARE
     columns text[] := '{}';
     items text[] := '{}';
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
-    DELETE FROM health_score.reference AS r WHERE r.model = m.name;
+    DELETE FROM health_score.reference AS r WHERE r.model = m.name AND r.item LIKE 'metric %';
     FOR x IN SELECT * FROM health_score.metric AS hm
               WHERE hm.model = m.name AND hm.method = 'percentile' ORDER BY hm.position LOOP
         -- NaN is a missing value in the views, so it is none here either;
@@ -499,22 +670,67 @@ SELECT $1, i.item, i.cuts, now()
                        array_to_string(columns, ', '), m.source, array_to_string(items, ', '))
           USING m.name;
     END IF;
-    EXECUTE format($q$INSERT INTO health_score.reference (model, item, dist, computed_at)
-SELECT $1, i.item, i.dist, now()
-  FROM (SELECT health_score.distribution(s.score) AS scores,
-               health_score.distribution(s.score, %2$s) AS segment_scores
-          FROM %1$I.scores AS s) AS d,
-       LATERAL (VALUES ('score', d.scores), ('segment score', d.segment_scores)) AS i(item, dist)
- WHERE i.dist IS NOT NULL$q$,
-                   m.target_schema,
-                   CASE WHEN cardinality(m.segments) > 0
-                        THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END)
-      USING m.name;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._refresh_reference(health_score.model) IS
-  'Internal: computes the distributions a model''s percentiles and ranks are read against (health_score.reference).';
+COMMENT ON FUNCTION health_score._refresh_metric_cuts(health_score.model) IS
+  'Internal: computes the cuts a model''s percentile metrics are scored against (health_score.reference).';
+
+-- Score every customer once, as the caller (the model's owner) sees
+-- them, into a temporary table; from it compute the score distributions
+-- the percentiles and ranks are read against, then rewrite the rows of
+-- stored_scores whose values changed, add the new customers and delete
+-- the gone.  Readers of stored_scores and scores_mv never wait: row
+-- locks only.  Concurrent refreshes of one model take turns here.
+CREATE OR REPLACE FUNCTION health_score._refresh_stored(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    columns text[] := health_score._stored_columns(m);
+    values_columns text[] := columns[2:];
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
+    PERFORM health_score._refresh_metric_cuts(m);
+    EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
+                   health_score._column_list(columns), schema_name);
+    PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+
+    DELETE FROM health_score.reference AS r WHERE r.model = m.name AND r.item IN ('score', 'segment score');
+    -- the score item is there even when no customer has a score: its
+    -- computed_at is the time of the refresh
+    EXECUTE format($q$INSERT INTO health_score.reference (model, item, dist, computed_at)
+SELECT $1, i.item, i.dist, now()
+  FROM (SELECT health_score.distribution(t.score) AS scores,
+               health_score.distribution(t.score, %s) AS segment_scores
+          FROM pg_temp.health_score_refresh AS t) AS d,
+       LATERAL (VALUES ('score', d.scores), ('segment score', d.segment_scores)) AS i(item, dist)
+ WHERE i.dist IS NOT NULL OR i.item = 'score'$q$,
+                   CASE WHEN cardinality(m.segments) > 0
+                        THEN format('t.%I', m.segments[1]) ELSE 'NULL::text' END)
+      USING m.name;
+
+    EXECUTE format($q$UPDATE %1$s.stored_scores AS s SET (%2$s) = ROW(%3$s)
+  FROM pg_temp.health_score_refresh AS t
+ WHERE s.%4$I = t.%4$I AND ROW(%5$s) IS DISTINCT FROM ROW(%3$s)$q$,
+                   schema_name, health_score._column_list(values_columns),
+                   health_score._column_list(values_columns, 't'), m.key,
+                   health_score._column_list(values_columns, 's'));
+    EXECUTE format($q$INSERT INTO %1$s.stored_scores
+SELECT t.* FROM pg_temp.health_score_refresh AS t
+ WHERE NOT EXISTS (SELECT FROM %1$s.stored_scores AS s WHERE s.%2$I = t.%2$I)$q$,
+                   schema_name, m.key);
+    EXECUTE format($q$DELETE FROM %1$s.stored_scores AS s
+ WHERE NOT EXISTS (SELECT FROM pg_temp.health_score_refresh AS t WHERE t.%2$I = s.%2$I)$q$,
+                   schema_name, m.key);
+    DROP TABLE pg_temp.health_score_refresh;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._refresh_stored(health_score.model) IS
+  'Internal: scores every customer once and brings a model''s reference and stored_scores up to date, rewriting only the rows that changed.';
 
 CREATE OR REPLACE FUNCTION health_score.build(model text)
 RETURNS text
@@ -526,8 +742,6 @@ DECLARE
     m health_score.model := health_score._model_for_update(build.model);
     schema_name text := quote_ident(m.target_schema);
     grants text[];
-    mv_indexes text[];
-    old_columns text[];
     replaced boolean;
     statement text;
     relation text;
@@ -542,20 +756,14 @@ BEGIN
             IF to_regclass(format('%s.%I', schema_name, relation)) IS NOT NULL THEN
                 RAISE EXCEPTION 'relation %.% already exists', schema_name, relation
                       USING ERRCODE = '42P07',
-                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, history and snapshots: give the model a target_schema of its own.';
+                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, stored_scores, history and snapshots: give the model a target_schema of its own.';
             END IF;
         END LOOP;
     END IF;
 
-    -- privileges others hold on the views, and indexes someone added to
-    -- scores_mv, survive their re-creation
+    -- privileges others hold on the views survive their re-creation
     grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
                          health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
-    mv_indexes := ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid)
-                          FROM pg_catalog.pg_index AS i
-                         WHERE i.indrelid = to_regclass(schema_name || '.scores_mv')
-                           AND i.indexrelid <> coalesce(to_regclass(schema_name || '.scores_mv_key'), 0));
-    old_columns := health_score._columns_of(to_regclass(schema_name || '.scores'));
 
     PERFORM health_score._create_history(m);
     replaced := health_score._create_views(m, true);
@@ -565,43 +773,14 @@ BEGIN
         END LOOP;
         PERFORM health_score._create_views(m, false);
     END IF;
-
-    PERFORM health_score._refresh_reference(m);
-
-    IF replaced AND to_regclass(schema_name || '.scores_mv') IS NOT NULL
-       AND old_columns = health_score._columns_of(to_regclass(schema_name || '.scores')) THEN
-        -- same columns: keep the materialized view, and what depends on it
-        PERFORM health_score._populate_scores_mv(m);
-    ELSE
-        PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
-        EXECUTE format('CREATE MATERIALIZED VIEW %1$s.scores_mv AS SELECT * FROM %1$s.scores WITH NO DATA',
-                       schema_name);
-        EXECUTE format('CREATE UNIQUE INDEX scores_mv_key ON %s.scores_mv (%I)', schema_name, m.key);
-        -- it holds every row its owner sees: nobody else reads it until
-        -- granted, whatever default privileges say
-        FOR statement IN
-            SELECT format('REVOKE ALL ON %s.scores_mv FROM %s', schema_name,
-                          CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
-              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
-             WHERE c.oid = to_regclass(schema_name || '.scores_mv') AND a.grantee <> c.relowner
-        LOOP
-            EXECUTE statement;
-        END LOOP;
-        PERFORM health_score._populate_scores_mv(m);
-        FOREACH statement IN ARRAY mv_indexes LOOP
-            BEGIN
-                EXECUTE statement;
-            EXCEPTION WHEN undefined_column THEN
-                RAISE NOTICE 'index not recreated on the rebuilt scores_mv: %', statement
-                      USING DETAIL = 'A column it indexed is gone.';
-            END;
-        END LOOP;
-    END IF;
+    PERFORM health_score._create_stored(m);
+    PERFORM health_score._refresh_stored(m);
 
     PERFORM health_score._comment_views(m);
     FOREACH statement IN ARRAY grants LOOP
         EXECUTE statement;
     END LOOP;
+    PERFORM health_score._mirror_grants(m);
     UPDATE health_score.model AS hm SET built_version = hm.version, built_at = now()
      WHERE hm.name = m.name;
     RETURN m.target_schema;
@@ -609,7 +788,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score.build(text) IS
-  'Creates or rebuilds the views of a model in its schema, in one transaction: scores, red, yellow, green, segment_summary (security_invoker views) and scores_mv (a materialized view of scores with a unique index on the key). Keeps view names, column order and privileges; never drops a user''s object. Returns the schema.';
+  'Creates or rebuilds the views of a model in its schema, in one transaction: scores, red, yellow, green, segment_summary, trend, dropped (security_invoker views), the stored_scores table under row-level security and the scores_mv view over it; then refreshes them. Keeps view names, column order and privileges; never drops a user''s object. Returns the schema.';
 
 CREATE OR REPLACE FUNCTION health_score.refresh(model text, concurrently boolean DEFAULT true)
 RETURNS void
@@ -618,24 +797,18 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score._model(refresh.model);
-    mv regclass := to_regclass(format('%I.scores_mv', m.target_schema));
 BEGIN
     PERFORM health_score._require_owner(m);
-    PERFORM health_score._require_built(m, 'scores_mv');
+    PERFORM health_score._require_built(m, 'stored_scores');
     -- the model stays as built until the refresh commits
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
-    PERFORM health_score._refresh_reference(m);
-    -- CONCURRENTLY needs rows to compare with
-    IF refresh.concurrently AND (SELECT c.relispopulated FROM pg_catalog.pg_class AS c WHERE c.oid = mv) THEN
-        EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', mv);
-    ELSE
-        EXECUTE format('REFRESH MATERIALIZED VIEW %s', mv);
-    END IF;
+    PERFORM health_score._refresh_stored(m);
+    PERFORM health_score._mirror_grants(m);
 END;
 $$;
 
 COMMENT ON FUNCTION health_score.refresh(text, boolean) IS
-  'Computes the distributions the model''s percentiles and ranks are read against (health_score.reference), then refreshes its scores_mv; CONCURRENTLY unless told otherwise, so readers keep reading the old rows until the new ones are in place. Without it the refresh is faster but blocks readers of scores_mv.';
+  'Scores every customer of the model once, as the caller sees them, and brings its stored_scores (read through scores_mv) and the distributions its percentiles and ranks are read against (health_score.reference) up to date: only the rows whose values changed are rewritten, and readers never wait. concurrently is accepted for compatibility with 1.3 and changes nothing: every refresh lets readers read.';
 
 CREATE OR REPLACE FUNCTION health_score._refresh_job_name(model text)
 RETURNS text

@@ -63,10 +63,14 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF m.built_version IS NULL
-       OR (relation IS NOT NULL AND to_regclass(format('%I.%I', m.target_schema, relation)) IS NULL) THEN
+    IF m.built_version IS NULL THEN
         RAISE EXCEPTION 'model "%" has not been built', m.name
               USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    ELSIF relation IS NOT NULL AND to_regclass(format('%I.%I', m.target_schema, relation)) IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no %.%', m.name, quote_ident(m.target_schema), quote_ident(relation)
+              USING ERRCODE = '55000',
+                    DETAIL = 'It was built by an earlier version of health_score, or the relation was dropped.',
+                    HINT = format('Run SELECT health_score.build(%L), which makes it again.', m.name);
     END IF;
 END;
 $$;

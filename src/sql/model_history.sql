@@ -207,7 +207,7 @@ BEGIN
     m := health_score._model(snapshot.model);
     PERFORM health_score._require_owner(m);
     schema_name := quote_ident(m.target_schema);
-    PERFORM health_score._require_built(m, 'history');
+    PERFORM health_score._require_built(m, 'stored_scores');
     IF snapshot.taken_on IS NULL THEN
         RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
     ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
@@ -223,8 +223,9 @@ BEGIN
     -- and keep it from changing until the rows are written, so that they
     -- carry the version they were computed with
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
-    -- today's percentiles and ranks, the same that scores shows from now on
-    PERFORM health_score._refresh_reference(m);
+    -- the one pass over the source: today's scores, percentiles and
+    -- ranks, the same that scores and scores_mv show from now on
+    PERFORM health_score._refresh_stored(m);
     PERFORM health_score._history_partition(m, snapshot.taken_on);
     EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
       USING snapshot.taken_on;
@@ -244,7 +245,7 @@ BEGIN
     -- 12 snapshots the sparkline draws if that is earlier.
     EXECUTE format($q$WITH cur AS MATERIALIZED (
     SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
-      FROM %1$s.scores AS src
+      FROM %1$s.scores_mv AS src
 ), series AS (
     SELECT p.%2$I,
            (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 7)).last_score AS week_ago,
@@ -296,7 +297,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score.snapshot(text, date) IS
-  'Appends the model''s current scores to its history for the day taken_on (today by default), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
+  'Refreshes the model as refresh() does (the one pass over the source), then appends its scores from stored_scores to its history for the day taken_on (today by default), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
 
 CREATE OR REPLACE FUNCTION health_score.prune_history(model text, keep interval)
 RETURNS bigint

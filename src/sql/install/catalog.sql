@@ -378,15 +378,15 @@ CREATE TABLE health_score.reference (
     cuts        float8[],
     computed_at timestamptz NOT NULL,
     PRIMARY KEY (model, item),
-    CHECK (num_nonnulls(dist, cuts) = 1)
+    CHECK (num_nonnulls(dist, cuts) <= 1)
 );
 
 COMMENT ON TABLE health_score.reference IS
-  'What a model''s percentiles and ranks are read against, the same for every reader: the distributions build(), refresh() and snapshot() compute as the model''s owner over every customer the owner sees. Readable by whoever may read the model''s scores view.';
+  'What a model''s percentiles and ranks are read against, the same for every reader: the distributions build(), refresh() and snapshot() compute as the model''s owner over every customer the owner sees. Readable by whoever may read the model''s scores or scores_mv view.';
 
 COMMENT ON COLUMN health_score.reference.item IS 'score: every customer''s score; segment score: the scores by the model''s first segment; metric <name>: the raw values of a percentile metric.';
 
-COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of the scores (items score and segment score): ranks and percentiles are read from it.';
+COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of the scores (items score and segment score): ranks and percentiles are read from it. NULL for item score when no customer had a score.';
 
 COMMENT ON COLUMN health_score.reference.cuts IS 'The percentile_cuts of a percentile metric''s raw values (items metric <name>): its scores are read from them, as percentile_rank would rank them among every value.';
 

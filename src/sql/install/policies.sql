@@ -37,6 +37,6 @@ CREATE POLICY owned ON health_score.reference
 CREATE POLICY readable ON health_score.reference FOR SELECT
   USING (EXISTS (SELECT FROM health_score.model AS hm
                    JOIN pg_catalog.pg_namespace AS n ON n.nspname = hm.target_schema
-                   JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = 'scores'
+                   JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname IN ('scores', 'scores_mv')
                   WHERE hm.name = reference.model
                     AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));

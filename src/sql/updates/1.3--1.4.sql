@@ -5,8 +5,10 @@
  * percentile-method metric scores are read against distributions stored
  * with the model (health_score.reference), which build(), refresh() and
  * snapshot() compute as the model's owner, rather than ranked among the
- * rows each reader can see.  The views of a model built under 1.3 keep
- * working as they are until build() rebuilds them.
+ * rows each reader can see.  scores_mv becomes a view over a new table,
+ * stored_scores, which refresh() maintains under row-level security.  The
+ * views of a model built under 1.3 keep working as they are until build()
+ * rebuilds them; refresh() and snapshot() ask for that build.
  *
  * Percentiles a user can count: percentile_cuts(dist [, segment]), the 99
  * values where a distribution's percentile rank changes,
@@ -22,15 +24,15 @@ CREATE TABLE health_score.reference (
     cuts        float8[],
     computed_at timestamptz NOT NULL,
     PRIMARY KEY (model, item),
-    CHECK (num_nonnulls(dist, cuts) = 1)
+    CHECK (num_nonnulls(dist, cuts) <= 1)
 );
 
 COMMENT ON TABLE health_score.reference IS
-  'What a model''s percentiles and ranks are read against, the same for every reader: the distributions build(), refresh() and snapshot() compute as the model''s owner over every customer the owner sees. Readable by whoever may read the model''s scores view.';
+  'What a model''s percentiles and ranks are read against, the same for every reader: the distributions build(), refresh() and snapshot() compute as the model''s owner over every customer the owner sees. Readable by whoever may read the model''s scores or scores_mv view.';
 
 COMMENT ON COLUMN health_score.reference.item IS 'score: every customer''s score; segment score: the scores by the model''s first segment; metric <name>: the raw values of a percentile metric.';
 
-COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of the scores (items score and segment score): ranks and percentiles are read from it.';
+COMMENT ON COLUMN health_score.reference.dist IS 'The distribution of the scores (items score and segment score): ranks and percentiles are read from it. NULL for item score when no customer had a score.';
 
 COMMENT ON COLUMN health_score.reference.cuts IS 'The percentile_cuts of a percentile metric''s raw values (items metric <name>): its scores are read from them, as percentile_rank would rank them among every value.';
 
@@ -46,6 +48,6 @@ CREATE POLICY owned ON health_score.reference
 CREATE POLICY readable ON health_score.reference FOR SELECT
   USING (EXISTS (SELECT FROM health_score.model AS hm
                    JOIN pg_catalog.pg_namespace AS n ON n.nspname = hm.target_schema
-                   JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = 'scores'
+                   JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname IN ('scores', 'scores_mv')
                   WHERE hm.name = reference.model
                     AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
