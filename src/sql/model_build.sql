@@ -678,10 +678,11 @@ COMMENT ON FUNCTION health_score._refresh_metric_cuts(health_score.model) IS
 
 -- Score every customer once, as the caller (the model's owner) sees
 -- them, into a temporary table; from it compute the score distributions
--- the percentiles and ranks are read against, then rewrite the rows of
--- stored_scores whose values changed, add the new customers and delete
--- the gone.  Readers of stored_scores and scores_mv never wait: row
--- locks only.  Concurrent refreshes of one model take turns here.
+-- the percentiles and ranks are read against, then merge it into
+-- stored_scores: the rows whose values changed are rewritten, new
+-- customers added, gone ones deleted, and no other row is touched.
+-- Readers of stored_scores and scores_mv never wait: row locks only.
+-- Concurrent refreshes of one model take turns here.
 CREATE OR REPLACE FUNCTION health_score._refresh_stored(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
@@ -691,12 +692,14 @@ DECLARE
     schema_name text := quote_ident(m.target_schema);
     columns text[] := health_score._stored_columns(m);
     values_columns text[] := columns[2:];
+    scored bigint;
+    stored bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
     PERFORM health_score._refresh_metric_cuts(m);
     EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
                    health_score._column_list(columns), schema_name);
-    PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+    GET DIAGNOSTICS scored = ROW_COUNT;
 
     DELETE FROM health_score.reference AS r WHERE r.model = m.name AND r.item IN ('score', 'segment score');
     -- the score item is there even when no customer has a score: its
@@ -712,19 +715,32 @@ SELECT $1, i.item, i.dist, now()
                         THEN format('t.%I', m.segments[1]) ELSE 'NULL::text' END)
       USING m.name;
 
-    EXECUTE format($q$UPDATE %1$s.stored_scores AS s SET (%2$s) = ROW(%3$s)
-  FROM pg_temp.health_score_refresh AS t
- WHERE s.%4$I = t.%4$I AND ROW(%5$s) IS DISTINCT FROM ROW(%3$s)$q$,
-                   schema_name, health_score._column_list(values_columns),
-                   health_score._column_list(values_columns, 't'), m.key,
-                   health_score._column_list(values_columns, 's'));
-    EXECUTE format($q$INSERT INTO %1$s.stored_scores
-SELECT t.* FROM pg_temp.health_score_refresh AS t
- WHERE NOT EXISTS (SELECT FROM %1$s.stored_scores AS s WHERE s.%2$I = t.%2$I)$q$,
-                   schema_name, m.key);
-    EXECUTE format($q$DELETE FROM %1$s.stored_scores AS s
+    BEGIN
+        EXECUTE format($q$MERGE INTO %1$s.stored_scores AS s
+USING pg_temp.health_score_refresh AS t ON s.%2$I = t.%2$I
+ WHEN MATCHED AND ROW(%3$s) IS DISTINCT FROM ROW(%4$s) THEN
+      UPDATE SET (%5$s) = ROW(%4$s)
+ WHEN NOT MATCHED THEN
+      INSERT VALUES (%6$s)$q$,
+                       schema_name, m.key,
+                       health_score._column_list(values_columns, 's'),
+                       health_score._column_list(values_columns, 't'),
+                       health_score._column_list(values_columns),
+                       health_score._column_list(columns, 't'));
+    EXCEPTION WHEN unique_violation OR not_null_violation OR cardinality_violation THEN
+        -- a key scored twice, or none: say which
+        PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+        RAISE;
+    END;
+    -- Every key scored is stored now: when there are as many stored rows
+    -- as scored ones, no customer is gone and no key was scored twice.
+    EXECUTE format('SELECT count(*) FROM %s.stored_scores', schema_name) INTO stored;
+    IF stored <> scored THEN
+        PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+        EXECUTE format($q$DELETE FROM %1$s.stored_scores AS s
  WHERE NOT EXISTS (SELECT FROM pg_temp.health_score_refresh AS t WHERE t.%2$I = s.%2$I)$q$,
-                   schema_name, m.key);
+                       schema_name, m.key);
+    END IF;
     DROP TABLE pg_temp.health_score_refresh;
 END;
 $$;

@@ -1,6 +1,8 @@
 -- test/bench/harness.sql: timing helpers the benchmarks share.
 --
--- bench.add(label, query) registers a query; bench.run_all(runs) then
+-- bench.add(label, query [, setup [, as_role]]) registers a query, with
+-- an untimed statement to run before each run of it (setup) and a role
+-- to run it as (as_role); bench.run_all(runs) then
 -- runs every registered query once per round, `runs` rounds, so that a
 -- slow spell of the machine hits every query alike.  Each run is under
 -- EXPLAIN (ANALYZE, TIMING OFF, BUFFERS): per-node timing is off, so the
@@ -23,21 +25,33 @@ CREATE TABLE bench.timing (
 DROP TABLE IF EXISTS bench.query;
 CREATE TABLE bench.query (
   label text PRIMARY KEY,
-  sql text NOT NULL
+  sql text NOT NULL,
+  setup text,
+  as_role name
 );
 
-CREATE OR REPLACE FUNCTION bench.add(label text, query text)
+CREATE OR REPLACE FUNCTION bench.add(label text, query text, setup text DEFAULT NULL,
+                                     as_role name DEFAULT NULL)
 RETURNS void LANGUAGE sql AS $$
-  INSERT INTO bench.query VALUES (label, query)
-  ON CONFLICT (label) DO UPDATE SET sql = excluded.sql
+  INSERT INTO bench.query VALUES (label, query, setup, as_role)
+  ON CONFLICT (label) DO UPDATE SET sql = excluded.sql, setup = excluded.setup,
+                                    as_role = excluded.as_role
 $$;
 
-CREATE OR REPLACE FUNCTION bench.run_one(label text, query text, round int)
+CREATE OR REPLACE FUNCTION bench.run_one(label text, query text, round int,
+                                         setup text DEFAULT NULL, as_role name DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   plan jsonb;
 BEGIN
+  IF setup IS NOT NULL THEN
+    EXECUTE setup;
+  END IF;
+  IF as_role IS NOT NULL THEN
+    EXECUTE format('SET ROLE %I', as_role);
+  END IF;
   EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, BUFFERS, FORMAT JSON) ' || query INTO plan;
+  RESET ROLE;
   INSERT INTO bench.timing
   SELECT label, round, (plan->0->>'Execution Time')::float8,
          (SELECT max(w::int) FROM jsonb_path_query(plan, 'strict $.**."Workers Planned"') AS w),
@@ -58,7 +72,7 @@ DECLARE
 BEGIN
   FOR i IN 1..runs LOOP
     FOR q IN SELECT * FROM bench.query ORDER BY label LOOP
-      PERFORM bench.run_one(q.label, q.sql, i);
+      PERFORM bench.run_one(q.label, q.sql, i, q.setup, q.as_role);
       COMMIT;
     END LOOP;
   END LOOP;

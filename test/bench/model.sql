@@ -1,9 +1,10 @@
 -- test/bench/model.sql: what a model costs, next to the scorecard call it
--- wraps and the scan.  Expects bench_customers (generate.sql), the
--- harness (harness.sql) and -v runs=N.
+-- wraps, the scan, and the plain-SQL floors of what it writes.  Expects
+-- bench_customers (generate.sql), the harness (harness.sql) and -v runs=N.
 --
 -- The model has the 12 metrics of scoring.sql (same expressions, methods,
--- anchors and weights) and the segment column.
+-- anchors and weights) and the segment column (10 segments); its history
+-- holds 12 weekly snapshots before the timed ones.
 -- (s)  SELECT sum(m1): the scan floor
 -- (b)  avg(scorecard(...)): the score alone, as in scoring.sql
 -- (v)  the scores view, every column summed: score, band, grade,
@@ -12,12 +13,22 @@
 --      a client reads them, less the sending
 -- (k)  the scores view, one customer by key (SELECT * ... WHERE id = ...)
 -- (vr) the red view, counted
--- (m)  scores_mv, every column summed: what a dashboard reads
--- (rc) refresh(model): REFRESH MATERIALIZED VIEW CONCURRENTLY
--- (rf) refresh(model, concurrently => false)
--- (n)  snapshot(model, day): the day's history rows and their trends
---      (one snapshot a round, the same day: each run replaces the last)
--- (u)  build(model) of an unchanged model (it refreshes scores_mv)
+-- (m)  scores_mv, every column summed, by the model's owner: what a
+--      dashboard reads
+-- (mr) the same, by a reader whom row-level security on the source shows
+--      half the customers (the even ids)
+-- (c)  CREATE TABLE ... AS SELECT * FROM scores: the write floor of a refresh
+-- (rf) refresh(model), nothing changed since the last
+-- (r1) refresh(model) after an update of 1 % of the customers (untimed)
+-- (i)  INSERT of one snapshot's rows into a copy of the history table with
+--      its primary key: the write floor of a snapshot
+-- (n)  snapshot(model, day): a refresh, then the day's history rows and
+--      their trends (each round replaces the day's rows)
+-- (u)  build(model) of an unchanged model (it refreshes stored_scores)
+-- The WAL a refresh writes is measured apart: a full one (stored_scores
+-- emptied first) against one after an update of 1 % of the customers,
+-- with no checkpoint between (after one, the first change to each page
+-- writes the whole page once).
 \set ON_ERROR_STOP on
 \pset footer off
 SET max_parallel_workers_per_gather = 2;
@@ -39,10 +50,40 @@ FROM unnest('{linear,log,linear,linear,linear,log,linear,log,linear,linear,linea
      WITH ORDINALITY AS t(method, lo, hi, w, i)
 ORDER BY i \g /dev/null
 
-\echo '== build (the first one, which fills scores_mv)'
+\echo '== build (the first one, which fills stored_scores)'
 \timing on
 SELECT health_score.build('bench');
 \timing off
+
+-- 12 weekly snapshots: the first taken, the next 11 its rows again with
+-- the scores moved a little (seeded), as if taken a week apart each
+SELECT health_score.snapshot('bench', date '2026-01-05' - 7 * 12) \g /dev/null
+SELECT setseed(0.5) \g /dev/null
+SELECT health_score._history_partition(m, date '2026-01-05' - 7 * 12 + 7 * w)
+  FROM health_score.model AS m, generate_series(1, 11) AS w WHERE m.name = 'bench' \g /dev/null
+INSERT INTO health_score_bench.history
+SELECT h.taken_on + 7 * w, h.id, h.segment,
+       greatest(0, least(100, round((h.score + 4 * (random() - 0.5))::numeric, 1)::float8)),
+       h.band, h.grade, h.percentile, h.segment_percentile, h.model_version, h.metric_scores,
+       h.contributions, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM health_score_bench.history AS h, generate_series(1, 11) AS w
+ WHERE h.taken_on = date '2026-01-05' - 7 * 12;
+INSERT INTO health_score_bench.snapshots
+SELECT date '2026-01-05' - 7 * 12 + 7 * w, 1, 1000000, now() FROM generate_series(1, 11) AS w;
+VACUUM ANALYZE health_score_bench.history;
+-- the timed snapshot's day, taken once so that (i) has its rows to copy
+SELECT health_score.snapshot('bench', '2026-01-05') \g /dev/null
+CREATE TABLE bench.history_copy (LIKE health_score_bench.history INCLUDING ALL);
+
+-- a reader whom the source's row-level security shows the even ids
+DROP ROLE IF EXISTS bench_reader;
+CREATE ROLE bench_reader;
+GRANT USAGE ON SCHEMA health_score_bench TO bench_reader;
+GRANT SELECT ON bench_customers, health_score_bench.scores_mv TO bench_reader;
+GRANT USAGE ON SCHEMA bench TO bench_reader;
+ALTER TABLE bench_customers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY bench_half ON bench_customers FOR SELECT TO bench_reader USING (id % 2 = 0);
+SELECT health_score.refresh('bench') \g /dev/null
 
 \echo '== checking the view against scorecard() before timing it'
 SELECT count(*) AS customers,
@@ -73,8 +114,20 @@ SELECT bench.add('m: scores_mv, every column',
             sum(m1_score + m2_score + m3_score + m4_score + m5_score + m6_score + m7_score + m8_score
                 + m9_score + m10_score + m11_score + m12_score)
      FROM health_score_bench.scores_mv$q$);
-SELECT bench.add('rc: refresh, concurrently', $q$SELECT health_score.refresh('bench')$q$);
-SELECT bench.add('rf: refresh, not concurrently', $q$SELECT health_score.refresh('bench', concurrently => false)$q$);
+SELECT bench.add('mr: scores_mv, every column, RLS reader of half',
+  $q$SELECT sum(score), count(band), count(grade), sum(percentile), sum(segment_percentile), sum(rank),
+            sum(m1_score + m2_score + m3_score + m4_score + m5_score + m6_score + m7_score + m8_score
+                + m9_score + m10_score + m11_score + m12_score)
+     FROM health_score_bench.scores_mv$q$, as_role => 'bench_reader');
+SELECT bench.add('c: CREATE TABLE AS SELECT * FROM scores',
+  'CREATE TABLE bench.scores_copy AS SELECT * FROM health_score_bench.scores',
+  setup => 'DROP TABLE IF EXISTS bench.scores_copy');
+SELECT bench.add('rf: refresh, nothing changed', $q$SELECT health_score.refresh('bench')$q$);
+SELECT bench.add('r1: refresh after 1% updated', $q$SELECT health_score.refresh('bench')$q$,
+  setup => 'UPDATE bench_customers SET m1 = coalesce(m1, 0) + 1 WHERE id % 100 = 7');
+SELECT bench.add('i: INSERT of a snapshot''s rows',
+  $q$INSERT INTO bench.history_copy SELECT * FROM health_score_bench.history WHERE taken_on = '2026-01-05'$q$,
+  setup => 'TRUNCATE bench.history_copy');
 SELECT bench.add('n: snapshot of one day', $q$SELECT health_score.snapshot('bench', '2026-01-05')$q$);
 SELECT bench.add('u: build, unchanged model', $q$SELECT health_score.build('bench')$q$);
 \o
@@ -90,5 +143,37 @@ SELECT label,
        round((bench.median_ms(label) / bench.median_ms('b: scorecard avg'))::numeric, 2) AS "x score"
 FROM bench.query ORDER BY label;
 
+\echo '== the targets of issue 15, from the medians above'
+SELECT target, round(ratio::numeric, 3) AS ratio, bound, ratio <= bound AS met
+  FROM (VALUES
+    ('full read of scores / the score alone (v / b)', bench.median_ms('v: scores view, every column') / bench.median_ms('b: scorecard avg'), 3.0),
+    ('one customer / full read of scores (k / v)', bench.median_ms('k: scores view, one customer') / bench.median_ms('v: scores view, every column'), 1.0 / 500),
+    ('refresh / CREATE TABLE AS (rf / c)', bench.median_ms('rf: refresh, nothing changed') / bench.median_ms('c: CREATE TABLE AS SELECT * FROM scores'), 2.0),
+    ('refresh after 1 % / CREATE TABLE AS (r1 / c)', bench.median_ms('r1: refresh after 1% updated') / bench.median_ms('c: CREATE TABLE AS SELECT * FROM scores'), 2.0),
+    ('snapshot / INSERT of its rows (n / i)', bench.median_ms('n: snapshot of one day') / bench.median_ms('i: INSERT of a snapshot''s rows'), 3.0),
+    ('RLS reader of half / owner, scores_mv (mr / m)', bench.median_ms('mr: scores_mv, every column, RLS reader of half') / bench.median_ms('m: scores_mv, every column'), 0.75),
+    ('build unchanged / refresh (u / rf)', bench.median_ms('u: build, unchanged model') / bench.median_ms('rf: refresh, nothing changed'), 1.5)
+  ) AS t(target, ratio, bound);
+
+\echo '== WAL a refresh writes: a full one (stored_scores emptied) and one after an update of 1 % of the customers'
+TRUNCATE health_score_bench.stored_scores;
+SELECT pg_current_wal_lsn() AS wal_0 \gset
+SELECT health_score.refresh('bench') \g /dev/null
+SELECT pg_current_wal_lsn() AS wal_1 \gset
+UPDATE bench_customers SET m1 = coalesce(m1, 0) + 1 WHERE id % 100 = 7;
+SELECT pg_current_wal_lsn() AS wal_2 \gset
+SELECT health_score.refresh('bench') \g /dev/null
+SELECT pg_current_wal_lsn() AS wal_3 \gset
+SELECT pg_size_pretty(pg_wal_lsn_diff(:'wal_1', :'wal_0')) AS full_refresh,
+       pg_size_pretty(pg_wal_lsn_diff(:'wal_3', :'wal_2')) AS after_1_percent,
+       round((pg_wal_lsn_diff(:'wal_3', :'wal_2') / pg_wal_lsn_diff(:'wal_1', :'wal_0'))::numeric, 4) AS ratio,
+       pg_wal_lsn_diff(:'wal_3', :'wal_2') / pg_wal_lsn_diff(:'wal_1', :'wal_0') <= 0.05 AS "met (<= 0.05)";
+
 SELECT health_score.drop_model('bench', drop_history => true) \g /dev/null
+DROP TABLE bench.history_copy, bench.scores_copy;
+DROP POLICY bench_half ON bench_customers;
+ALTER TABLE bench_customers DISABLE ROW LEVEL SECURITY;
+REVOKE ALL ON bench_customers FROM bench_reader;
+REVOKE ALL ON SCHEMA bench FROM bench_reader;
+DROP ROLE bench_reader;
 DROP INDEX bench_customers_id;
