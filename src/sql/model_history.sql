@@ -133,25 +133,35 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     x health_score.metric;
-    present_weight text[] := '{}';
     pairs text[] := '{}';
 BEGIN
+    -- src.health_score_present_weight is _present_weight_sql(m), computed
+    -- once per row beneath
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        present_weight := present_weight ||
-            format('CASE WHEN src.%I IS NULL THEN 0 ELSE %s END', x.name || '_score',
-                   health_score._metric_weight_sql(m, x, false));
-    END LOOP;
-    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        pairs := pairs || format('%L, %s * src.%I / nullif(%s, 0)', x.name,
-                                 health_score._metric_weight_sql(m, x, false), x.name || '_score',
-                                 array_to_string(present_weight, ' + '));
+        pairs := pairs || format('%L, %s * src.%I / nullif(src.health_score_present_weight, 0)', x.name,
+                                 health_score._metric_weight_sql(m, x, false), x.name || '_score');
     END LOOP;
     RETURN format('jsonb_strip_nulls(jsonb_build_object(%s))', array_to_string(pairs, ', '));
 END;
 $$;
 
 COMMENT ON FUNCTION health_score._contributions_sql(health_score.model) IS
-  'Internal: the SQL of the per-metric contributions to a customer''s score.';
+  'Internal: the SQL of the per-metric contributions to a customer''s score, over a row src with health_score_present_weight.';
+
+-- The weight of the metrics present in a row src of scores.
+CREATE OR REPLACE FUNCTION health_score._present_weight_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(string_agg(format('CASE WHEN src.%I IS NULL THEN 0 ELSE %s END', x.name || '_score',
+                                      health_score._metric_weight_sql(m, x, false)),
+                               ' + ' ORDER BY x.position), '0')
+      FROM health_score.metric AS x WHERE x.model = m.name
+$$;
+
+COMMENT ON FUNCTION health_score._present_weight_sql(health_score.model) IS
+  'Internal: the SQL of the total weight of the metrics present in a row of scores.';
 
 CREATE OR REPLACE FUNCTION health_score._metric_scores_sql(m health_score.model)
 RETURNS text
@@ -245,7 +255,9 @@ BEGIN
     -- 12 snapshots the sparkline draws if that is earlier.
     EXECUTE format($q$WITH cur AS MATERIALIZED (
     SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
-      FROM %1$s.scores_mv AS src
+      -- OFFSET 0: computed once a row, not once a metric
+      FROM (SELECT src.*, %7$s AS health_score_present_weight
+              FROM %1$s.scores_mv AS src OFFSET 0) AS src
 ), series AS (
     SELECT p.%2$I,
            (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 7)).last_score AS week_ago,
@@ -284,7 +296,8 @@ SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.seg
                   k.metric
          LIMIT 1) AS mover ON prev.taken_on IS NOT NULL$q$,
                    schema_name, m.key, segment_list, m.built_version,
-                   health_score._metric_scores_sql(m), health_score._contributions_sql(m))
+                   health_score._metric_scores_sql(m), health_score._contributions_sql(m),
+                   health_score._present_weight_sql(m))
       USING snapshot.taken_on, previous_day, sparkline_from;
     GET DIAGNOSTICS written = ROW_COUNT;
 
