@@ -12,12 +12,17 @@
 --      a client reads them, less the sending
 -- (k)  the scores view, one customer by key (SELECT * ... WHERE id = ...)
 -- (vr) the red view, counted
--- (m)  scores_mv, every column summed: what a dashboard reads
--- (rc) refresh(model): REFRESH MATERIALIZED VIEW CONCURRENTLY
--- (rf) refresh(model, concurrently => false)
--- (n)  snapshot(model, day): the day's history rows and their trends
---      (one snapshot a round, the same day: each run replaces the last)
--- (u)  build(model) of an unchanged model (it refreshes scores_mv)
+-- (m)  scores_mv, every column summed: what a dashboard reads (the view
+--      over stored_scores, ranked against the reference)
+-- (rc) refresh(model): one pass over the source into a temporary table,
+--      the reference computed again, the rows of stored_scores that
+--      changed rewritten (none: the source does not change between rounds)
+-- (rf) refresh(model, concurrently => false): since 1.4 the same as (rc),
+--      concurrently is ignored; the two differ by the machine's noise
+-- (n)  snapshot(model, day): a refresh, then the day's history rows and
+--      their trends (one snapshot a round, the same day: each run
+--      replaces the last)
+-- (u)  build(model) of an unchanged model (it refreshes stored_scores)
 \set ON_ERROR_STOP on
 \pset footer off
 SET max_parallel_workers_per_gather = 2;
@@ -39,7 +44,7 @@ FROM unnest('{linear,log,linear,linear,linear,log,linear,log,linear,linear,linea
      WITH ORDINALITY AS t(method, lo, hi, w, i)
 ORDER BY i \g /dev/null
 
-\echo '== build (the first one, which fills scores_mv)'
+\echo '== build (the first one, which fills stored_scores, read through scores_mv)'
 \timing on
 SELECT health_score.build('bench');
 \timing off
