@@ -5,15 +5,18 @@
 # table under scores_mv with its rows, primary key, an index of the
 # user's, its row-level security and policy, their comments and the
 # grants on scores, scores_mv and stored_scores must all come back, and
-# build() and refresh() must work on the restored database.  The source
+# build() and refresh() must work on the restored database, where a
+# reader whose name needs quoting is granted scores_mv too.  The source
 # has row-level security of its own, so that the reader sees half the
 # customers: through stored_scores' policy, scores_mv must show them the
 # same half as scores.  Runs on check.sh's server, in two databases and
-# with one role of its own.
+# with two roles of its own.
 source "$(dirname "$0")/../lib.sh"
 src=hs_dump_source
 dst=hs_dump_restored
 reader=hs_dump_reader
+# a role name that needs quoting, as SQL spells it
+quoted_reader='"hs_dump BI Reader"'
 model=acct
 views=health_score_$model
 
@@ -21,11 +24,11 @@ hs_work_dir dump
 work=$HS_WORK
 # the role is dropped last, after the databases: it holds privileges in
 # them (and in what an interrupted run left of them)
-drop_reader() { hs_psql -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader"; }
+drop_reader() { hs_psql -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader, $quoted_reader"; }
 hs_drop_db $dst
 hs_drop_db $src
 drop_reader
-hs_psql -d postgres -c "CREATE ROLE $reader"
+hs_psql -d postgres -c "CREATE ROLE $reader" -c "CREATE ROLE $quoted_reader"
 hs_at_exit drop_reader
 hs_temp_db $src TEMPLATE template0
 
@@ -260,6 +263,21 @@ sees=$(hs_value -d "$dst" "${query[reader_sees]}")
 [ "$sees" = "31|31|31|0" ] ||
 	hs_fail "after refresh() in the restored database $reader reads (scores|scores_mv|stored_scores|differing) $sees, expected 31|31|31|0"
 echo "ok: refresh() works in the restored database (scores_mv and stored_scores: 61 rows, equal to scores; the reader's 31)"
+
+# A reader whose role name needs quoting, granted scores_mv in the
+# restored database: refresh() grants them stored_scores too, so they
+# read scores_mv; a policy of the source shows them every customer, so
+# they read 61 rows, the 60 restored and the one added.
+if ! hs_psql -d "$dst" -c "CREATE POLICY every_account ON crm.accounts FOR SELECT TO $quoted_reader USING (true)" \
+	-c "GRANT USAGE ON SCHEMA crm, $views TO $quoted_reader" \
+	-c "GRANT SELECT ON crm.accounts, $views.scores_mv TO $quoted_reader" \
+	-c "SELECT health_score.refresh('$model')" >/dev/null 2>"$work/quoted.err"; then
+	cat "$work/quoted.err" >&2
+	hs_fail "refresh() fails once a role whose name needs quoting, $quoted_reader, may read scores_mv"
+fi
+quoted_sees=$(hs_value -d "$dst" "SET ROLE $quoted_reader; SELECT count(*) FROM $views.scores_mv")
+[ "$quoted_sees" = 61 ] || hs_fail "$quoted_reader reads $quoted_sees rows of scores_mv, expected 61"
+echo "ok: refresh() grants stored_scores to $quoted_reader, granted scores_mv: they read its 61 rows"
 
 # drop_model() on the restored database: the restored schema is still
 # the model's own (owns_schema came back with the catalog), so it goes too.
