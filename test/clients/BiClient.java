@@ -8,12 +8,14 @@
 //
 // host, port, db and user default to PGHOST, PGPORT, PGDATABASE and PGUSER;
 // a PGHOST that is a socket directory is ignored (pgjdbc speaks TCP only).
-// The expected counts (rows.<relation> for each of the eight relations:
-// scores, red, yellow, green, segment_summary, trend, dropped, scores_mv;
-// and scored: how many customers have a score) come from the caller, who
-// computes them from the source table by another route.  The model's
-// history and snapshots tables are not asked for: getTables lists views
-// and materialized views only.  Exits 0 and prints a summary when
+// The expected counts (rows.<relation> for each of the nine relations:
+// the views scores, red, yellow, green, segment_summary, trend, dropped,
+// scores_mv, and the table stored_scores under scores_mv; and scored: how
+// many customers have a score) come from the caller, who computes them
+// from the source table by another route.  A materialized view is looked
+// for too, so that one is reported (scores_mv was one up to 1.3).  The
+// model's history and snapshots tables, and history's partitions, are
+// listed by getTables but not checked.  Exits 0 and prints a summary when
 // everything matches, 1 listing every mismatch, 2 on bad arguments or
 // when the database cannot be read at all.
 
@@ -67,6 +69,14 @@ public final class BiClient {
 
 	/** The relations shaped like trend: one row per customer of the latest snapshot. */
 	private static final List<String> TRENDS = List.of("trend", "dropped");
+
+	/** The table types getTables is asked for. */
+	private static final String[] TABLE_TYPES = {"VIEW", "MATERIALIZED VIEW", "TABLE"};
+
+	/** The model's tables of snapshots, which this client does not check. */
+	private static boolean isHistory(String relation) {
+		return relation.equals("snapshots") || relation.equals("history") || relation.matches("history_[0-9]{4}_[0-9]{2}");
+	}
 
 	/** A column the views must have: its name and PostgreSQL type name. */
 	private record Column(String name, String pgType) {
@@ -176,6 +186,11 @@ public final class BiClient {
 				new Column("segment_percentile", "int4"), new Column("rank", "int8"),
 				new Column("coverage", "float8"), new Column("computed_at", "timestamptz")));
 		metrics.forEach(m -> scoresColumns.add(new Column(m + "_score", "float8")));
+		// stored_scores: the columns of scores that a customer's own row
+		// decides, in their order there
+		List<Column> storedColumns = scoresColumns.stream()
+				.filter(c -> !List.of("percentile", "segment_percentile", "rank", "computed_at").contains(c.name()))
+				.toList();
 		List<Column> summaryColumns = new ArrayList<>();
 		segments.forEach(s -> summaryColumns.add(new Column(s, "text")));
 		summaryColumns.addAll(List.of(
@@ -197,9 +212,10 @@ public final class BiClient {
 		Map<String, String> types = new LinkedHashMap<>();
 		Map<String, List<Column>> columns = new LinkedHashMap<>();
 		for (String relation : List.of("scores", "red", "yellow", "green", "segment_summary", "trend", "dropped",
-				"scores_mv")) {
-			types.put(relation, relation.equals("scores_mv") ? "MATERIALIZED VIEW" : "VIEW");
+				"scores_mv", "stored_scores")) {
+			types.put(relation, relation.equals("stored_scores") ? "TABLE" : "VIEW");
 			columns.put(relation, relation.equals("segment_summary") ? summaryColumns
+					: relation.equals("stored_scores") ? storedColumns
 					: TRENDS.contains(relation) ? trendColumns : scoresColumns);
 		}
 
@@ -256,18 +272,21 @@ public final class BiClient {
 	}
 
 	/**
-	 * The eight relations exist, are of the right kind and have a comment.
+	 * The nine relations exist, are of the right kind and have a comment,
+	 * and there is no other view or table but the model's history.
 	 * Returns the names found.
 	 */
 	private Set<String> checkTables(DatabaseMetaData meta, String schema, Map<String, String> expected)
 			throws SQLException {
 		Map<String, String> found = new HashMap<>();
-		try (ResultSet rs = meta.getTables(null, literalPattern(meta, schema), "%",
-				new String[] {"VIEW", "MATERIALIZED VIEW"})) {
+		try (ResultSet rs = meta.getTables(null, literalPattern(meta, schema), "%", TABLE_TYPES)) {
 			while (rs.next()) {
 				String name = rs.getString("TABLE_NAME");
 				String type = rs.getString("TABLE_TYPE");
 				String remarks = rs.getString("REMARKS");
+				if (type.equals("TABLE") && isHistory(name)) {
+					continue;
+				}
 				found.put(name, type);
 				if (!expected.containsKey(name)) {
 					fail(String.format("getTables: unexpected %s %s", type, name));
@@ -455,6 +474,14 @@ public final class BiClient {
 		Rows mv = read.get("scores_mv");
 		if (mv != null && mv.rows != scores.rows) {
 			fail(String.format("scores_mv: %d rows, scores has %d", mv.rows, scores.rows));
+		}
+		if (mv != null && mv.columnsOk && mv.scored != scores.scored) {
+			fail(String.format("scores_mv: %d rows with a score, scores has %d", mv.scored, scores.scored));
+		}
+		Rows stored = read.get("stored_scores");
+		if (stored != null && stored.columnsOk && (stored.rows != scores.rows || stored.scored != scores.scored)) {
+			fail(String.format("stored_scores: %d rows, %d with a score; scores has %d, %d with a score",
+					stored.rows, stored.scored, scores.rows, scores.scored));
 		}
 	}
 }

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # pg_dump and pg_restore of a database with a model and its built views:
-# the model catalog (extension configuration tables), the views, the
-# populated scores_mv, their comments and a grant must all come back,
-# and build() and refresh() must work on the restored database.  Runs on
-# check.sh's server, in two databases and with one role of its own.
+# the model catalog (extension configuration tables, the reference its
+# percentiles are read against among them), the views, the stored_scores
+# table under scores_mv with its rows, primary key, an index of the
+# user's, its row-level security and policy, their comments and the
+# grants on scores, scores_mv and stored_scores must all come back, and
+# build() and refresh() must work on the restored database, where a
+# reader whose name needs quoting is granted scores_mv too.  The source
+# has row-level security of its own, so that the reader sees half the
+# customers: through stored_scores' policy, scores_mv must show them the
+# same half as scores.  Runs on check.sh's server, in two databases and
+# with two roles of its own.
 source "$(dirname "$0")/../lib.sh"
 src=hs_dump_source
 dst=hs_dump_restored
 reader=hs_dump_reader
+# a role name that needs quoting, as SQL spells it
+quoted_reader='"hs_dump BI Reader"'
 model=acct
 views=health_score_$model
 
@@ -15,11 +24,11 @@ hs_work_dir dump
 work=$HS_WORK
 # the role is dropped last, after the databases: it holds privileges in
 # them (and in what an interrupted run left of them)
-drop_reader() { hs_psql -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader"; }
+drop_reader() { hs_psql -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $reader, $quoted_reader"; }
 hs_drop_db $dst
 hs_drop_db $src
 drop_reader
-hs_psql -d postgres -c "CREATE ROLE $reader"
+hs_psql -d postgres -c "CREATE ROLE $reader" -c "CREATE ROLE $quoted_reader"
 hs_at_exit drop_reader
 hs_temp_db $src TEMPLATE template0
 
@@ -62,8 +71,16 @@ SELECT health_score.add_metric('$model', 'scratch', 'logins * 2', 1, 'linear', w
 SELECT health_score.drop_metric('$model', 'scratch');
 SELECT health_score.add_metric('$model', 'active', 'active', 1, 'linear', worst => 0, best => 1);
 SELECT health_score.build('$model');
+-- the reader sees the accounts of emea only, the even ids (30 of 60);
+-- the owner, a superuser, sees them all
+ALTER TABLE crm.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY emea_only ON crm.accounts FOR SELECT TO $reader USING (region = 'emea');
 GRANT USAGE ON SCHEMA crm, $views TO $reader;
-GRANT SELECT ON crm.accounts, $views.scores TO $reader;
+GRANT SELECT ON crm.accounts, $views.scores, $views.scores_mv TO $reader;
+-- an index of the user's, where they belong: on stored_scores
+CREATE INDEX stored_scores_band ON $views.stored_scores (band);
+-- refresh() grants SELECT on stored_scores to the readers of scores_mv
+SELECT health_score.refresh('$model');
 SQL
 
 # The queries whose answers must be the same in both databases.
@@ -76,10 +93,30 @@ query[catalog_counts]="SELECT format('%s models, %s metrics, %s versions',
 	(SELECT count(*) FROM health_score.model), (SELECT count(*) FROM health_score.metric),
 	(SELECT count(*) FROM health_score.model_version))"
 # rows of the relations shaped like scores, computed_at aside (the query
-# time in the views, the refresh time in scores_mv)
-for rel in scores scores_mv red yellow green; do
+# time in the views, the refresh time in scores_mv), and of stored_scores
+for rel in scores scores_mv red yellow green stored_scores; do
 	query[$rel]="SELECT count(*) || ' rows, md5 ' || md5(string_agg((to_jsonb(s) - 'computed_at')::text, E'\n' ORDER BY s.id)) FROM $views.$rel AS s"
 done
+# the rows of scores that stored_scores holds, without the columns
+# scores_mv reads against the reference: stored_scores by another route
+# than scores_mv
+query[scores_as_stored]="SELECT count(*) || ' rows, md5 ' || md5(string_agg((to_jsonb(s) - '{percentile,segment_percentile,rank,computed_at}'::text[])::text, E'\n' ORDER BY s.id)) FROM $views.scores AS s"
+# scores_mv's computed_at: the time of the last refresh, stored in the
+# reference, one value for every row
+query[computed_at]="SELECT count(DISTINCT computed_at) || ' ' || min(computed_at) FROM $views.scores_mv"
+# what stored_scores is: a table, its constraints, its indexes, its
+# row-level security and its policies
+query[stored_kind]="SELECT format('scores_mv %s %s, stored_scores %s', mv.relkind, mv.reloptions, st.relkind)
+	FROM pg_class AS mv, pg_class AS st
+	WHERE mv.oid = '$views.scores_mv'::regclass AND st.oid = '$views.stored_scores'::regclass"
+query[stored_constraints]="SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), ', ' ORDER BY conname)
+	FROM pg_constraint WHERE conrelid = '$views.stored_scores'::regclass"
+query[stored_indexes]="SELECT string_agg(indexdef, E'\n' ORDER BY indexname) FROM pg_indexes
+	WHERE schemaname = '$views' AND tablename = 'stored_scores'"
+query[stored_rls]="SELECT format('row level security %s, forced %s; %s', c.relrowsecurity, c.relforcerowsecurity,
+	       (SELECT string_agg(format('%s %s %s %s USING %s', p.policyname, p.permissive, p.roles, p.cmd, p.qual), '; ' ORDER BY p.policyname)
+	          FROM pg_policies AS p WHERE p.schemaname = '$views' AND p.tablename = 'stored_scores'))
+	FROM pg_class AS c WHERE c.oid = '$views.stored_scores'::regclass"
 query[segment_summary]="SELECT count(*) || ' rows, md5 ' || md5(string_agg(s::text, E'\n' ORDER BY s::text)) FROM $views.segment_summary AS s"
 # every comment on the schema, its relations and their columns
 query[comments]="SELECT count(*) || ' comments, md5 ' || md5(string_agg(t, E'\n' ORDER BY t)) FROM (
@@ -91,21 +128,33 @@ query[comments]="SELECT count(*) || ' comments, md5 ' || md5(string_agg(t, E'\n'
 	  FROM pg_description AS d JOIN pg_class AS c ON c.oid = d.objoid
 	  LEFT JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
 	 WHERE d.classoid = 'pg_class'::regclass AND c.relnamespace = '$views'::regnamespace) AS d(t)"
-# relations and columns without a comment: build() comments them all
+# views, stored_scores and columns without a comment: build() comments
+# them all
 query[uncommented]="SELECT count(*) FROM pg_class AS c
 	CROSS JOIN LATERAL (SELECT NULL::int2 UNION ALL
 	                    SELECT attnum FROM pg_attribute
 	                     WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) AS a(attnum)
-	WHERE c.relnamespace = '$views'::regnamespace AND c.relkind IN ('v', 'm')
+	WHERE c.relnamespace = '$views'::regnamespace AND (c.relkind IN ('v', 'm') OR c.relname = 'stored_scores')
 	  AND CASE WHEN a.attnum IS NULL THEN obj_description(c.oid, 'pg_class')
 	           ELSE col_description(c.oid, a.attnum) END IS NULL"
-# privileges on the views; NULL (the default) and the default spelled
-# out, which build()'s REVOKE leaves on scores_mv, are the same
+# privileges on the views and stored_scores; NULL (the default) and the
+# default spelled out are the same
 query[grants]="SELECT string_agg(format('%s %s', c.relname, coalesce(c.relacl, acldefault('r', c.relowner))), ', ' ORDER BY c.relname)
+	FROM pg_class AS c WHERE c.relnamespace = '$views'::regnamespace AND (c.relkind IN ('v', 'm') OR c.relname = 'stored_scores')"
+query[reader_grants]="SELECT format('scores %s, scores_mv %s, stored_scores %s',
+	has_table_privilege('$reader', '$views.scores', 'SELECT'), has_table_privilege('$reader', '$views.scores_mv', 'SELECT'),
+	has_table_privilege('$reader', '$views.stored_scores', 'SELECT'))"
+query[viewdefs]="SELECT count(*) || ' views, md5 ' || md5(string_agg(c.relname || ' ' || coalesce(c.reloptions::text, '-') || ': ' || pg_get_viewdef(c.oid), E'\n' ORDER BY c.relname))
 	FROM pg_class AS c WHERE c.relnamespace = '$views'::regnamespace AND c.relkind IN ('v', 'm')"
-query[viewdefs]="SELECT count(*) || ' views, md5 ' || md5(string_agg(c.relname || ': ' || pg_get_viewdef(c.oid), E'\n' ORDER BY c.relname))
-	FROM pg_class AS c WHERE c.relnamespace = '$views'::regnamespace AND c.relkind IN ('v', 'm')"
-query[reader_sees]="SET ROLE $reader; SELECT count(*) FROM $views.scores"
+# what the reader reads: rows of scores, of scores_mv and of stored_scores,
+# and the rows of scores and scores_mv (computed_at aside) the other lacks
+query[reader_sees]="SET ROLE $reader; SELECT format('%s|%s|%s|%s',
+	(SELECT count(*) FROM $views.scores), (SELECT count(*) FROM $views.scores_mv),
+	(SELECT count(*) FROM $views.stored_scores),
+	(SELECT count(*) FROM ((SELECT to_jsonb(s) - 'computed_at' FROM $views.scores AS s
+	                        EXCEPT ALL SELECT to_jsonb(s) - 'computed_at' FROM $views.scores_mv AS s)
+	                       UNION ALL (SELECT to_jsonb(s) - 'computed_at' FROM $views.scores_mv AS s
+	                        EXCEPT ALL SELECT to_jsonb(s) - 'computed_at' FROM $views.scores AS s)) AS d))"
 
 for q in "${!query[@]}"; do
 	before[$q]=$(hs_value -d "$src" "${query[$q]}")
@@ -115,8 +164,24 @@ done
 	hs_fail "the original database holds ${before[catalog_counts]}"
 [ "${before[scores]%%,*}" = "60 rows" ] || hs_fail "the original scores view has ${before[scores]}"
 [ "${before[scores_mv]}" = "${before[scores]}" ] || hs_fail "the original scores_mv differs from scores"
+[ "${before[stored_scores]}" = "${before[scores_as_stored]}" ] ||
+	hs_fail "the original stored_scores (${before[stored_scores]}) differs from the scores view without percentile, segment_percentile and rank (${before[scores_as_stored]})"
+[ "${before[computed_at]%% *}" = 1 ] || hs_fail "the original scores_mv has ${before[computed_at]%% *} values of computed_at, expected 1"
+[ "${before[stored_kind]}" = "scores_mv v {security_invoker=true}, stored_scores r" ] ||
+	hs_fail "the original's relations are '${before[stored_kind]}', expected a security_invoker view over a table"
+[ "${before[stored_constraints]}" = "stored_scores_pkey PRIMARY KEY (id)" ] ||
+	hs_fail "the original stored_scores has the constraints '${before[stored_constraints]}'"
+[ "${before[stored_indexes]}" = "CREATE INDEX stored_scores_band ON $views.stored_scores USING btree (band)
+CREATE UNIQUE INDEX stored_scores_pkey ON $views.stored_scores USING btree (id)" ] ||
+	hs_fail "the original stored_scores has the indexes '${before[stored_indexes]}'"
+[[ "${before[stored_rls]}" == "row level security t, forced f; visible_in_source PERMISSIVE {public} SELECT USING "*crm.accounts* ]] ||
+	hs_fail "the original stored_scores has '${before[stored_rls]}', expected row-level security and one policy over crm.accounts"
 [ "${before[uncommented]}" = 0 ] || hs_fail "build() left ${before[uncommented]} relations or columns without a comment"
-[ "${before[reader_sees]}" = 60 ] || hs_fail "$reader reads ${before[reader_sees]} rows of scores in the original"
+[ "${before[reader_grants]}" = "scores t, scores_mv t, stored_scores t" ] ||
+	hs_fail "$reader's SELECT privileges in the original are '${before[reader_grants]}'"
+# the reader sees the 30 accounts of emea (ids 2, 4, ..., 60), in each
+[ "${before[reader_sees]}" = "30|30|30|0" ] ||
+	hs_fail "$reader reads (scores|scores_mv|stored_scores|rows of scores and scores_mv unlike the other) ${before[reader_sees]} in the original, expected 30|30|30|0"
 
 # pg_dump and pg_restore must succeed without a word on stderr.
 if ! "$HS_PGBIN/pg_dump" -Fc -d "$src" -f "$work/dump" 2>"$work/pg_dump.err" || [ -s "$work/pg_dump.err" ]; then
@@ -152,37 +217,67 @@ for rel in red yellow green segment_summary; do
 	same $rel "rows of $views.$rel"
 done
 echo "ok: red, yellow, green and segment_summary give the same rows"
-[ "$(hs_value -d "$dst" "SELECT relispopulated FROM pg_class WHERE oid = '$views.scores_mv'::regclass")" = t ] ||
-	hs_fail "the restored $views.scores_mv is not populated"
+same stored_kind "kinds of scores_mv and stored_scores"
+same stored_scores "rows of $views.stored_scores"
+echo "ok: $views.stored_scores is restored, a table, with its rows (${before[stored_scores]})"
+same stored_constraints "constraints of $views.stored_scores"
+same stored_indexes "indexes of $views.stored_scores"
+echo "ok: its primary key stored_scores_pkey and the user's index stored_scores_band are restored"
+same stored_rls "row-level security and policies of $views.stored_scores"
+echo "ok: its row-level security is enabled again, with the policy visible_in_source as it was"
 same scores_mv "rows of $views.scores_mv"
-echo "ok: $views.scores_mv is populated and holds the same rows"
-[ "$(hs_value -d "$dst" "SELECT count(*) FROM pg_indexes WHERE schemaname = '$views' AND indexname = 'scores_mv_key' AND indexdef LIKE 'CREATE UNIQUE INDEX%'")" = 1 ] ||
-	hs_fail "the unique index scores_mv_key is missing after the restore"
-echo "ok: the unique index scores_mv_key is restored"
+[ "$(hs_value -d "$dst" "${query[scores]}")" = "$(hs_value -d "$dst" "${query[scores_mv]}")" ] ||
+	hs_fail "the restored scores_mv differs from the restored scores"
+same computed_at "computed_at of $views.scores_mv"
+echo "ok: $views.scores_mv, a security_invoker view over stored_scores, holds the rows of scores, and the computed_at of the original's last refresh"
 same comments "comments on $views and its relations and columns"
 same uncommented "counts of relations and columns without a comment"
 echo "ok: comments survive (${before[comments]%%,*} on the schema, views and columns)"
-same grants "privileges on the views"
+same grants "privileges on the views and stored_scores"
+same reader_grants "SELECT privileges of $reader"
 same reader_sees "rows $reader can read"
-echo "ok: the grant of SELECT on $views.scores to $reader survives; $reader reads ${before[reader_sees]} rows"
+echo "ok: $reader's SELECT on scores, scores_mv and stored_scores survives; under row-level security they read 30 rows of each, scores_mv's those of scores"
 
 # build() and refresh() on the restored database: build() replaces the
 # restored views in place, keeping rows, comments and the grant; refresh()
 # picks up a new customer.
 [ "$(hs_value -d "$dst" "SELECT health_score.build('$model')")" = "$views" ] ||
 	hs_fail "build('$model') did not return $views in the restored database"
-for q in viewdefs scores scores_mv segment_summary comments uncommented grants reader_sees; do
+for q in viewdefs scores scores_mv segment_summary comments uncommented grants reader_grants reader_sees \
+	stored_kind stored_scores stored_constraints stored_indexes stored_rls; do
 	same $q "after build() in the restored database, $q"
 done
 [ "$(hs_value -d "$dst" "SELECT built_version = version FROM health_score.model WHERE name = '$model'")" = t ] ||
 	hs_fail "build() did not record the built version in the restored database"
-echo "ok: build() works in the restored database and keeps rows, comments and the grant"
+echo "ok: build() works in the restored database and keeps rows, stored_scores, its index and policy, comments and the grants"
 hs_psql -d "$dst" -c "INSERT INTO crm.accounts VALUES (61, 'pro', 'emea', 80, 0, 900, 9, true)" \
 	-c "SELECT health_score.refresh('$model')" >/dev/null
 mv=$(hs_value -d "$dst" "${query[scores_mv]}")
 [ "${mv%%,*}" = "61 rows" ] && [ "$mv" = "$(hs_value -d "$dst" "${query[scores]}")" ] ||
 	hs_fail "after refresh() in the restored database scores_mv has $mv, scores $(hs_value -d "$dst" "${query[scores]}")"
-echo "ok: refresh() works in the restored database (scores_mv: 61 rows, equal to scores)"
+stored=$(hs_value -d "$dst" "${query[stored_scores]}")
+[ "$stored" = "$(hs_value -d "$dst" "${query[scores_as_stored]}")" ] ||
+	hs_fail "after refresh() in the restored database stored_scores has $stored, unlike scores"
+# 61 is in emea: the reader sees it
+sees=$(hs_value -d "$dst" "${query[reader_sees]}")
+[ "$sees" = "31|31|31|0" ] ||
+	hs_fail "after refresh() in the restored database $reader reads (scores|scores_mv|stored_scores|differing) $sees, expected 31|31|31|0"
+echo "ok: refresh() works in the restored database (scores_mv and stored_scores: 61 rows, equal to scores; the reader's 31)"
+
+# A reader whose role name needs quoting, granted scores_mv in the
+# restored database: refresh() grants them stored_scores too, so they
+# read scores_mv; a policy of the source shows them every customer, so
+# they read 61 rows, the 60 restored and the one added.
+if ! hs_psql -d "$dst" -c "CREATE POLICY every_account ON crm.accounts FOR SELECT TO $quoted_reader USING (true)" \
+	-c "GRANT USAGE ON SCHEMA crm, $views TO $quoted_reader" \
+	-c "GRANT SELECT ON crm.accounts, $views.scores_mv TO $quoted_reader" \
+	-c "SELECT health_score.refresh('$model')" >/dev/null 2>"$work/quoted.err"; then
+	cat "$work/quoted.err" >&2
+	hs_fail "refresh() fails once a role whose name needs quoting, $quoted_reader, may read scores_mv"
+fi
+quoted_sees=$(hs_value -d "$dst" "SET ROLE $quoted_reader; SELECT count(*) FROM $views.scores_mv")
+[ "$quoted_sees" = 61 ] || hs_fail "$quoted_reader reads $quoted_sees rows of scores_mv, expected 61"
+echo "ok: refresh() grants stored_scores to $quoted_reader, granted scores_mv: they read its 61 rows"
 
 # drop_model() on the restored database: the restored schema is still
 # the model's own (owns_schema came back with the catalog), so it goes too.

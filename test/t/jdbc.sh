@@ -2,8 +2,9 @@
 # A BI-style client over JDBC (issue 5): builds a model on 1000 seeded
 # customers in its own database, takes two snapshots a week apart with
 # source rows changed in between, then test/clients/BiClient.java reads
-# the model's views with pgjdbc as a BI tool does (getTables, getColumns
-# with REMARKS, SELECT *) and checks names, JDBC types, comments and row
+# the model's views, and the table stored_scores under scores_mv, with
+# pgjdbc as a BI tool does (getTables, getColumns with REMARKS, SELECT *)
+# and checks names, JDBC types, comments and row
 # counts against counts computed here from the source table by another
 # route: a plain-SQL score that uses none of the extension's functions,
 # computed before and after the change to count the customers whose band
@@ -121,7 +122,8 @@ UPDATE customers SET seats_used_pct = NULL, logins_30d = NULL, open_tickets = NU
 SELECT health_score.snapshot('bi', '2026-10-08') AS written_after \gset
 CREATE TEMP TABLE band_after AS SELECT customer_id, plan, region, band FROM plain_band;
 
-SELECT format('rows.scores=%s rows.scores_mv=%s rows.red=%s rows.yellow=%s rows.green=%s rows.segment_summary=%s rows.trend=%s rows.dropped=%s scored=%s',
+SELECT format('rows.scores=%s rows.scores_mv=%s rows.stored_scores=%s rows.red=%s rows.yellow=%s rows.green=%s rows.segment_summary=%s rows.trend=%s rows.dropped=%s scored=%s',
+              (SELECT count(*) FROM customers),
               (SELECT count(*) FROM customers),
               (SELECT count(*) FROM customers),
               (SELECT count(*) FROM band_after WHERE band = 'red'),

@@ -3,11 +3,13 @@
 # and whatever changes the source meanwhile, a day ends with exactly one
 # set of rows (one per customer, all computed from one state of the
 # source), the snapshots table with one row for it, and concurrent days
-# of a new month with one partition for it.  A snapshot in a REPEATABLE
+# of a new month with one partition for it, and scores_mv (the view over
+# stored_scores, which snapshot() refreshes) with the rows of the last
+# snapshot to commit.  A snapshot in a REPEATABLE
 # READ transaction that lost the race fails (serialization failure or
 # unique violation) rather than add rows; one that rolls back, fails
 # midway or is terminated while holding the lock leaves the day's
-# previous rows as they were.  Runs on check.sh's server, in a database
+# previous rows, and scores_mv, as they were.  Runs on check.sh's server, in a database
 # of its own.
 #
 # The calls are started together at a gate: an advisory lock of the
@@ -113,6 +115,20 @@ differences() {
 		UNION ALL
 		(SELECT $cols FROM $views.history WHERE taken_on = '$1' EXCEPT ALL SELECT $cols FROM $views.scores)) AS d"
 }
+# Rows of scores_mv and of the day's history that the other lacks:
+# snapshot() refreshes stored_scores and copies the day's rows from
+# scores_mv, in one transaction.
+mv_differences() {
+	local cols="id, plan, score, band, grade, percentile, segment_percentile"
+	hs_value "SELECT count(*) FROM (
+		(SELECT $cols FROM $views.scores_mv EXCEPT ALL SELECT $cols FROM $views.history WHERE taken_on = '$1')
+		UNION ALL
+		(SELECT $cols FROM $views.history WHERE taken_on = '$1' EXCEPT ALL SELECT $cols FROM $views.scores_mv)) AS d"
+}
+# Everything scores_mv shows, to compare before and after.
+mv_fingerprint() {
+	hs_value "SELECT count(*) || ' rows, md5 ' || md5(string_agg(to_jsonb(s)::text, E'\n' ORDER BY s.id)) FROM $views.scores_mv AS s"
+}
 # Everything stored for a day, to compare before and after.
 fingerprint() {
 	hs_value "SELECT count(*) || ' rows, md5 ' || md5(string_agg(h::text, E'\n' ORDER BY h.id))
@@ -157,7 +173,8 @@ echo "ok: 8 clients x 3 concurrent snapshot('$model', '$day') all succeed, each 
 one_set "$day" "after 24 concurrent snapshots"
 echo "ok: $day has exactly $customers history rows, no key twice, one snapshots row with customers = $customers"
 [ "$(differences "$day")" = 0 ] || hs_fail "the rows of $day differ from the scores view after the concurrent snapshots"
-echo "ok: the rows of $day equal the scores view"
+[ "$(mv_differences "$day")" = 0 ] || hs_fail "the rows of $day differ from scores_mv after the concurrent snapshots"
+echo "ok: the rows of $day equal the scores view and scores_mv"
 
 # 2. The same race while the source changes: every client moves the
 # source to its next wave, in a transaction of its own, before each
@@ -196,6 +213,12 @@ last=$(hs_value "SELECT waves[1] FROM wave_log ORDER BY n DESC LIMIT 1")
 [ "$wave" = "$last" ] || hs_fail "the rows of $day are of wave $wave, but the last snapshot to commit wrote wave $last"
 [ "$versions|$same_version" = "1|t" ] || hs_fail "the rows of $day do not all have the model's built version, as the snapshots row does"
 echo "ok: $day holds one set of $customers rows, all of wave $wave (the last snapshot's) and of the built model version"
+# the last snapshot to commit refreshed stored_scores too: scores_mv
+# holds the rows it wrote
+[ "$(hs_value "SELECT count(*) FROM $views.scores_mv")" = "$customers" ] ||
+	hs_fail "scores_mv does not have $customers rows after the concurrent snapshots and updates"
+[ "$(mv_differences "$day")" = 0 ] || hs_fail "scores_mv differs from the rows of $day, which the last snapshot to commit wrote"
+echo "ok: scores_mv equals the rows of $day: the last snapshot to commit refreshed it"
 # The source moves on, so the comparison below has something to find;
 # then back to the wave of the rows.
 hs_psql -c "$next_wave"
@@ -305,6 +328,8 @@ echo "ok: 6 concurrent REPEATABLE READ / READ COMMITTED snapshots of $d: $succee
 hs_psql -c "$next_wave"
 before=$(fingerprint "$day")
 [ "${before%% *}" = "$customers" ] || hs_fail "$day has ${before%% *} rows before the failure tests"
+mv_before=$(mv_fingerprint)
+[ "${mv_before%% *}" = "$customers" ] || hs_fail "scores_mv has ${mv_before%% *} rows before the failure tests"
 
 # a) rolled back
 written=$(hs_psql -At -c "BEGIN" -c "SELECT health_score.snapshot('$model', '$day')" \
@@ -312,7 +337,8 @@ written=$(hs_psql -At -c "BEGIN" -c "SELECT health_score.snapshot('$model', '$da
 	     WHERE h.taken_on = '$day' AND (h.metric_scores ->> 'wave')::int = c.wave" -c "ROLLBACK")
 [ "$written" = "$customers"$'\n'"$customers" ] || hs_fail "the snapshot to roll back did not replace the rows in its transaction: '$written'"
 [ "$(fingerprint "$day")" = "$before" ] || hs_fail "a rolled back snapshot changed the rows of $day"
-echo "ok: a snapshot that is rolled back leaves the rows of $day as they were"
+[ "$(mv_fingerprint)" = "$mv_before" ] || hs_fail "a rolled back snapshot changed scores_mv"
+echo "ok: a snapshot that is rolled back leaves the rows of $day, and scores_mv, as they were"
 
 # b) an error after the old rows are deleted and some new ones inserted
 hs_psql <<SQL
@@ -334,7 +360,8 @@ grep -q 'test trigger: no history row for customer 4000' "$work/midway.err" ||
 	{ cat "$work/midway.err" >&2; hs_fail "the snapshot with a failing trigger failed otherwise"; }
 hs_psql -c "DROP TRIGGER fail_at_4000 ON $views.history_2026_01"
 [ "$(fingerprint "$day")" = "$before" ] || hs_fail "a snapshot that failed midway changed the rows of $day"
-echo "ok: a snapshot that fails midway leaves the rows of $day as they were"
+[ "$(mv_fingerprint)" = "$mv_before" ] || hs_fail "a snapshot that failed midway changed scores_mv"
+echo "ok: a snapshot that fails midway leaves the rows of $day, and scores_mv, as they were"
 
 # c) terminated while it holds the model's lock, its rows written but not
 # committed, with a snapshot of another day queued behind it
@@ -354,7 +381,8 @@ hs_wait_job hs_queued "$hung_after"
 gate_open
 [ "$(fingerprint "$day")" = "$before" ] || hs_fail "a snapshot terminated while holding the lock changed the rows of $day"
 one_set "$d" "after the snapshot ahead of it was terminated"
-echo "ok: a snapshot terminated while holding the lock leaves the rows of $day as they were; the one queued behind it then runs"
+[ "$(mv_differences "$d")" = 0 ] || hs_fail "scores_mv differs from the rows of $d, which the snapshot queued behind the terminated one wrote"
+echo "ok: a snapshot terminated while holding the lock leaves the rows of $day as they were; the one queued behind it then runs, and scores_mv holds its rows"
 
 # Over all of history: no key twice on a day, and every day's rows are
 # as many as its snapshots row says.

@@ -3,7 +3,9 @@
 # updated to 1.1, to 1.2 (and builds a model, and views over every
 # aggregate whose state 1.3 changes) and then to the current version;
 # its objects keep giving the same results, the new features work (1.4's
-# reference and percentile cuts too), and
+# reference and percentile cuts too), a model built under 1.3 keeps its
+# materialized view scores_mv until build() makes it a view over the
+# table stored_scores, keeping its readers, and
 # the upgraded extension is the same set of objects, with the same
 # definitions, as a fresh install of the current version.  Runs on
 # check.sh's server.
@@ -116,9 +118,10 @@ CREATE TABLE state_aggregates_before AS SELECT * FROM account_state_aggregates;
 SQL
 
 # 1.3, where a model with a percentile metric is built, granted to a
-# reader and snapshot: after the update to the current version its views
-# give the same rows until build(), which keeps their names, columns,
-# grants and history
+# reader (scores_mv, then a materialized view, too), indexed by the user
+# and snapshot: after the update to the current version its views give
+# the same rows until build(), which keeps their names, columns, grants
+# and history, and replaces scores_mv by a view over stored_scores
 reader=hs_upgrade_reader
 drop_reader() {
 	hs_psql -d "$upgraded" -c "DROP OWNED BY $reader" 2>/dev/null || true
@@ -135,19 +138,30 @@ SELECT health_score.add_metric('acct13', 'tickets', 'tickets', 1, 'linear', wors
 SELECT health_score.build('acct13');
 SELECT health_score.snapshot('acct13', '2026-11-30');
 GRANT USAGE ON SCHEMA health_score_acct13 TO $reader;
-GRANT SELECT ON accounts, health_score_acct13.scores, health_score_acct13.red TO $reader;
+GRANT SELECT ON accounts, health_score_acct13.scores, health_score_acct13.red, health_score_acct13.scores_mv TO $reader;
+-- a dashboard's index on the materialized view
+CREATE INDEX acct13_mv_logins ON health_score_acct13.scores_mv (logins_score);
 CREATE TABLE acct13_before AS
 SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
   FROM health_score_acct13.scores;
+-- the reader compares what they read with it
+GRANT SELECT ON acct13_before TO $reader;
 CREATE TABLE acct13_columns AS
 SELECT string_agg(attname, ',' ORDER BY attnum) AS columns FROM pg_attribute
  WHERE attrelid = 'health_score_acct13.scores'::regclass AND attnum > 0;
 SQL
-acct13_differences="SELECT count(*) FROM ((SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
-                                           FROM health_score_acct13.scores EXCEPT ALL TABLE acct13_before)
-                                          UNION ALL (TABLE acct13_before EXCEPT ALL
-                                           SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
-                                             FROM health_score_acct13.scores)) AS d"
+# acct13_differences_in REL: rows of REL (scores or scores_mv) and of
+# the 1.3 scores that the other lacks
+acct13_differences_in() {
+	echo "SELECT count(*) FROM ((SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
+	                            FROM health_score_acct13.$1 EXCEPT ALL TABLE acct13_before)
+	                           UNION ALL (TABLE acct13_before EXCEPT ALL
+	                            SELECT id, score, band, grade, percentile, segment_percentile, rank, logins_score, tickets_score
+	                              FROM health_score_acct13.$1)) AS d"
+}
+acct13_differences=$(acct13_differences_in scores)
+[ "$(value "$upgraded" "SELECT count(*) || '|' || ($acct13_differences) || '|' || ($(acct13_differences_in scores_mv)) FROM acct13_before")" = "1000|0|0" ] ||
+	hs_fail "the model built under 1.3 does not have 1000 rows, or its scores_mv differs from scores"
 
 hs_psql -d "$upgraded" -c "ALTER EXTENSION health_score UPDATE"
 current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions WHERE name = 'health_score'")
@@ -156,6 +170,26 @@ current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions
 [ "$(same_results)" = t ] || hs_fail "results changed by the update to $current"
 [ "$(value "$upgraded" "$acct13_differences")" = 0 ] ||
 	hs_fail "the views of a model built under 1.3 give other rows after the update to $current, before build()"
+# Before build(): 1.3's scores_mv is still the materialized view, and its
+# reader reads the same rows from it; refresh() and snapshot(), which
+# need stored_scores, say so and ask for build()
+[ "$(value "$upgraded" "SELECT relkind FROM pg_class WHERE oid = 'health_score_acct13.scores_mv'::regclass")" = m ] ||
+	hs_fail "the update to $current changed the 1.3 model's scores_mv before build()"
+[ "$(value "$upgraded" "SET ROLE $reader; SELECT ($(acct13_differences_in scores_mv)) || '|' || (SELECT count(*) FROM health_score_acct13.scores_mv)")" = "0|1000" ] ||
+	hs_fail "the reader of a 1.3 model's scores_mv does not read its 1000 rows after the update to $current, before build()"
+for call in "refresh('acct13')" "snapshot('acct13', '2026-12-01')"; do
+	if hs_psql -d "$upgraded" -v VERBOSITY=verbose -c "SELECT health_score.$call" >/dev/null 2>"$listings/err"; then
+		hs_fail "$call of a model built under 1.3 succeeded after the update to $current, before build()"
+	fi
+	grep -Fxq 'ERROR:  55000: model "acct13" has no health_score_acct13.stored_scores' "$listings/err" &&
+		grep -Fxq "HINT:  Run SELECT health_score.build('acct13'), which makes it again." "$listings/err" || {
+		cat "$listings/err" >&2
+		hs_fail "$call of a model built under 1.3 failed otherwise than with SQLSTATE 55000 naming stored_scores and a hint to build()"
+	}
+done
+[ "$(value "$upgraded" "SELECT string_agg(taken_on::text, ',') FROM health_score_acct13.snapshots")" = 2026-11-30 ] ||
+	hs_fail "the failed snapshot() left a snapshot behind"
+echo "ok: after the update to $current, before build(), a 1.3 model's scores_mv is the materialized view its reader reads; refresh() and snapshot() fail with 55000, naming stored_scores"
 hs_psql -d "$upgraded" -c "SELECT health_score.build('acct13')" >/dev/null
 [ "$(value "$upgraded" "SELECT ($acct13_differences) = 0
                               AND (SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
@@ -170,6 +204,50 @@ hs_psql -d "$upgraded" -c "SELECT health_score.build('acct13')" >/dev/null
   "$(value "$upgraded" "SELECT count(*) FROM acct13_before WHERE band = 'red'")" ] ||
 	hs_fail "the reader granted a 1.3 model's red view does not read its percentiles after build() under $current"
 echo "ok: 1.3 -> $current keeps a built model's views until build(), which keeps their rows, columns, grants and history"
+# After build(): scores_mv is a security_invoker view over stored_scores,
+# a table with the model's key as its primary key, under row-level
+# security; the user's index on the materialized view is on stored_scores
+# now (1.3's own scores_mv_key is not); the reader granted scores_mv
+# under 1.3 keeps that grant and is granted stored_scores, so reads
+# scores_mv: the rows of scores, as 1.3 had them.
+kinds=$(value "$upgraded" "SELECT format('%s %s, %s rls %s %s; %s; %s', mv.relkind, mv.reloptions, st.relkind, st.relrowsecurity,
+	       (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), ', ') FROM pg_constraint WHERE conrelid = st.oid),
+	       (SELECT string_agg(policyname || ' ' || cmd, ', ') FROM pg_policies
+	         WHERE schemaname = 'health_score_acct13' AND tablename = 'stored_scores'),
+	       (SELECT string_agg(indexdef, ', ' ORDER BY indexname) FROM pg_indexes
+	         WHERE schemaname = 'health_score_acct13' AND tablename = 'stored_scores' AND indexname <> 'stored_scores_pkey'))
+	  FROM pg_class AS mv, pg_class AS st
+	 WHERE mv.oid = 'health_score_acct13.scores_mv'::regclass AND st.oid = 'health_score_acct13.stored_scores'::regclass")
+expected="v {security_invoker=true}, r rls t stored_scores_pkey PRIMARY KEY (id); visible_in_source SELECT; CREATE INDEX acct13_mv_logins ON health_score_acct13.stored_scores USING btree (logins_score)"
+[ "$kinds" = "$expected" ] ||
+	hs_fail "after build() under $current the 1.3 model has '$kinds', expected '$expected'"
+privileges=$(value "$upgraded" "SELECT format('%s %s', has_table_privilege('$reader', 'health_score_acct13.scores_mv', 'SELECT'),
+	                                     has_table_privilege('$reader', 'health_score_acct13.stored_scores', 'SELECT'))")
+[ "$privileges" = "t t" ] ||
+	hs_fail "after build() under $current the reader's SELECT on (scores_mv, stored_scores) is '$privileges', expected 't t'"
+mv_rows="SELECT format('%s|%s|%s', (SELECT count(*) FROM health_score_acct13.scores_mv), ($(acct13_differences_in scores_mv)),
+	(SELECT count(*) FROM ((SELECT to_jsonb(s) - 'computed_at' FROM health_score_acct13.scores AS s
+	                        EXCEPT ALL SELECT to_jsonb(s) - 'computed_at' FROM health_score_acct13.scores_mv AS s)
+	                       UNION ALL (SELECT to_jsonb(s) - 'computed_at' FROM health_score_acct13.scores_mv AS s
+	                        EXCEPT ALL SELECT to_jsonb(s) - 'computed_at' FROM health_score_acct13.scores AS s)) AS d))"
+[ "$(value "$upgraded" "$mv_rows")" = "1000|0|0" ] ||
+	hs_fail "after build() under $current the 1.3 model's scores_mv (rows|unlike 1.3's|unlike scores) is $(value "$upgraded" "$mv_rows"), expected 1000|0|0"
+[ "$(value "$upgraded" "SET ROLE $reader; $mv_rows")" = "1000|0|0" ] ||
+	hs_fail "after build() under $current the reader reads (rows|unlike 1.3's|unlike scores) $(value "$upgraded" "SET ROLE $reader; $mv_rows") of scores_mv, expected 1000|0|0"
+echo "ok: build() under $current makes a 1.3 model's scores_mv a view over stored_scores (primary key, row-level security, the user's index); its reader reads it, the 1000 rows of scores"
+# refresh() and snapshot() work again: the next snapshot follows the
+# one taken under 1.3, for every customer, with the rows of scores_mv
+hs_psql -d "$upgraded" -c "SELECT health_score.refresh('acct13')" >/dev/null
+[ "$(value "$upgraded" "SELECT health_score.snapshot('acct13', '2026-12-01')")" = 1000 ] ||
+	hs_fail "snapshot() of the 1.3 model after build() under $current did not write 1000 rows"
+[ "$(value "$upgraded" "SELECT format('%s|%s', count(*) FILTER (WHERE previous_on = '2026-11-30'),
+	       (SELECT count(*) FROM ((SELECT id, score, band, grade, percentile, segment_percentile FROM health_score_acct13.history WHERE taken_on = '2026-12-01'
+	                               EXCEPT ALL SELECT id, score, band, grade, percentile, segment_percentile FROM health_score_acct13.scores_mv)
+	                              UNION ALL (SELECT id, score, band, grade, percentile, segment_percentile FROM health_score_acct13.scores_mv
+	                               EXCEPT ALL SELECT id, score, band, grade, percentile, segment_percentile FROM health_score_acct13.history WHERE taken_on = '2026-12-01')) AS d))
+	  FROM health_score_acct13.history WHERE taken_on = '2026-12-01'")" = "1000|0" ] ||
+	hs_fail "the snapshot of the 1.3 model after build() under $current does not follow the one taken under 1.3, or differs from scores_mv"
+echo "ok: refresh() and snapshot() of the 1.3 model work after build(); the new snapshot follows the one taken under 1.3"
 [ "$(same_aggregates)" = t ] || hs_fail "views over distribution() and auc() changed results in the update to $current"
 [ "$(value "$upgraded" "SELECT string_agg(DISTINCT format_type(aggtranstype, NULL), ',') FROM pg_aggregate
                        WHERE aggfnoid IN ('health_score.distribution(float8)'::regprocedure,
