@@ -388,6 +388,10 @@ SELECT health_score.build('acme');
 SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'health_score_acme.stored_scores'::regclass ORDER BY 1;
 SELECT has_table_privilege('regress_hs_other', 'health_score_acme.scores_mv', 'SELECT') AS other_reads_mv,
        has_table_privilege('regress_hs_other', 'health_score_acme.stored_scores', 'SELECT') AS other_reads_stored;
+-- a role that loses scores_mv loses stored_scores at the next refresh
+REVOKE SELECT ON health_score_acme.scores_mv FROM regress_hs_other;
+SELECT health_score.refresh('acme');
+SELECT has_table_privilege('regress_hs_other', 'health_score_acme.stored_scores', 'SELECT') AS other_reads_stored;
 ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM regress_hs_other;
 
 -- names that would collide with the views' own columns

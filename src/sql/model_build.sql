@@ -554,15 +554,6 @@ BEGIN
         EXECUTE format('ALTER TABLE %s.stored_scores ENABLE ROW LEVEL SECURITY', schema_name);
         EXECUTE format('CREATE POLICY visible_in_source ON %1$s.stored_scores FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE (src.%3$I)::%4$s = stored_scores.%3$I))',
                        schema_name, m.source, m.key, health_score._key_type_sql(m));
-        -- nobody reads it until granted, whatever default privileges say
-        FOR statement IN
-            SELECT format('REVOKE ALL ON %s.stored_scores FROM %s', schema_name,
-                          CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
-              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
-             WHERE c.oid = to_regclass(schema_name || '.stored_scores') AND a.grantee <> c.relowner
-        LOOP
-            EXECUTE statement;
-        END LOOP;
         FOREACH statement IN ARRAY indexes LOOP
             BEGIN
                 EXECUTE statement;
@@ -580,25 +571,32 @@ $$;
 COMMENT ON FUNCTION health_score._create_stored(health_score.model) IS
   'Internal: creates a model''s stored_scores table (when missing or its columns changed) and the scores_mv view over it.';
 
--- Whoever may read scores_mv may read the table under it: a security
--- invoker view needs both, and row-level security on stored_scores still
--- shows each reader only their customers.
+-- Who may read stored_scores follows who may read scores_mv: a security
+-- invoker view needs both, row-level security on stored_scores still
+-- shows each reader only their customers, and a role that lost scores_mv
+-- loses stored_scores too.  Privileges other than SELECT (and the
+-- owner's) are left alone.
 CREATE OR REPLACE FUNCTION health_score._mirror_grants(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    mv regclass := to_regclass(format('%I.scores_mv', m.target_schema));
+    stored regclass := to_regclass(format('%I.stored_scores', m.target_schema));
     statement text;
 BEGIN
     FOR statement IN
-        SELECT format('GRANT SELECT ON %I.stored_scores TO %s', m.target_schema,
-                      CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END)
-          FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
-         WHERE c.oid = to_regclass(format('%I.scores_mv', m.target_schema))
-           AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner
-           AND NOT (CASE a.grantee WHEN 0 THEN false
-                    ELSE pg_catalog.has_table_privilege(a.grantee, format('%I.stored_scores', m.target_schema), 'SELECT') END)
+        WITH readers AS (
+            SELECT a.grantee, a.privilege_type, c.oid AS rel
+              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+             WHERE c.oid IN (mv, stored) AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner)
+        SELECT format('%s SELECT ON %s %s %s',
+                      CASE WHEN r.rel = mv THEN 'GRANT' ELSE 'REVOKE' END, stored,
+                      CASE WHEN r.rel = mv THEN 'TO' ELSE 'FROM' END,
+                      CASE r.grantee WHEN 0 THEN 'PUBLIC' ELSE r.grantee::regrole::text END)
+          FROM readers AS r
+         WHERE NOT EXISTS (SELECT FROM readers AS o WHERE o.grantee = r.grantee AND o.rel <> r.rel)
     LOOP
         EXECUTE statement;
     END LOOP;
@@ -606,7 +604,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score._mirror_grants(health_score.model) IS
-  'Internal: grants SELECT on a model''s stored_scores to those who may read its scores_mv.';
+  'Internal: grants SELECT on a model''s stored_scores to those who may read its scores_mv, and revokes it from the others.';
 
 -- One error for a key that cannot name one customer: refresh and
 -- snapshot store one row per key.

@@ -51,3 +51,6 @@ CREATE POLICY readable ON health_score.reference FOR SELECT
                    JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname IN ('scores', 'scores_mv')
                   WHERE hm.name = reference.model
                     AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
+
+-- scores_mv is no longer a materialized view to refresh
+DROP FUNCTION health_score._populate_scores_mv(health_score.model);
