@@ -388,6 +388,18 @@ SELECT health_score.build('acme');
 SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'health_score_acme.stored_scores'::regclass ORDER BY 1;
 SELECT has_table_privilege('regress_hs_other', 'health_score_acme.scores_mv', 'SELECT') AS other_reads_mv,
        has_table_privilege('regress_hs_other', 'health_score_acme.stored_scores', 'SELECT') AS other_reads_stored;
+-- a metric added since the last build counts from the next build on:
+-- refresh keeps the built columns meanwhile
+SELECT health_score.add_metric('acme', 'later', 'id % 7', 1, 'linear', worst => 0, best => 6);
+SELECT health_score.refresh('acme');
+SELECT count(*) AS later_columns FROM pg_attribute
+ WHERE attrelid = 'health_score_acme.stored_scores'::regclass AND attname = 'later_score';
+-- dropping a metric recreates stored_scores: your index on a column
+-- that remains is made again
+SELECT health_score.drop_metric('acme', 'later');
+SELECT health_score.drop_metric('acme', 'recency');
+SELECT health_score.build('acme');
+SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'health_score_acme.stored_scores'::regclass ORDER BY 1;
 -- a role that loses scores_mv loses stored_scores at the next refresh
 REVOKE SELECT ON health_score_acme.scores_mv FROM regress_hs_other;
 SELECT health_score.refresh('acme');

@@ -622,7 +622,8 @@ BEGIN
                    m.key, rel)
        INTO example, rows_with_it, is_null;
     IF is_null THEN
-        RAISE EXCEPTION 'key column "%" of % is NULL in % rows', m.key, m.source, rows_with_it
+        RAISE EXCEPTION 'key column "%" of % is NULL in % %', m.key, m.source, rows_with_it,
+                        CASE rows_with_it WHEN 1 THEN 'row' ELSE 'rows' END
               USING ERRCODE = '23502',
                     HINT = format('Model "%s" scores one row per customer key: give those rows a key, or create the model over a view of %s that leaves them out.',
                                   m.name, m.source);
@@ -649,7 +650,12 @@ DECLARE
     columns text[] := '{}';
     items text[] := '{}';
 BEGIN
-    DELETE FROM health_score.reference AS r WHERE r.model = m.name AND r.item LIKE 'metric %';
+    -- a percentile metric dropped since the last build keeps its cuts
+    -- until the next, whose views no longer read them
+    DELETE FROM health_score.reference AS r
+     WHERE r.model = m.name
+       AND r.item IN (SELECT 'metric ' || hm.name FROM health_score.metric AS hm
+                       WHERE hm.model = m.name AND hm.method = 'percentile');
     FOR x IN SELECT * FROM health_score.metric AS hm
               WHERE hm.model = m.name AND hm.method = 'percentile' ORDER BY hm.position LOOP
         -- NaN is a missing value in the views, so it is none here either;
@@ -688,7 +694,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     schema_name text := quote_ident(m.target_schema);
-    columns text[] := health_score._stored_columns(m);
+    -- the columns as built: a metric added or dropped since counts from
+    -- the next build on
+    columns text[] := health_score._columns_of(to_regclass(schema_name || '.stored_scores'));
     values_columns text[] := columns[2:];
     scored bigint;
     stored bigint;
@@ -782,11 +790,17 @@ BEGIN
     PERFORM health_score._create_history(m);
     replaced := health_score._create_views(m, true);
     IF NOT replaced THEN
-        FOREACH relation IN ARRAY health_score._built_views() LOOP
+        -- stored_scores is _create_stored's to replace: it makes the
+        -- user's indexes on it again
+        FOREACH relation IN ARRAY array_remove(health_score._built_views(), 'stored_scores') LOOP
             PERFORM health_score._drop_built(m.target_schema, relation, 'replace');
         END LOOP;
         PERFORM health_score._create_views(m, false);
     END IF;
+    DELETE FROM health_score.reference AS r
+     WHERE r.model = m.name AND r.item LIKE 'metric %'
+       AND r.item NOT IN (SELECT 'metric ' || hm.name FROM health_score.metric AS hm
+                           WHERE hm.model = m.name AND hm.method = 'percentile');
     PERFORM health_score._create_stored(m);
     PERFORM health_score._refresh_stored(m);
 
