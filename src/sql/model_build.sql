@@ -563,6 +563,7 @@ BEGIN
         LOOP
             EXECUTE statement;
         END LOOP;
+        PERFORM health_score._distribute_like_source(m, to_regclass(schema_name || '.stored_scores'));
         FOREACH statement IN ARRAY indexes LOOP
             BEGIN
                 EXECUTE statement;
@@ -712,6 +713,7 @@ SELECT $1, i.item, i.dist, now()
                         THEN format('t.%I', m.segments[1]) ELSE 'NULL::text' END)
       USING m.name;
 
+    IF health_score._citus_write_stored(m) THEN DROP TABLE pg_temp.health_score_refresh; RETURN; END IF;
     EXECUTE format($q$UPDATE %1$s.stored_scores AS s SET (%2$s) = ROW(%3$s)
   FROM pg_temp.health_score_refresh AS t
  WHERE s.%4$I = t.%4$I AND ROW(%5$s) IS DISTINCT FROM ROW(%3$s)$q$,
@@ -922,7 +924,10 @@ DECLARE
     has_history boolean := false;
 BEGIN
     IF history IS NOT NULL THEN
-        EXECUTE format('SELECT EXISTS (SELECT FROM %s)', history) INTO has_history;
+        PERFORM health_score._citus_sequential(history);
+        -- SELECT 1: Citus fails on a subquery of no columns over a
+        -- distributed table (citusdata/citus#5094)
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', history) INTO has_history;
     END IF;
     IF has_history AND NOT drop_model.drop_history THEN
         RAISE EXCEPTION 'model "%" has snapshots in %', m.name, history
