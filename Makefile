@@ -46,6 +46,7 @@ SQL_SOURCES = \
 	src/sql/model_define.sql \
 	src/sql/model_build.sql \
 	src/sql/model_history.sql \
+	src/sql/model_citus.sql \
 	src/sql/model_validate.sql
 SQL_INSTALL = src/sql/install/catalog.sql $(SQL_SOURCES) src/sql/install/policies.sql
 

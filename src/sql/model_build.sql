@@ -554,6 +554,7 @@ BEGIN
         EXECUTE format('ALTER TABLE %s.stored_scores ENABLE ROW LEVEL SECURITY', schema_name);
         EXECUTE format('CREATE POLICY visible_in_source ON %1$s.stored_scores FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE (src.%3$I)::%4$s = stored_scores.%3$I))',
                        schema_name, m.source, m.key, health_score._key_type_sql(m));
+        PERFORM health_score._distribute_like_source(m, to_regclass(schema_name || '.stored_scores'));
         FOREACH statement IN ARRAY indexes LOOP
             BEGIN
                 EXECUTE statement;
@@ -721,6 +722,13 @@ SELECT $1, i.item, i.dist, now()
                         THEN format('t.%I', m.segments[1]) ELSE 'NULL::text' END)
       USING m.name;
 
+    -- Citus merges into no distributed table from a local one
+    IF health_score._citus_distribution_column(to_regclass(schema_name || '.stored_scores')) IS NOT NULL THEN
+        PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+        PERFORM health_score._citus_write_stored(m, columns);
+        DROP TABLE pg_temp.health_score_refresh;
+        RETURN;
+    END IF;
     BEGIN
         EXECUTE format($q$MERGE INTO %1$s.stored_scores AS s
 USING pg_temp.health_score_refresh AS t ON s.%2$I = t.%2$I
@@ -950,7 +958,10 @@ DECLARE
     has_history boolean := false;
 BEGIN
     IF history IS NOT NULL THEN
-        EXECUTE format('SELECT EXISTS (SELECT FROM %s)', history) INTO has_history;
+        PERFORM health_score._citus_sequential(history);
+        -- SELECT 1: Citus fails on a subquery of no columns over a
+        -- distributed table (citusdata/citus#5094)
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', history) INTO has_history;
     END IF;
     IF has_history AND NOT drop_model.drop_history THEN
         RAISE EXCEPTION 'model "%" has snapshots in %', m.name, history

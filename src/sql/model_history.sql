@@ -89,6 +89,7 @@ BEGIN
     EXECUTE format('COMMENT ON COLUMN %s.history.delta_mom IS %L', schema_name, 'score minus the customer''s last score at least 28 days older (within 120 days), one decimal.');
     EXECUTE format('COMMENT ON COLUMN %s.history.slope_90d IS %L', schema_name, 'Least-squares slope of the score in points per day over the snapshots of the 90 days up to this one, three decimals.');
     EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters.');
+    PERFORM health_score._distribute_like_source(m, to_regclass(schema_name || '.history'));
 END;
 $$;
 

@@ -235,6 +235,17 @@ SELECT id, segment, score, band, grade, percentile, segment_percentile, rank, co
        usage_score, logins_score, tickets_score
 FROM health_score_{model}.scores;
 
+-- query: model_scores_mv
+-- needs: model
+-- expect: scalar health_score.percentile_rank health_score.descending_rank
+-- The stored scores, read through scores_mv: citus_d's stored_scores is
+-- distributed like the customers, so each shard ranks its own rows
+-- against the model's reference.  computed_at, the time of each model's
+-- own refresh, is left out.
+SELECT id, segment, score, band, grade, percentile, segment_percentile, rank, coverage,
+       usage_score, logins_score, tickets_score
+FROM health_score_{model}.scores_mv;
+
 -- query: model_segment_summary
 -- needs: model
 -- time: yes

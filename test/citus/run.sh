@@ -10,7 +10,11 @@
 # VERBOSE must show each aggregate split into partial aggregates on the
 # shards and a combine on the coordinator (or pushed down whole where the
 # query groups by customer).  Then builds a scoring model over each and
-# compares its views, and times a few queries, distributed against local.
+# compares its views; checks that the model over the distributed table
+# keeps its stored scores and history distributed like it, and that
+# refresh, snapshot and a reader under its row-level security get from
+# them what they get from the local model's; and times a few queries,
+# distributed against local.
 # Prints ok / FAIL lines and exits non-zero on any FAIL.
 #
 # Needs Citus 13.2 for PostgreSQL 15 installed into the server's share
@@ -282,6 +286,232 @@ for name in "${names[@]}"; do
 		fi
 	fi
 done
+
+# --- the stored scores and history ---------------------------------------
+
+# citus_d keeps its stored_scores and history distributed like customers,
+# by id and co-located with them; citus_l keeps local tables.  refresh
+# must rewrite the same rows in both, snapshot write the same history,
+# and a reader see through citus_d's scores_mv and history the rows the
+# source shows them, or an error where no policy Citus allows can say
+# which rows those are.
+
+# Each line the SQL prints is 'ok …' or 'FAIL …': check_lines [psql arguments]
+check_lines() {
+	local out line
+	if ! out=$(node_psql 0 -At "$@" 2>&1); then
+		fail "$(grep -m1 ERROR <<<"$out")"
+		return 0
+	fi
+	while IFS= read -r line; do
+		case "$line" in
+			'ok '*) ok "${line#ok }" ;;
+			'FAIL '*) fail "${line#FAIL }" ;;
+			'') ;;
+			*) fail "unexpected output: $line" ;;
+		esac
+	done <<<"$out"
+}
+
+# Compare what one statement stored for each model: after_NAME SQL, where
+# SQL reads {model}; the first column must be unique.
+compare_models() {
+	local name=$1 q=$2 side
+	for side in d l; do
+		if ! out=$(node_psql 0 -c "CREATE TABLE hs_citus_test.${side}_$name AS ${q//\{model\}/citus_$side}" 2>&1); then
+			fail "$name: $(grep -m1 ERROR <<<"$out")"
+			return 0
+		fi
+	done
+	check_lines -c "SELECT hs_citus_test.compare('$name', '{}')"
+}
+
+# Each row of stored_scores with its version (xmin): a rewritten row has a new one.
+stored_rows() {
+	local side
+	for side in d l; do
+		node_psql 0 -c "CREATE TABLE hs_citus_test.${side}_stored_$1 AS
+			SELECT s.id, s.xmin::text AS version, to_jsonb(s) AS stored FROM health_score_citus_$side.stored_scores AS s"
+	done
+}
+
+# As the role hs_citus_reader: reader_psql [psql arguments]
+reader_psql() {
+	psql -X -v ON_ERROR_STOP=1 -q -h "$dir" -p "${ports[0]}" -U hs_citus_reader -d postgres "$@"
+}
+
+if [ "$model_ok" = 1 ]; then
+	hs_log "stored scores and history: refresh, snapshot and a reader, distributed and local"
+	day1=2026-03-30
+	day2=2026-04-06
+	for side in d l; do
+		node_psql 0 -At -c "SELECT health_score.snapshot('citus_$side', '$day1')" >/dev/null
+	done
+
+	# refresh after some customers changed: 1 in 9973 updated, one
+	# deleted, one added, in both copies
+	stored_rows before
+	added=$((rows + 1))
+	for table in customers customers_local; do
+		node_psql 0 -c "UPDATE $table SET usage_pct = coalesce(100 - usage_pct, 50) WHERE id % 9973 = 1" \
+			-c "DELETE FROM $table WHERE id = 2" \
+			-c "INSERT INTO $table (id, segment, usage_pct, logins_30d, open_tickets) VALUES ($added, 'team', 50, 10, 2)"
+	done
+	for side in d l; do
+		node_psql 0 -At -c "SELECT health_score.refresh('citus_$side')" >/dev/null
+	done
+	stored_rows after
+	check_lines <<-SQL
+		CREATE TABLE hs_citus_test.stored_changes AS
+		SELECT side, coalesce(b.id, a.id) AS id,
+		       b.version IS DISTINCT FROM a.version AS rewritten,
+		       b.stored IS DISTINCT FROM a.stored AS changed
+		  FROM (SELECT 'd' AS side, * FROM hs_citus_test.d_stored_before
+		        UNION ALL SELECT 'l', * FROM hs_citus_test.l_stored_before) AS b
+		  FULL JOIN (SELECT 'd' AS side, * FROM hs_citus_test.d_stored_after
+		             UNION ALL SELECT 'l', * FROM hs_citus_test.l_stored_after) AS a USING (side, id);
+		SELECT CASE WHEN rewritten_d = changed_d AND rewritten_d = rewritten_l AND rewritten_l = changed_l
+		                 AND rewritten_d <@ touched AND ARRAY[2, $added]::bigint[] <@ rewritten_d
+		            THEN 'ok ' ELSE 'FAIL ' END
+		       || format('refresh after %s customers changed (1 deleted, 1 added): citus_d rewrote %s stored rows, those whose values changed (%s), as citus_l did (%s rewritten, %s changed)',
+		                 cardinality(touched), cardinality(rewritten_d), cardinality(changed_d),
+		                 cardinality(rewritten_l), cardinality(changed_l))
+		  FROM (SELECT array_agg(id ORDER BY id) FILTER (WHERE side = 'd' AND rewritten) AS rewritten_d,
+		               array_agg(id ORDER BY id) FILTER (WHERE side = 'd' AND changed) AS changed_d,
+		               array_agg(id ORDER BY id) FILTER (WHERE side = 'l' AND rewritten) AS rewritten_l,
+		               array_agg(id ORDER BY id) FILTER (WHERE side = 'l' AND changed) AS changed_l,
+		               (SELECT array_agg(i::bigint) FROM generate_series(1, $rows) AS i WHERE i % 9973 = 1)
+		               || ARRAY[2, $added]::bigint[] AS touched
+		          FROM hs_citus_test.stored_changes) AS c;
+	SQL
+	compare_models scores_mv_refreshed "SELECT id, segment, score, band, grade, percentile, segment_percentile, rank, coverage,
+		usage_score, logins_score, tickets_score FROM health_score_{model}.scores_mv"
+
+	for side in d l; do
+		node_psql 0 -At -c "SELECT health_score.snapshot('citus_$side', '$day2')" >/dev/null
+	done
+	compare_models history "SELECT h.id || ' ' || h.taken_on AS customer_day, h.* FROM health_score_{model}.history AS h"
+
+	# where the rows are: the tables, and the history's monthly
+	# partitions, made by snapshot after the history was distributed
+	check_lines <<-'SQL'
+		SELECT CASE WHEN p.partmethod = 'h' AND column_to_column_name(p.logicalrelid, p.partkey) = 'id'
+		                 AND p.colocationid = c.colocationid
+		            THEN 'ok ' ELSE 'FAIL ' END
+		       || format('%s: %s', r.rel,
+		                 CASE WHEN p.logicalrelid IS NULL THEN 'a local table'
+		                      ELSE format('distributed by %s (method %s) in co-location group %s, customers in %s',
+		                                  column_to_column_name(p.logicalrelid, p.partkey), p.partmethod,
+		                                  p.colocationid, c.colocationid) END)
+		  FROM (SELECT 'health_score_citus_d.stored_scores'::regclass AS rel
+		        UNION ALL SELECT 'health_score_citus_d.history'::regclass
+		        UNION ALL SELECT i.inhrelid::regclass FROM pg_inherits AS i
+		                   WHERE i.inhparent = 'health_score_citus_d.history'::regclass) AS r
+		  LEFT JOIN pg_dist_partition AS p ON p.logicalrelid = r.rel
+		 CROSS JOIN (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'customers'::regclass) AS c
+		 ORDER BY r.rel::text;
+		SELECT CASE WHEN p.partmethod = 'n' AND p.repmodel = 't' THEN 'ok ' ELSE 'FAIL ' END
+		       || 'health_score_citus_d.snapshots: ' || CASE WHEN p.repmodel = 't' THEN 'a reference table' ELSE 'not a reference table' END
+		  FROM (SELECT) AS one LEFT JOIN pg_dist_partition AS p ON p.logicalrelid = 'health_score_citus_d.snapshots'::regclass;
+		SELECT CASE WHEN count(*) = 0 THEN 'ok ' ELSE 'FAIL ' END
+		       || format('citus_l''s stored_scores, history and snapshots are local tables (%s in Citus''s metadata)', count(*))
+		  FROM pg_dist_partition WHERE logicalrelid::regclass::text LIKE 'health_score_citus_l.%';
+	SQL
+
+	# a reader, granted what the README tells to grant, and scores_mv
+	# (refresh grants its readers stored_scores)
+	node_psql 0 -c 'CREATE ROLE hs_citus_reader LOGIN' \
+		-c 'GRANT SELECT ON customers, customers_local TO hs_citus_reader'
+	for side in d l; do
+		node_psql 0 -c "GRANT USAGE ON SCHEMA health_score_citus_$side TO hs_citus_reader" \
+			-c "GRANT SELECT ON health_score_citus_$side.scores_mv, health_score_citus_$side.history,
+				health_score_citus_$side.snapshots, health_score_citus_$side.trend TO hs_citus_reader" \
+			-c "SELECT health_score.refresh('citus_$side')" >/dev/null
+	done
+	columns='id, segment, score, band, grade, percentile, segment_percentile, rank, coverage, usage_score, logins_score, tickets_score'
+	if out=$(reader_psql -At -c "SELECT (SELECT count(*) FROM health_score_citus_d.scores_mv),
+			(SELECT count(*) FROM customers), (SELECT count(*) FROM health_score_citus_l.scores_mv),
+			(SELECT count(*) FROM (SELECT $columns FROM health_score_citus_d.scores_mv
+			                       EXCEPT SELECT $columns FROM health_score_citus_l.scores_mv) AS x),
+			(SELECT count(*) FROM (SELECT $columns FROM health_score_citus_l.scores_mv
+			                       EXCEPT SELECT $columns FROM health_score_citus_d.scores_mv) AS x),
+			(SELECT count(*) FROM health_score_citus_d.history), (SELECT count(*) FROM health_score_citus_l.history),
+			(SELECT count(*) FROM health_score_citus_d.trend), (SELECT count(*) FROM health_score_citus_l.trend)" 2>&1); then
+		IFS='|' read -r mv_d source mv_l only_d only_l history_d history_l trend_d trend_l <<<"$out"
+		if [ "$mv_d" = "$source" ] && [ "$mv_l" = "$source" ] && [ "$only_d" = 0 ] && [ "$only_l" = 0 ]; then
+			ok "a reader sees through citus_d's scores_mv the $source customers customers shows them, the rows citus_l's shows them"
+		else
+			fail "a reader sees $mv_d rows through citus_d's scores_mv, $mv_l through citus_l's, $source customers; rows of one not in the other: $only_d, $only_l"
+		fi
+		# the one difference: the history of a customer since deleted from
+		# the source (2), which citus_l's policy hides and citus_d's cannot
+		IFS='|' read -r all_rows kept_rows <<<"$(node_psql 0 -At -c "SELECT count(*),
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM customers_local AS c WHERE c.id = h.id))
+			FROM health_score_citus_l.history AS h")"
+		if [ "$history_d" = "$all_rows" ] && [ "$history_l" = "$kept_rows" ] && [ "$trend_d" = "$trend_l" ] &&
+			[ "$trend_d" = "$source" ]; then
+			ok "a reader sees $trend_d trend rows through citus_d, as through citus_l, and all $history_d history rows, those of deleted customers too, which citus_l hides ($history_l)"
+		else
+			fail "a reader sees $history_d history rows and $trend_d trend rows through citus_d, $history_l and $trend_l through citus_l ($all_rows rows, $kept_rows of customers still there)"
+		fi
+	else
+		fail "a reader of citus_d's scores_mv: $(grep -m1 ERROR <<<"$out")"
+	fi
+
+	# a reader who may not read the source: the error the local policy gives
+	node_psql 0 -c 'REVOKE SELECT ON customers FROM hs_citus_reader'
+	if out=$(reader_psql -At -c 'SELECT count(*) FROM health_score_citus_d.scores_mv' 2>&1); then
+		fail "a reader without SELECT on customers read $out rows of citus_d's scores_mv"
+	elif grep -q 'ERROR:  permission denied for table customers$' <<<"$out"; then
+		ok "a reader without SELECT on customers gets from citus_d's scores_mv: $(grep -m1 ERROR <<<"$out")"
+	else
+		fail "a reader without SELECT on customers, citus_d's scores_mv: $(grep -m1 ERROR <<<"$out")"
+	fi
+	node_psql 0 -c 'GRANT SELECT ON customers TO hs_citus_reader'
+
+	# a reader under row-level security on the source: citus_l's tables
+	# show them their half; citus_d's, which no policy with a subquery can
+	# guard, refuse rather than show the other half
+	for table in customers customers_local; do
+		node_psql 0 -c "ALTER TABLE $table ENABLE ROW LEVEL SECURITY" \
+			-c "CREATE POLICY hs_citus_even ON $table FOR SELECT TO hs_citus_reader USING (id % 2 = 0)"
+	done
+	half=$(reader_psql -At -c 'SELECT count(*) FROM customers_local')
+	seen=$(reader_psql -At -c 'SELECT count(*) FROM health_score_citus_l.scores_mv' 2>&1 || true)
+	if out=$(reader_psql -At -c 'SELECT count(*) FROM health_score_citus_d.scores_mv' 2>&1); then
+		fail "a reader under row-level security on customers read $out rows of citus_d's scores_mv ($half are theirs)"
+	elif grep -q 'ERROR:  row-level security on public.customers applies to role hs_citus_reader' <<<"$out" && [ "$seen" = "$half" ]; then
+		ok "a reader under row-level security on customers gets from citus_d's scores_mv: $(grep -m1 ERROR <<<"$out") (citus_l's shows them their $half)"
+	else
+		fail "a reader under row-level security on customers, citus_d's scores_mv: $(grep -m1 ERROR <<<"$out"); citus_l's: $seen of their $half"
+	fi
+	for table in customers customers_local; do
+		node_psql 0 -c "DROP POLICY hs_citus_even ON $table" -c "ALTER TABLE $table DISABLE ROW LEVEL SECURITY"
+	done
+
+	# a source distributed by another column: the model keeps local tables
+	if out=$(node_psql 0 -c "CREATE TABLE customers_by_plan AS SELECT id, (id % 7)::integer AS plan, usage_pct FROM customers_local WHERE id <= 2000" \
+		-c "SELECT create_distributed_table('customers_by_plan', 'plan')" \
+		-c "SELECT health_score.create_model('citus_o', 'public.customers_by_plan', 'id')" \
+		-c "SELECT health_score.add_metric('citus_o', 'usage', 'usage_pct', 1, 'linear', worst => 0, best => 100)" \
+		-c "SELECT health_score.build('citus_o')" \
+		-c "SELECT health_score.snapshot('citus_o', '$day1')" 2>&1 >/dev/null); then
+		check_lines <<-SQL
+			SELECT CASE WHEN n = 0 AND mv = source AND h = source AND only_mv = 0 AND $(grep -c 'stays a local table on the coordinator: public.customers_by_plan is distributed by plan' <<<"$out") = 2
+			            THEN 'ok ' ELSE 'FAIL ' END
+			       || format('citus_o, over customers distributed by plan: stored_scores and history stay local tables (%s in Citus''s metadata), %s rows in scores_mv, %s in history, %s not in scores',
+			                 n, mv, h, only_mv)
+			  FROM (SELECT (SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::regclass::text LIKE 'health_score_citus_o.%') AS n,
+			               (SELECT count(*) FROM customers_by_plan) AS source,
+			               (SELECT count(*) FROM health_score_citus_o.scores_mv) AS mv,
+			               (SELECT count(*) FROM health_score_citus_o.history) AS h,
+			               (SELECT count(*) FROM (SELECT id, score FROM health_score_citus_o.scores_mv
+			                                      EXCEPT SELECT id, score FROM health_score_citus_o.scores) AS x) AS only_mv) AS c;
+		SQL
+	else
+		fail "citus_o over customers distributed by plan: $(grep -m1 ERROR <<<"$out")"
+	fi
+fi
 
 # --- the timings ---------------------------------------------------------
 
