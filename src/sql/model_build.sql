@@ -195,12 +195,41 @@ AS $$
        health_score.descending_rank(%1$s, s.score) AS rank$q$,
                   health_score._reference_sql(m, 'score'),
                   health_score._reference_sql(m, 'segment score'),
-                  CASE WHEN cardinality(m.segments) > 0
-                       THEN format('s.%I', m.segments[1]) ELSE 'NULL::text' END)
+                  health_score._first_segment_sql(m, 's'))
 $$;
 
 COMMENT ON FUNCTION health_score._rank_columns_sql(health_score.model) IS
   'Internal: the SQL of the percentile, segment_percentile and rank columns of a row s with a score.';
+
+-- The first segment of a row alias, which segment percentiles rank
+-- within; NULL::text when the model has no segments.
+CREATE OR REPLACE FUNCTION health_score._first_segment_sql(m health_score.model, alias text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN cardinality(m.segments) > 0
+                THEN format('%s.%I', alias, m.segments[1]) ELSE 'NULL::text' END
+$$;
+
+COMMENT ON FUNCTION health_score._first_segment_sql(health_score.model, text) IS
+  'Internal: the SQL of a row''s first segment column (NULL::text without segments).';
+
+-- The policy that shows a reader the rows of a copy of customer rows in
+-- the model's schema (stored_scores, history) whose key the source shows
+-- them.  Keys compare in the copy's key type, as the views do: a uuid or
+-- date key is text there.
+CREATE OR REPLACE FUNCTION health_score._visible_in_source_sql(m health_score.model, relation text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('CREATE POLICY visible_in_source ON %1$I.%2$I FOR SELECT USING (EXISTS (SELECT FROM %3$s AS src WHERE (src.%4$I)::%5$s = %2$I.%4$I))',
+                  m.target_schema, relation, m.source, m.key, health_score._key_type_sql(m))
+$$;
+
+COMMENT ON FUNCTION health_score._visible_in_source_sql(health_score.model, text) IS
+  'Internal: the CREATE POLICY that shows a reader the rows of a model''s stored_scores or history whose key the source shows them.';
 
 -- The SQL of the segment_summary view.
 CREATE OR REPLACE FUNCTION health_score._segment_summary_sql(m health_score.model, scored_sql text)
@@ -552,8 +581,7 @@ BEGIN
         -- a copy of customer rows: show a reader only the customers the
         -- source shows them, as history does
         EXECUTE format('ALTER TABLE %s.stored_scores ENABLE ROW LEVEL SECURITY', schema_name);
-        EXECUTE format('CREATE POLICY visible_in_source ON %1$s.stored_scores FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE (src.%3$I)::%4$s = stored_scores.%3$I))',
-                       schema_name, m.source, m.key, health_score._key_type_sql(m));
+        EXECUTE health_score._visible_in_source_sql(m, 'stored_scores');
         PERFORM health_score._distribute_like_source(m, to_regclass(schema_name || '.stored_scores'));
         FOREACH statement IN ARRAY indexes LOOP
             BEGIN
@@ -718,8 +746,7 @@ SELECT $1, i.item, i.dist, now()
           FROM pg_temp.health_score_refresh AS t) AS d,
        LATERAL (VALUES ('score', d.scores), ('segment score', d.segment_scores)) AS i(item, dist)
  WHERE i.dist IS NOT NULL OR i.item = 'score'$q$,
-                   CASE WHEN cardinality(m.segments) > 0
-                        THEN format('t.%I', m.segments[1]) ELSE 'NULL::text' END)
+                   health_score._first_segment_sql(m, 't'))
       USING m.name;
 
     -- Citus merges into no distributed table from a local one

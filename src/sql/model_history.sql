@@ -55,10 +55,7 @@ BEGIN
     -- history is a copy of customer rows: show a reader only the
     -- customers the source shows them, so its row-level security holds
     EXECUTE format('ALTER TABLE %s.history ENABLE ROW LEVEL SECURITY', schema_name);
-    -- compare in the history's key type, as the views do: a uuid or date
-    -- key is text there
-    EXECUTE format('CREATE POLICY visible_in_source ON %1$s.history FOR SELECT USING (EXISTS (SELECT FROM %2$s AS src WHERE (src.%3$I)::%4$s = history.%3$I))',
-                   schema_name, m.source, m.key, health_score._key_type_sql(m));
+    EXECUTE health_score._visible_in_source_sql(m, 'history');
     EXECUTE format('REVOKE ALL ON %1$s.history, %1$s.snapshots FROM PUBLIC', schema_name);
 
     EXECUTE format('COMMENT ON TABLE %s.snapshots IS %L', schema_name,
