@@ -9,6 +9,7 @@ OBJS = \
 	src/scale.o \
 	src/weighting.o \
 	src/scorecard.o \
+	src/model_row.o \
 	src/labels.o \
 	src/tally.o \
 	src/survey.o \

@@ -86,3 +86,47 @@ SELECT count(*) AS rows,
                                            health_score.scale(tickets, 10, 0),
                                            nps_score], m.weights)) AS mismatches
 FROM card_rows AS r JOIN card_models AS m ON m.segment = r.i % 3;
+
+-- _model_row, what a model's scores view calls once a row: against the
+-- composed form the views used before it, column by column, exactly.
+-- NaN is missing there; the rows with NaN usage put it to the test.
+UPDATE card_rows SET usage = 'NaN' WHERE i % 97 = 0;
+CREATE TEMP TABLE row_results AS
+SELECT r.i, m.weights,
+       health_score._model_row('{usage,logins,tickets,nps}', '{linear,log,linear,score}',
+                               '{0,0,10,0}', '{100,500,0,100}', m.weights, 0.5,
+                               usage, logins, tickets::float8, nps_score) AS got,
+       health_score.scale(NULLIF(usage, 'NaN'), 0, 100) AS s1,
+       health_score.scale_log(logins, 0, 500) AS s2,
+       health_score.scale(tickets, 10, 0) AS s3,
+       nps_score AS s4
+  FROM card_rows AS r JOIN card_models AS m ON m.segment = r.i % 3;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE got[1] IS DISTINCT FROM
+                        health_score.round_score(health_score.weighted_score(ARRAY[s1, s2, s3, s4], weights, 0.5)))
+         AS score_mismatches,
+       count(*) FILTER (WHERE got[2] IS DISTINCT FROM health_score.coverage(ARRAY[s1, s2, s3, s4], weights))
+         AS coverage_mismatches,
+       count(*) FILTER (WHERE got[3:6] IS DISTINCT FROM
+                        ARRAY[health_score.round_score(s1), health_score.round_score(s2),
+                              health_score.round_score(s3), health_score.round_score(s4)])
+         AS metric_mismatches,
+       count(*) FILTER (WHERE got[3] IS NULL) AS usage_missing,
+       count(*) FILTER (WHERE got[1] IS NULL) AS below_coverage
+  FROM row_results;
+
+-- weights all zero: metric scores, but no score and no coverage
+SELECT health_score._model_row('{a,b}', '{linear,score}', '{0,0}', '{10,100}', '{0,0}', 0,
+                               2.25::float8, 50::float8);
+-- no metric present: coverage 0, no score
+SELECT health_score._model_row('{a,b}', '{linear,log}', '{0,0}', '{10,100}', '{1,1}', 0,
+                               NULL::float8, 'NaN'::float8);
+-- errors name the metric
+SELECT health_score._model_row('{usage,logins}', '{linear,log}', '{0,0}', '{100,500}', '{1,1}', 0,
+                               5::float8, -1::float8);
+SELECT health_score._model_row('{usage,nps}', '{linear,score}', '{0,0}', '{100,100}', '{1,1}', 0,
+                               5::float8, 101::float8);
+SELECT health_score._model_row('{usage,logins}', '{linear,log}', '{0,-5}', '{100,500}', '{1,1}', 0,
+                               5::float8, 1::float8);
+SELECT health_score._model_row('{usage}', '{linear}', '{0}', '{100}', '{1,1}', 0, 5::float8);
+SELECT health_score._model_row('{usage}', '{linear}', '{0}', '{100}', '{1}', 0, 5);

@@ -58,6 +58,16 @@ hs_clamp_score(float8 score)
 	return score;
 }
 
+/* How a scorecard or a model row turns a metric's value into a score. */
+typedef enum ScaleMethod
+{
+	METHOD_LINEAR,				/* scale(value, worst, best) */
+	METHOD_LOG,					/* scale_log(value, worst, best) */
+	METHOD_SCORE				/* already a 0-100 score: taken as it is */
+} ScaleMethod;
+
+extern ScaleMethod hs_parse_scale_method(text *method, int index);
+
 /*
  * scale.c: the checks behind scale() and scale_log().  The mappings
  * themselves are inline here so that scorecard() runs the very same
@@ -163,6 +173,9 @@ hs_weighted_mean(const WeightedSums *sums, float8 min_coverage, float8 *mean)
 	*mean = hs_clamp_score(sums->weighted / sums->present);
 	return true;
 }
+
+/* labels.c: round(value::numeric, 1)::float8, the views' rounding */
+extern float8 hs_round_one_decimal(float8 value);
 
 /* Bands, worst first; the order band_counts reports them in. */
 typedef enum HealthBand

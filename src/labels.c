@@ -31,6 +31,16 @@ const char *const hs_band_names[HS_NUM_BANDS] = {"red", "yellow", "green"};
 /* tenfold values this close to a tie are decided as numeric decides them */
 #define ROUND_TIE_MARGIN	1e-6
 
+/* round(value::numeric, 1)::float8, the slow way */
+static float8
+round_one_decimal_as_numeric(float8 value)
+{
+	Datum		n = DirectFunctionCall1(float8_numeric, Float8GetDatum(value));
+
+	n = DirectFunctionCall2(numeric_round, n, Int32GetDatum(1));
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
+}
+
 /*
  * round(value::numeric, 1)::float8, which the views show every score as,
  * without the two conversions through text that make it cost a
@@ -43,22 +53,28 @@ const char *const hs_band_names[HS_NUM_BANDS] = {"red", "yellow", "green"};
  * Near a tie, and for large values, numeric itself decides.  numeric has
  * no negative zero.
  */
-static float8
-round_one_decimal(float8 value)
+float8
+hs_round_one_decimal(float8 value)
 {
-	float8		tenfold = fabs(value) * 10.0;
-	float8		tenths = floor(tenfold);
-	float8		fraction = tenfold - tenths;
+	float8		tenfold;
+	float8		tenths;
+	float8		fraction;
 
 	if (isnan(value) || isinf(value))
 		return value;
-	if (fabs(value) >= ROUND_FAST_LIMIT || fabs(fraction - 0.5) < ROUND_TIE_MARGIN)
-	{
-		Datum		n = DirectFunctionCall1(float8_numeric, Float8GetDatum(value));
+	if (fabs(value) >= ROUND_FAST_LIMIT)
+		return round_one_decimal_as_numeric(value);
 
-		n = DirectFunctionCall2(numeric_round, n, Int32GetDatum(1));
-		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
-	}
+	/*
+	 * floor() by conversion to an integer, exact below ROUND_FAST_LIMIT:
+	 * a library call there would cost more than the rest (the views
+	 * round every metric score of every row).
+	 */
+	tenfold = fabs(value) * 10.0;
+	tenths = (float8) (int64) tenfold;
+	fraction = tenfold - tenths;
+	if (fabs(fraction - 0.5) < ROUND_TIE_MARGIN)
+		return round_one_decimal_as_numeric(value);
 	if (fraction > 0.5)
 		tenths += 1.0;
 	if (tenths == 0.0)
@@ -70,7 +86,7 @@ round_one_decimal(float8 value)
 Datum
 hs_round_score(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(round_one_decimal(PG_GETARG_FLOAT8(0)));
+	PG_RETURN_FLOAT8(hs_round_one_decimal(PG_GETARG_FLOAT8(0)));
 }
 
 void

@@ -16,9 +16,30 @@
 
 #include <math.h>
 
+#include "utils/builtins.h"
+
 PG_FUNCTION_INFO_V1(hs_scale);
 PG_FUNCTION_INFO_V1(hs_scale_log);
 PG_FUNCTION_INFO_V1(hs_scale_steps);
+
+/* A scaling method by name, as scorecard() and _model_row() take it. */
+ScaleMethod
+hs_parse_scale_method(text *method, int index)
+{
+	char	   *name = text_to_cstring(method);
+
+	if (strcmp(name, "linear") == 0)
+		return METHOD_LINEAR;
+	if (strcmp(name, "log") == 0)
+		return METHOD_LOG;
+	if (strcmp(name, "score") == 0)
+		return METHOD_SCORE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("method %d is not a known scaling method: \"%s\"", index, name),
+			 errhint("Use \"linear\", \"log\" or \"score\" (a value already on the 0-100 scale).")));
+	pg_unreachable();
+}
 
 void
 hs_check_anchors(float8 worst, float8 best)

@@ -32,13 +32,6 @@ PG_FUNCTION_INFO_V1(hs_scorecard);
 #define ARG_MIN_COVERAGE 4
 #define NUM_MODEL_ARGS 5
 
-typedef enum ScaleMethod
-{
-	METHOD_LINEAR,				/* scale(value, worst, best) */
-	METHOD_LOG,					/* scale_log(value, worst, best) */
-	METHOD_SCORE				/* already a 0-100 score: taken as it is */
-} ScaleMethod;
-
 /* One metric of the model. */
 typedef struct ScorecardMetric
 {
@@ -59,24 +52,6 @@ typedef struct Scorecard
 	bool		all_float8;		/* every metric argument is float8 */
 	ScorecardMetric metrics[FLEXIBLE_ARRAY_MEMBER];
 } Scorecard;
-
-static ScaleMethod
-parse_method(text *method, int index)
-{
-	char	   *name = text_to_cstring(method);
-
-	if (strcmp(name, "linear") == 0)
-		return METHOD_LINEAR;
-	if (strcmp(name, "log") == 0)
-		return METHOD_LOG;
-	if (strcmp(name, "score") == 0)
-		return METHOD_SCORE;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("method %d is not a known scaling method: \"%s\"", index, name),
-			 errhint("Use \"linear\", \"log\" or \"score\" (a value already on the 0-100 scale).")));
-	pg_unreachable();
-}
 
 static void
 check_metric_type(Oid argtype, int index)
@@ -187,7 +162,7 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("method %d must not be NULL", i + 1)));
-		m->method = parse_method(DatumGetTextPP(methods[i]), i + 1);
+		m->method = hs_parse_scale_method(DatumGetTextPP(methods[i]), i + 1);
 		m->worst = worst.values[i];
 		m->best = best.values[i];
 		m->weight = weights.values[i];

@@ -80,54 +80,65 @@ AS $$
 DECLARE
     x health_score.metric;
     columns text[] := '{}';
-    metric_scores text[] := '{}';
+    names text[] := '{}';
+    methods text[] := '{}';
+    worst float8[] := '{}';
+    best float8[] := '{}';
     weights text[] := '{}';
+    metric_values text[] := '{}';
+    outputs text[] := '{}';
+    value_sql text;
     segment text;
 BEGIN
     -- plain types for BI tools: a key of another type is shown as text
     columns := columns || format('(src.%1$I)::%2$s AS %1$I', m.key, health_score._key_type_sql(m));
+    outputs := outputs || format('per_row.%I', m.key);
     FOREACH segment IN ARRAY m.segments LOOP
         columns := columns || format('(src.%1$I)::text AS %1$I', segment);
+        outputs := outputs || format('per_row.%I', segment);
     END LOOP;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        columns := columns || format('%s AS %I',
-                                     health_score._metric_score_sql(m, x,
-                                         health_score._metric_value_sql(m, x.name, x.expression)),
-                                     x.name || '_score');
-        metric_scores := metric_scores || (x.name || '_score');
+        value_sql := health_score._metric_value_sql(m, x.name, x.expression);
+        names := names || x.name;
         weights := weights || health_score._metric_weight_sql(m, x);
+        IF x.method IN ('linear', 'log') THEN
+            methods := methods || x.method;
+            worst := worst || x.worst;
+            best := best || x.best;
+            metric_values := metric_values || value_sql;
+        ELSE
+            -- steps and percentile: scored here, taken as a score by _model_row
+            methods := methods || 'score'::text;
+            worst := worst || 0::float8;
+            best := best || 100::float8;
+            metric_values := metric_values || health_score._metric_score_sql(m, x, value_sql);
+        END IF;
+        outputs := outputs || format('per_row.health_score_row[%s] AS %I',
+                                     cardinality(names) + 2, x.name || '_score');
     END LOOP;
-    IF cardinality(metric_scores) = 0 THEN
+    IF cardinality(names) = 0 THEN
         RAISE EXCEPTION 'model "%" has no metrics', m.name
               USING ERRCODE = '55000', HINT = 'Add them with health_score.add_metric().';
     END IF;
-    -- A segment whose weights are all zero has no score rather than
-    -- an error that would fail every reader of the views.
-    --
-    -- health_score_once, a set-returning function of one row, keeps the
-    -- planner from pulling this query up into the views that read it:
-    -- pulled up, every reference to score (band, grade, percentile, rank
-    -- ...) would compute it again, metrics and all.  Unlike OFFSET 0, it
-    -- lets a filter on the key or a segment down to the source's index.
-    RETURN format($q$SELECT %1$s,
-       CASE WHEN per_metric.health_score_total_weight > 0 THEN
-            health_score.round_score(health_score.weighted_score(ARRAY[%2$s], per_metric.health_score_weights, %3$L))
-       END AS score,
-       CASE WHEN per_metric.health_score_total_weight > 0 THEN
-            health_score.coverage(ARRAY[%2$s], per_metric.health_score_weights)
-       END AS coverage,
-       pg_catalog.generate_series(1, 1) AS health_score_once
-  FROM (SELECT %4$s,
-               ARRAY[%5$s] AS health_score_weights,
-               %7$s AS health_score_total_weight
-          FROM %6$s AS src) AS per_metric$q$,
-                  (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
-                     FROM unnest(ARRAY[m.key] || m.segments || metric_scores)
-                          WITH ORDINALITY AS u(c, o)),
-                  (SELECT string_agg('per_metric.' || quote_ident(c), ', ' ORDER BY o)
-                     FROM unnest(metric_scores) WITH ORDINALITY AS u(c, o)),
-                  m.min_coverage, array_to_string(columns, E',\n               '),
-                  array_to_string(weights, ', '), m.source, array_to_string(weights, ' + '));
+    outputs := outputs || 'per_row.health_score_row[1] AS score'::text
+                       || 'per_row.health_score_row[2] AS coverage'::text;
+    -- One call of _model_row scores the row: metrics, weights, coverage
+    -- and rounding (src/model_row.c).  It is declared VOLATILE, which
+    -- keeps the planner from pulling this query up into the views that
+    -- read it: pulled up, every column read from health_score_row would
+    -- call it again.  Unlike OFFSET 0, that lets a filter on the key or a
+    -- segment down to the source's index.
+    RETURN format($q$SELECT %1$s
+  FROM (SELECT %2$s,
+               health_score._model_row(%3$L::text[], %4$L::text[], %5$L::float8[], %6$L::float8[],
+                                       ARRAY[%7$s], %8$L::float8,
+                                       %9$s) AS health_score_row
+          FROM %10$s AS src) AS per_row$q$,
+                  array_to_string(outputs, E',\n       '),
+                  array_to_string(columns, E',\n               '),
+                  names, methods, worst, best, array_to_string(weights, ', '), m.min_coverage,
+                  array_to_string(metric_values, E',\n                                       '),
+                  m.source);
 END;
 $$;
 
@@ -164,8 +175,7 @@ DECLARE
     x health_score.metric;
 BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        metric_columns := metric_columns ||
-            format(E',\n       health_score.round_score(s.%1$I) AS %1$I', x.name || '_score');
+        metric_columns := metric_columns || format(E',\n       s.%I', x.name || '_score');
     END LOOP;
     RETURN format($q$SELECT s.%1$I, %2$ss.score,
        health_score.band(s.score, %3$L, %4$L) AS band,

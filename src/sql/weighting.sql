@@ -33,3 +33,18 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION health_score.scorecard(text[], float8[], float8[], float8[], float8, "any") IS
   'One call per row: scales each metric (method linear, log or score) between worst and best and returns weighted_score of the results with the given weights and min_coverage. Equal to the composed form, faster. NULL metrics are missing, not zero.';
+
+-- Internal: a model's scores view calls it once a row (src/model_row.c).
+-- VOLATILE though it is not: the planner does not pull a query that
+-- calls a volatile function up into the views that read its result, so
+-- the row is scored once however many of its elements they read (see
+-- _scored_sql).
+CREATE OR REPLACE FUNCTION health_score._model_row(names text[], methods text[], worst float8[],
+                                        best float8[], weights float8[], min_coverage float8,
+                                        VARIADIC metric_values "any")
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_model_row'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score._model_row(text[], text[], float8[], float8[], float8[], float8, "any") IS
+  'Internal: one customer''s row of a model, {score, coverage, metric scores...}: each float8 value scaled by its method (linear, log, or score: already 0-100) between worst and best, NULL or NaN missing, weighted with min_coverage; score and metric scores rounded to 0.1 as the views show them; score and coverage NULL when every weight is zero.';
