@@ -23,6 +23,7 @@ OBJS = \
 	src/percentile.o \
 	src/percentile_cuts.o \
 	src/trend.o \
+	src/top_mover.o \
 	src/sparkline.o \
 	src/auc.o \
 	src/logistic.o

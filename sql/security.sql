@@ -87,10 +87,14 @@ SELECT function AS unpinned,
  ORDER BY function::text;
 
 -- C functions: pure maths on their arguments, so IMMUTABLE and PARALLEL
--- SAFE, with no configuration of their own
+-- SAFE, with no configuration of their own; but _model_row, VOLATILE so
+-- that the planner does not pull the query that calls it up into the
+-- views (see _scored_sql), and only that
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
- WHERE lanname = 'c' AND (provolatile <> 'i' OR proparallel <> 's' OR proconfig IS NOT NULL)
+ WHERE lanname = 'c'
+   AND (provolatile <> CASE WHEN function = 'health_score._model_row'::regproc THEN 'v' ELSE 'i' END
+        OR proparallel <> 's' OR proconfig IS NOT NULL)
  ORDER BY function::text;
 -- every aggregate runs in parallel plans
 SELECT function AS aggregate_not_parallel_safe FROM hs_sec_functions

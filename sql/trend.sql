@@ -289,3 +289,40 @@ SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname LIKE 'health_sco
 
 DROP VIEW trend_by_group, mismatches, by_aggregate, by_plain_sql;
 DROP TABLE points, many_points, accounts;
+
+-- _top_mover, which snapshot calls for every customer, against the SQL
+-- it replaced (the union of both objects' keys, sorted by the rounded
+-- change and then the name), on 3,000 seeded pairs whose halves make
+-- ties and whose keys are missing on either side now and then
+SELECT setseed(0.31);
+CREATE TEMP TABLE mover_pairs AS
+SELECT i,
+       jsonb_strip_nulls(jsonb_build_object(
+         'api', CASE WHEN random() < 0.2 THEN NULL ELSE round(random() * 8) / 2 END,
+         'Logins', CASE WHEN random() < 0.2 THEN NULL ELSE round(random() * 8) / 2 END,
+         'b', CASE WHEN random() < 0.2 THEN NULL ELSE random() * 4 END)) AS cur,
+       jsonb_strip_nulls(jsonb_build_object(
+         'api', CASE WHEN random() < 0.2 THEN NULL ELSE round(random() * 8) / 2 END,
+         'Logins', CASE WHEN random() < 0.2 THEN NULL ELSE round(random() * 8) / 2 END,
+         'c', CASE WHEN random() < 0.2 THEN NULL ELSE random() * 4 END)) AS prev
+  FROM generate_series(1, 3000) AS i;
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE health_score._top_mover(p.cur, p.prev) IS DISTINCT FROM
+                              CASE WHEN by_sql.change <> 0 THEN by_sql.metric END) AS mismatches,
+       count(*) FILTER (WHERE health_score._top_mover(p.cur, p.prev) IS NULL) AS none_moved,
+       count(DISTINCT health_score._top_mover(p.cur, p.prev)) AS metrics_named
+  FROM mover_pairs AS p
+  CROSS JOIN LATERAL (
+        SELECT k.metric,
+               round((coalesce((p.cur ->> k.metric)::float8, 0)
+                      - coalesce((p.prev ->> k.metric)::float8, 0))::numeric, 1) AS change
+          FROM (SELECT jsonb_object_keys(p.cur) UNION SELECT jsonb_object_keys(p.prev)) AS k(metric)
+         ORDER BY abs(round((coalesce((p.cur ->> k.metric)::float8, 0)
+                             - coalesce((p.prev ->> k.metric)::float8, 0))::numeric, 1)) DESC, k.metric
+         LIMIT 1) AS by_sql;
+-- by hand: api moves 1.5 - 3 = -1.5, Logins 0 - 1.5 = -1.5 (absent now),
+-- b 0.2: a tie of api and Logins, which the collation decides as ORDER BY does
+SELECT health_score._top_mover('{"api": 1.5, "b": 0.2}', '{"api": 3, "Logins": 1.5}')
+         = (SELECT min(k) FROM unnest('{api,Logins}'::text[]) AS k) AS first_by_name_wins,
+       health_score._top_mover('{"a": 1}', '{"a": 1.04}') AS none_moved;
+SELECT health_score._top_mover('{"a": "x"}', '{}');

@@ -198,6 +198,16 @@ $$;
 COMMENT ON FUNCTION health_score._history_partition(health_score.model, date) IS
   'Internal: creates the monthly history partition of a day if it does not exist.';
 
+-- Internal: the top mover of a snapshot's row (src/top_mover.c).
+CREATE OR REPLACE FUNCTION health_score._top_mover(current_contributions jsonb,
+                                                previous_contributions jsonb)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hs_top_mover'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score._top_mover(jsonb, jsonb) IS
+  'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, rounded to 0.1; the first by name on a tie; NULL when none changed.';
+
 CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -272,8 +282,7 @@ INSERT INTO %1$s.history
 SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
        %4$s, cur.metric_scores, cur.contributions,
        prev.taken_on, prev.score, prev.band,
-       CASE WHEN mover.change <> 0 THEN mover.metric END,
-       CASE WHEN mover.change <> 0 THEN mover.change END,
+       mover.metric, mover.change,
        round((cur.score - se.week_ago)::numeric, 1)::float8,
        round((cur.score - se.month_ago)::numeric, 1)::float8,
        -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
@@ -283,16 +292,15 @@ SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.seg
   FROM cur
   JOIN series AS se ON se.%2$I = cur.%2$I
   LEFT JOIN %1$s.history AS prev ON prev.taken_on = $2 AND prev.%2$I = cur.%2$I
+  -- OFFSET 0: one call a row, read twice
   LEFT JOIN LATERAL (
-        SELECT k.metric,
-               round((coalesce((cur.contributions ->> k.metric)::float8, 0)
-                      - coalesce((prev.contributions ->> k.metric)::float8, 0))::numeric, 1)::float8 AS change
-          FROM (SELECT jsonb_object_keys(cur.contributions)
-                UNION SELECT jsonb_object_keys(prev.contributions)) AS k(metric)
-         ORDER BY abs(round((coalesce((cur.contributions ->> k.metric)::float8, 0)
-                             - coalesce((prev.contributions ->> k.metric)::float8, 0))::numeric, 1)) DESC,
-                  k.metric
-         LIMIT 1) AS mover ON prev.taken_on IS NOT NULL$q$,
+        SELECT health_score._top_mover(cur.contributions, prev.contributions) AS metric OFFSET 0
+       ) AS moved ON prev.taken_on IS NOT NULL
+  LEFT JOIN LATERAL (
+        SELECT moved.metric,
+               round((coalesce((cur.contributions ->> moved.metric)::float8, 0)
+                      - coalesce((prev.contributions ->> moved.metric)::float8, 0))::numeric, 1)::float8 AS change
+       ) AS mover ON moved.metric IS NOT NULL$q$,
                    schema_name, m.key, segment_list, m.built_version,
                    health_score._metric_scores_sql(m), health_score._contributions_sql(m),
                    health_score._present_weight_sql(m))
