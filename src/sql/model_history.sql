@@ -261,51 +261,60 @@ BEGIN
     -- customer's recent history and today's score, filtered to each
     -- window.  The history is read back 120 days, or to the first of the
     -- 12 snapshots the sparkline draws if that is earlier.
-    EXECUTE format($q$WITH cur AS MATERIALIZED (
-    SELECT src.*, %5$s AS metric_scores, %6$s AS contributions
-      -- OFFSET 0: computed once a row, not once a metric
-      FROM (SELECT src.*, %7$s AS health_score_present_weight
-              FROM %1$s.scores_mv AS src OFFSET 0) AS src
-), series AS (
-    SELECT p.%2$I,
-           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 7)).last_score AS week_ago,
-           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= $1 - 28)).last_score AS month_ago,
-           (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on > $1 - 90)).slope_per_day AS slope,
-           health_score.sparkline(p.taken_on, p.score) FILTER (WHERE p.taken_on >= $3) AS sparkline
-      FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
-             WHERE h.taken_on < $1 AND h.taken_on >= least($1 - 120, $3)
-            UNION ALL
-            SELECT c.%2$I, $1, c.score FROM cur AS c) AS p
-     GROUP BY p.%2$I
-)
-INSERT INTO %1$s.history
-SELECT $1, cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
-       %4$s, cur.metric_scores, cur.contributions,
-       prev.taken_on, prev.score, prev.band,
-       mover.metric, mover.change,
-       round((cur.score - se.week_ago)::numeric, 1)::float8,
-       round((cur.score - se.month_ago)::numeric, 1)::float8,
-       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
-       -- the same whatever the order its sums were added in
-       round(round(se.slope::numeric, 9), 3)::float8,
-       se.sparkline
-  FROM cur
-  JOIN series AS se ON se.%2$I = cur.%2$I
-  LEFT JOIN %1$s.history AS prev ON prev.taken_on = $2 AND prev.%2$I = cur.%2$I
-  -- OFFSET 0: one call a row, read twice
-  LEFT JOIN LATERAL (
-        SELECT health_score._top_mover(cur.contributions, prev.contributions) AS metric OFFSET 0
-       ) AS moved ON prev.taken_on IS NOT NULL
-  LEFT JOIN LATERAL (
-        SELECT moved.metric,
-               round((coalesce((cur.contributions ->> moved.metric)::float8, 0)
-                      - coalesce((prev.contributions ->> moved.metric)::float8, 0))::numeric, 1)::float8 AS change
-       ) AS mover ON moved.metric IS NOT NULL$q$,
-                   schema_name, m.key, segment_list, m.built_version,
+    --
+    -- The rows are computed into a temporary table first: CREATE TABLE AS
+    -- runs its query in parallel, an INSERT ... SELECT never does, and
+    -- the jsonb of the metric scores and the trend aggregate over the
+    -- history are most of a snapshot's work.
+    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
+SELECT t.*,
+       round((coalesce((t.contributions ->> t.top_mover)::float8, 0)
+              - coalesce((t.previous_contributions ->> t.top_mover)::float8, 0))::numeric, 1)::float8
+         AS top_mover_change
+  FROM (SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
+               cur.metric_scores, cur.contributions,
+               prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
+               prev.contributions AS previous_contributions,
+               health_score._top_mover(cur.contributions, prev.contributions) AS top_mover,
+               round((cur.score - se.week_ago)::numeric, 1)::float8 AS delta_wow,
+               round((cur.score - se.month_ago)::numeric, 1)::float8 AS delta_mom,
+               -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
+               -- the same whatever the order its sums were added in
+               round(round(se.slope::numeric, 9), 3)::float8 AS slope_90d,
+               se.sparkline
+          -- OFFSET 0: computed once a row, not once a metric
+          FROM (SELECT src.*, %4$s AS metric_scores, %5$s AS contributions
+                  FROM (SELECT src.*, %6$s AS health_score_present_weight
+                          FROM %1$s.scores_mv AS src OFFSET 0) AS src
+                OFFSET 0) AS cur
+          JOIN (SELECT p.%2$I,
+                       (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= %7$L::date - 7)).last_score AS week_ago,
+                       (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= %7$L::date - 28)).last_score AS month_ago,
+                       (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on > %7$L::date - 90)).slope_per_day AS slope,
+                       health_score.sparkline(p.taken_on, p.score) FILTER (WHERE p.taken_on >= %9$L::date) AS sparkline
+                  FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
+                         WHERE h.taken_on < %7$L::date AND h.taken_on >= least(%7$L::date - 120, %9$L::date)
+                        UNION ALL
+                        SELECT c.%2$I, %7$L::date, c.score FROM %1$s.stored_scores AS c) AS p
+                 GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
+          LEFT JOIN %1$s.history AS prev ON prev.taken_on = %8$L::date AND prev.%2$I = cur.%2$I
+        OFFSET 0) AS t$q$,
+                   schema_name, m.key, segment_list,
                    health_score._metric_scores_sql(m), health_score._contributions_sql(m),
-                   health_score._present_weight_sql(m))
-      USING snapshot.taken_on, previous_day, sparkline_from;
+                   health_score._present_weight_sql(m),
+                   -- ISO dates read back the same whatever the DateStyle
+                   to_char(snapshot.taken_on, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
+                   to_char(sparkline_from, 'YYYY-MM-DD'));
+    EXECUTE format($q$INSERT INTO %1$s.history
+SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
+       %4$s, t.metric_scores, t.contributions,
+       t.previous_on, t.previous_score, t.previous_band,
+       t.top_mover, t.top_mover_change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
+  FROM pg_temp.health_score_snapshot AS t$q$,
+                   schema_name, m.key, health_score._segment_columns(m, 't'), m.built_version)
+      USING snapshot.taken_on;
     GET DIAGNOSTICS written = ROW_COUNT;
+    DROP TABLE pg_temp.health_score_snapshot;
 
     EXECUTE format($q$INSERT INTO %s.snapshots AS sn VALUES ($1, $2, $3, now())
 ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
