@@ -67,6 +67,8 @@ typedef enum ScaleMethod
 } ScaleMethod;
 
 extern ScaleMethod hs_parse_scale_method(text *method, int index);
+extern void hs_prepare_anchors(ScaleMethod method, float8 *worst, float8 *best,
+							   float8 *span);
 
 /*
  * scale.c: the checks behind scale() and scale_log().  The mappings
@@ -127,6 +129,18 @@ hs_log_score(float8 value, float8 log_worst, float8 log_best)
 		hs_check_log_argument(value, "value");
 	return hs_clamp_score(100.0 * hs_linear_position(hs_log_axis(value),
 													 log_worst, log_best));
+}
+
+/*
+ * The score of a non-NaN value by a linear or log mapping whose anchors
+ * hs_prepare_anchors() prepared; a log value must not be negative.
+ */
+static inline float8
+hs_prepared_score(ScaleMethod method, float8 worst, float8 best, float8 span, float8 value)
+{
+	float8		position = method == METHOD_LOG ? hs_log_axis(value) : value;
+
+	return hs_clamp_score(100.0 * hs_linear_position_span(position, worst, best, span));
 }
 
 /*

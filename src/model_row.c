@@ -182,15 +182,7 @@ parse_model_row(FunctionCallInfo fcinfo, bool weights_constant, MemoryContext mc
 		m->method = hs_parse_scale_method(DatumGetTextPP(methods[i]), i + 1);
 		m->worst = worst.values[i];
 		m->best = best.values[i];
-		if (m->method == METHOD_LINEAR)
-			hs_check_anchors(m->worst, m->best);
-		else if (m->method == METHOD_LOG)
-		{
-			hs_check_log_anchors(m->worst, m->best);
-			m->worst = hs_log_axis(m->worst);
-			m->best = hs_log_axis(m->best);
-		}
-		m->span = m->best - m->worst;
+		hs_prepare_anchors(m->method, &m->worst, &m->best, &m->span);
 	}
 	error_context_stack = errcallback.previous;
 
@@ -212,9 +204,6 @@ metric_score(const ModelRowMetric *m, float8 value)
 {
 	switch (m->method)
 	{
-		case METHOD_LINEAR:
-			return hs_clamp_score(100.0 * hs_linear_position_span(value, m->worst,
-																  m->best, m->span));
 		case METHOD_LOG:
 			if (value < 0)
 				ereport(ERROR,
@@ -222,9 +211,9 @@ metric_score(const ModelRowMetric *m, float8 value)
 						 errmsg("metric \"%s\" is on a log scale and must not be negative: %s",
 								m->name, hs_float8_text(value)),
 						 errhint("Make the metric's expression give no negative value (greatest(expression, 0), or NULL where it has none), or use method \"linear\".")));
-			return hs_clamp_score(100.0 * hs_linear_position_span(hs_log_axis(value),
-																  m->worst, m->best,
-																  m->span));
+			/* FALLTHROUGH */
+		case METHOD_LINEAR:
+			return hs_prepared_score(m->method, m->worst, m->best, m->span, value);
 		case METHOD_SCORE:
 			if (!(value >= HS_SCORE_MIN && value <= HS_SCORE_MAX))
 				ereport(ERROR,

@@ -41,6 +41,24 @@ hs_parse_scale_method(text *method, int index)
 	pg_unreachable();
 }
 
+/*
+ * Check a scorecard metric's anchors and put them on its method's axis,
+ * with their span: what its per-row mapping reads.
+ */
+void
+hs_prepare_anchors(ScaleMethod method, float8 *worst, float8 *best, float8 *span)
+{
+	if (method == METHOD_LINEAR)
+		hs_check_anchors(*worst, *best);
+	else if (method == METHOD_LOG)
+	{
+		hs_check_log_anchors(*worst, *best);
+		*worst = hs_log_axis(*worst);
+		*best = hs_log_axis(*best);
+	}
+	*span = *best - *worst;
+}
+
 void
 hs_check_anchors(float8 worst, float8 best)
 {

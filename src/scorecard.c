@@ -166,15 +166,7 @@ parse_scorecard(FunctionCallInfo fcinfo, MemoryContext mcxt)
 		m->worst = worst.values[i];
 		m->best = best.values[i];
 		m->weight = weights.values[i];
-		if (m->method == METHOD_LINEAR)
-			hs_check_anchors(m->worst, m->best);
-		else if (m->method == METHOD_LOG)
-		{
-			hs_check_log_anchors(m->worst, m->best);
-			m->worst = hs_log_axis(m->worst);
-			m->best = hs_log_axis(m->best);
-		}
-		m->span = m->best - m->worst;
+		hs_prepare_anchors(m->method, &m->worst, &m->best, &m->span);
 		hs_check_weight(m->weight, i + 1);
 		sums.total += m->weight;
 
@@ -235,18 +227,15 @@ metric_score(const ScorecardMetric *m, float8 value, int index)
 				 errmsg("metric %d must not be NaN", index)));
 	switch (m->method)
 	{
-		case METHOD_LINEAR:
-			return hs_clamp_score(100.0 * hs_linear_position_span(value, m->worst,
-																  m->best, m->span));
 		case METHOD_LOG:
 			if (value < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("metric %d is on a log scale and must not be negative: %s",
 								index, hs_float8_text(value))));
-			return hs_clamp_score(100.0 * hs_linear_position_span(hs_log_axis(value),
-																  m->worst, m->best,
-																  m->span));
+			/* FALLTHROUGH */
+		case METHOD_LINEAR:
+			return hs_prepared_score(m->method, m->worst, m->best, m->span, value);
 		case METHOD_SCORE:
 			hs_check_element_score(value, index);
 			return value;

@@ -268,9 +268,10 @@ BEGIN
     -- history are most of a snapshot's work.
     EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
 SELECT t.*,
-       round((coalesce((t.contributions ->> t.top_mover)::float8, 0)
-              - coalesce((t.previous_contributions ->> t.top_mover)::float8, 0))::numeric, 1)::float8
-         AS top_mover_change
+       CASE WHEN t.top_mover IS NOT NULL THEN
+            round((coalesce((t.contributions ->> t.top_mover)::float8, 0)
+                   - coalesce((t.previous_contributions ->> t.top_mover)::float8, 0))::numeric, 1)::float8
+       END AS top_mover_change
   FROM (SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
                cur.metric_scores, cur.contributions,
                prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
