@@ -267,7 +267,10 @@ BEGIN
     -- the jsonb of the metric scores and the trend aggregate over the
     -- history are most of a snapshot's work.
     EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
-SELECT t.*,
+-- the previous contributions are read here, not kept in the table
+SELECT t.%2$I, %10$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
+       t.metric_scores, t.contributions, t.previous_on, t.previous_score, t.previous_band,
+       t.top_mover, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline,
        CASE WHEN t.top_mover IS NOT NULL THEN
             round((coalesce((t.contributions ->> t.top_mover)::float8, 0)
                    - coalesce((t.previous_contributions ->> t.top_mover)::float8, 0))::numeric, 1)::float8
@@ -305,7 +308,7 @@ SELECT t.*,
                    health_score._present_weight_sql(m),
                    -- ISO dates read back the same whatever the DateStyle
                    to_char(snapshot.taken_on, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
-                   to_char(sparkline_from, 'YYYY-MM-DD'));
+                   to_char(sparkline_from, 'YYYY-MM-DD'), health_score._segment_columns(m, 't'));
     EXECUTE format($q$INSERT INTO %1$s.history
 SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
        %4$s, t.metric_scores, t.contributions,
