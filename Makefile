@@ -24,6 +24,8 @@ OBJS = \
 	src/percentile_cuts.o \
 	src/trend.o \
 	src/top_mover.o \
+	src/snapshot_trend.o \
+	src/snapshot_row.o \
 	src/sparkline.o \
 	src/auc.o \
 	src/logistic.o

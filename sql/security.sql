@@ -87,13 +87,17 @@ SELECT function AS unpinned,
  ORDER BY function::text;
 
 -- C functions: pure maths on their arguments, so IMMUTABLE and PARALLEL
--- SAFE, with no configuration of their own; but _model_row, VOLATILE so
--- that the planner does not pull the query that calls it up into the
--- views (see _scored_sql), and only that
+-- SAFE, with no configuration of their own; but _model_row,
+-- _contributions_object and _top_mover, VOLATILE so that the planner does
+-- not pull the query that calls them up into the views (see _scored_sql)
+-- or snapshot()'s query, and only those
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
  WHERE lanname = 'c'
-   AND (provolatile <> CASE WHEN function = 'health_score._model_row'::regproc THEN 'v' ELSE 'i' END
+   AND (provolatile <> CASE WHEN function IN ('health_score._model_row'::regproc,
+                                              'health_score._contributions_object'::regproc,
+                                              'health_score._top_mover'::regproc)
+                            THEN 'v' ELSE 'i' END
         OR proparallel <> 's' OR proconfig IS NOT NULL)
  ORDER BY function::text;
 -- every aggregate runs in parallel plans

@@ -227,6 +227,28 @@ extern const Tally *hs_tally_final_state(FunctionCallInfo fcinfo);
 extern int64 hs_snapshot_time(Datum taken_at);
 extern int64 hs_snapshot_day(Datum taken_on);
 
+/*
+ * trend.c: the sums of a least-squares fit of y on x, kept as PostgreSQL's
+ * regr_slope() keeps them (float8_regr_accum, float8_regr_combine); the
+ * count of points is the caller's.
+ */
+typedef struct HsLeastSquares
+{
+	float8		sx;
+	float8		sxx;
+	float8		sy;
+	float8		sxy;
+} HsLeastSquares;
+
+extern void hs_least_squares_add(HsLeastSquares *sums, int64 n, float8 x, float8 y);
+extern void hs_least_squares_merge(HsLeastSquares *into, int64 n_into,
+								   const HsLeastSquares *from, int64 n_from);
+extern bool hs_least_squares_slope(const HsLeastSquares *sums, int64 n, float8 *slope);
+
+/* sparkline.c: n scores drawn as block characters, lowest to highest */
+extern text *hs_sparkline_draw(int n, const float8 *values, const bool *isnull,
+							   bool has_scale, float8 low, float8 high);
+
 /* aggregate_state.c: what every aggregate's state needs */
 extern MemoryContext hs_aggregate_context(FunctionCallInfo fcinfo, const char *funcname);
 extern MemoryContext hs_state_context(FunctionCallInfo fcinfo, const char *funcname);

@@ -65,8 +65,8 @@ level_of(float8 value, float8 low, float8 high)
  * Draw n values (isnull[i] marks a gap; isnull may be NULL).  low and
  * high are the scale when has_scale, else the range of the values.
  */
-static text *
-draw(int n, const float8 *values, const bool *isnull, bool has_scale,
+text *
+hs_sparkline_draw(int n, const float8 *values, const bool *isnull, bool has_scale,
 	 float8 low, float8 high)
 {
 	StringInfoData buf;
@@ -137,7 +137,7 @@ hs_sparkline(PG_FUNCTION_ARGS)
 							hs_float8_text(low), hs_float8_text(high))));
 	}
 
-	PG_RETURN_TEXT_P(draw(scores.n, scores.values, scores.isnull, has_scale, low, high));
+	PG_RETURN_TEXT_P(hs_sparkline_draw(scores.n, scores.values, scores.isnull, has_scale, low, high));
 }
 
 /*
@@ -415,5 +415,5 @@ hs_sparkline_final(PG_FUNCTION_ARGS)
 			scores[i] = sorted[i].score;
 		pfree(sorted);
 	}
-	PG_RETURN_TEXT_P(draw(state->n, scores, NULL, false, 0, 0));
+	PG_RETURN_TEXT_P(hs_sparkline_draw(state->n, scores, NULL, false, 0, 0));
 }

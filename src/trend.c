@@ -76,10 +76,7 @@ typedef struct TrendState
 	float8		min_score;
 	float8		max_score;
 	/* least squares of score (y) on days (x), as float8_regr_accum */
-	float8		sx;
-	float8		sxx;
-	float8		sy;
-	float8		sxy;
+	HsLeastSquares sums;
 } TrendState;
 
 /* Output columns of trend_summary, in order. */
@@ -205,35 +202,34 @@ consider_point(TrendState *state, TrendPoint point)
 		keep_greater(&state->previous, point.score);
 }
 
-/* Youngs-Cramer update of the least-squares sums, as float8_regr_accum. */
 static void
-regression_add(TrendState *state, float8 x, float8 y)
+check_least_squares(const HsLeastSquares *sums)
 {
-	float8		n = (float8) state->n;	/* already counts this point */
-
-	state->sx += x;
-	state->sy += y;
-	if (state->n > 1)
-	{
-		float8		dx = x * n - state->sx;
-		float8		dy = y * n - state->sy;
-		float8		scale = 1.0 / (n * (n - 1.0));
-
-		state->sxx += dx * dx * scale;
-		state->sxy += dx * dy * scale;
-	}
+	if (isinf(sums->sx) || isinf(sums->sy) || isinf(sums->sxx) || isinf(sums->sxy) ||
+		isnan(sums->sxx) || isnan(sums->sxy))
+		float_overflow_error();
 }
 
 /*
- * As float8_regr_accum does: sums of finite inputs that overflow are an
- * error, never an infinite or NaN slope.
+ * Youngs-Cramer update of the least-squares sums, as float8_regr_accum;
+ * n counts the points with this one.  Sums of finite inputs that
+ * overflow are an error, as there, never an infinite or NaN slope.
  */
-static void
-check_regression_sums(const TrendState *state)
+void
+hs_least_squares_add(HsLeastSquares *sums, int64 n, float8 x, float8 y)
 {
-	if (isinf(state->sx) || isinf(state->sy) || isinf(state->sxx) || isinf(state->sxy) ||
-		isnan(state->sxx) || isnan(state->sxy))
-		float_overflow_error();
+	sums->sx += x;
+	sums->sy += y;
+	if (n > 1)
+	{
+		float8		dx = x * (float8) n - sums->sx;
+		float8		dy = y * (float8) n - sums->sy;
+		float8		scale = 1.0 / ((float8) n * ((float8) n - 1.0));
+
+		sums->sxx += dx * dx * scale;
+		sums->sxy += dx * dy * scale;
+	}
+	check_least_squares(sums);
 }
 
 static void
@@ -255,8 +251,7 @@ trend_add(TrendState *state, int64 at, float8 score)
 		state->min_score = Min(state->min_score, score);
 		state->max_score = Max(state->max_score, score);
 	}
-	regression_add(state, days_of(at), score);
-	check_regression_sums(state);
+	hs_least_squares_add(&state->sums, state->n, days_of(at), score);
 }
 
 /* trend(taken_at timestamptz, score float8); NULL in either is skipped */
@@ -281,12 +276,16 @@ hs_trend_accum_date(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* float8_regr_combine's merge of two sets of least-squares sums */
-static void
-regression_merge(TrendState *into, const TrendState *from)
+/*
+ * float8_regr_combine's merge of the sums of n_from points into those of
+ * n_into points; both counts positive.
+ */
+void
+hs_least_squares_merge(HsLeastSquares *into, int64 n_into,
+					   const HsLeastSquares *from, int64 n_from)
 {
-	float8		n1 = (float8) into->n;
-	float8		n2 = (float8) from->n;
+	float8		n1 = (float8) n_into;
+	float8		n2 = (float8) n_from;
 	float8		n = n1 + n2;
 	float8		dx = into->sx / n1 - from->sx / n2;
 	float8		dy = into->sy / n1 - from->sy / n2;
@@ -295,6 +294,19 @@ regression_merge(TrendState *into, const TrendState *from)
 	into->sxy += from->sxy + n1 * n2 * dx * dy / n;
 	into->sx += from->sx;
 	into->sy += from->sy;
+	check_least_squares(into);
+}
+
+/* regr_slope: false for fewer than two points or a single x */
+bool
+hs_least_squares_slope(const HsLeastSquares *sums, int64 n, float8 *slope)
+{
+	if (n < 2 || !(sums->sxx > 0))
+		return false;
+	*slope = sums->sxy / sums->sxx;
+	if (isinf(*slope))
+		float_overflow_error();
+	return true;
 }
 
 /*
@@ -332,8 +344,7 @@ hs_trend_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(into);
 	}
 
-	regression_merge(into, from);
-	check_regression_sums(into);
+	hs_least_squares_merge(&into->sums, into->n, &from->sums, from->n);
 	into->n += from->n;
 	into->min_score = Min(into->min_score, from->min_score);
 	into->max_score = Max(into->max_score, from->max_score);
@@ -379,10 +390,10 @@ trend_write(StringInfo buf, const void *arg)
 	pq_sendbyte(buf, state->has_previous ? 1 : 0);
 	pq_sendfloat8(buf, state->min_score);
 	pq_sendfloat8(buf, state->max_score);
-	pq_sendfloat8(buf, state->sx);
-	pq_sendfloat8(buf, state->sxx);
-	pq_sendfloat8(buf, state->sy);
-	pq_sendfloat8(buf, state->sxy);
+	pq_sendfloat8(buf, state->sums.sx);
+	pq_sendfloat8(buf, state->sums.sxx);
+	pq_sendfloat8(buf, state->sums.sy);
+	pq_sendfloat8(buf, state->sums.sxy);
 }
 
 static void
@@ -411,7 +422,7 @@ check_trend_state(const TrendState *state)
 	if (!(state->min_score <= state->max_score) || !isfinite(state->min_score) ||
 		!isfinite(state->max_score))
 		corrupt_trend("bad score range");
-	if (!(state->sxx >= 0))
+	if (!(state->sums.sxx >= 0))
 		corrupt_trend("negative sum of squares");
 }
 
@@ -434,10 +445,10 @@ trend_read(StringInfo buf, MemoryContext mcxt)
 	state->has_previous = has_previous == 1;
 	state->min_score = pq_getmsgfloat8(buf);
 	state->max_score = pq_getmsgfloat8(buf);
-	state->sx = pq_getmsgfloat8(buf);
-	state->sxx = pq_getmsgfloat8(buf);
-	state->sy = pq_getmsgfloat8(buf);
-	state->sxy = pq_getmsgfloat8(buf);
+	state->sums.sx = pq_getmsgfloat8(buf);
+	state->sums.sxx = pq_getmsgfloat8(buf);
+	state->sums.sy = pq_getmsgfloat8(buf);
+	state->sums.sxy = pq_getmsgfloat8(buf);
 	pq_getmsgend(buf);
 	check_trend_state(state);
 	return state;
@@ -491,6 +502,7 @@ trend_summary(FunctionCallInfo fcinfo, Datum (*time_datum) (int64 at))
 	TupleDesc	tupdesc;
 	Datum		values[NUM_TREND_COLUMNS];
 	bool		isnull[NUM_TREND_COLUMNS] = {false};
+	float8		slope;
 
 	if (state == NULL)
 		PG_RETURN_NULL();
@@ -513,15 +525,8 @@ trend_summary(FunctionCallInfo fcinfo, Datum (*time_datum) (int64 at))
 	}
 	else
 		isnull[COL_PREVIOUS_SCORE] = isnull[COL_DELTA] = true;
-	/* regr_slope: NULL for fewer than two points or a single time */
-	if (state->n > 1 && state->sxx > 0)
-	{
-		float8		slope = state->sxy / state->sxx;
-
-		if (isinf(slope))
-			float_overflow_error();
+	if (hs_least_squares_slope(&state->sums, state->n, &slope))
 		values[COL_SLOPE_PER_DAY] = Float8GetDatum(slope);
-	}
 	else
 		isnull[COL_SLOPE_PER_DAY] = true;
 	values[COL_MIN_SCORE] = Float8GetDatum(state->min_score);

@@ -122,57 +122,85 @@ $$;
 COMMENT ON FUNCTION health_score._trend_sql(health_score.model) IS
   'Internal: the SQL of a model''s trend view.';
 
--- The contributions of the metrics to a row of scores (aliased src), as
--- jsonb: weight x score / weight of the metrics present, by metric.
-CREATE OR REPLACE FUNCTION health_score._contributions_sql(m health_score.model)
-RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    x health_score.metric;
-    pairs text[] := '{}';
-BEGIN
-    -- src.health_score_present_weight is _present_weight_sql(m), computed
-    -- once per row beneath
-    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        pairs := pairs || format('%L, %s * src.%I / nullif(src.health_score_present_weight, 0)', x.name,
-                                 health_score._metric_weight_sql(m, x, false), x.name || '_score');
-    END LOOP;
-    RETURN format('jsonb_strip_nulls(jsonb_build_object(%s))', array_to_string(pairs, ', '));
-END;
-$$;
-
-COMMENT ON FUNCTION health_score._contributions_sql(health_score.model) IS
-  'Internal: the SQL of the per-metric contributions to a customer''s score, over a row src with health_score_present_weight.';
-
--- The weight of the metrics present in a row src of scores.
-CREATE OR REPLACE FUNCTION health_score._present_weight_sql(m health_score.model)
-RETURNS text
+-- The SQL of a history row's metric_scores and contributions, over a row
+-- src of scores_mv (src/snapshot_row.c).
+CREATE OR REPLACE FUNCTION health_score._history_objects_sql(m health_score.model,
+                                                          OUT metric_scores text,
+                                                          OUT contributions text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(string_agg(format('CASE WHEN src.%I IS NULL THEN 0 ELSE %s END', x.name || '_score',
-                                      health_score._metric_weight_sql(m, x, false)),
-                               ' + ' ORDER BY x.position), '0')
-      FROM health_score.metric AS x WHERE x.model = m.name
+    SELECT format('health_score._metric_scores_object(%L::text[], %s)', names, scores),
+           format('health_score._contributions_object(%L::text[], %s, %s)', names, weights, scores)
+      FROM (SELECT array_agg(x.name ORDER BY x.position) AS names,
+                   format('ARRAY[%s]::float8[]',
+                          string_agg(format('src.%I', x.name || '_score'), ', ' ORDER BY x.position)) AS scores,
+                   format('ARRAY[%s]::float8[]',
+                          string_agg(health_score._metric_weight_sql(m, x, false), ', ' ORDER BY x.position)) AS weights
+              FROM health_score.metric AS x WHERE x.model = m.name) AS metrics
 $$;
 
-COMMENT ON FUNCTION health_score._present_weight_sql(health_score.model) IS
-  'Internal: the SQL of the total weight of the metrics present in a row of scores.';
+COMMENT ON FUNCTION health_score._history_objects_sql(health_score.model) IS
+  'Internal: the SQL of a customer''s metric scores and contributions as jsonb, over a row src of scores_mv.';
 
-CREATE OR REPLACE FUNCTION health_score._metric_scores_sql(m health_score.model)
-RETURNS text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT format('jsonb_strip_nulls(jsonb_build_object(%s))',
-                  string_agg(format('%L, src.%I', x.name, x.name || '_score'), ', ' ORDER BY x.position))
-      FROM health_score.metric AS x WHERE x.model = m.name
-$$;
+CREATE OR REPLACE FUNCTION health_score._metric_scores_object(names text[], scores float8[])
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hs_metric_scores_object'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION health_score._metric_scores_sql(health_score.model) IS
-  'Internal: the SQL of a customer''s metric scores as jsonb.';
+COMMENT ON FUNCTION health_score._metric_scores_object(text[], float8[]) IS
+  'Internal: {name: score} of the metrics whose score is not NULL, as jsonb_strip_nulls(jsonb_build_object(...)) makes it with extra_float_digits >= 1.';
+
+-- VOLATILE, which it is not, as _model_row: the label keeps the planner
+-- from pulling snapshot()'s subquery up, which would compute the object
+-- once for each of the three places that read it.
+CREATE OR REPLACE FUNCTION health_score._contributions_object(names text[], weights float8[], scores float8[])
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'hs_contributions_object'
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score._contributions_object(text[], float8[], float8[]) IS
+  'Internal: {name: weight x score / weight of the metrics present} of the metrics present; empty when that weight is 0 or unknown.';
+
+CREATE OR REPLACE FUNCTION health_score._snapshot_trend_accum(internal, date, float8, date, date)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_snapshot_trend_accum'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION health_score._snapshot_trend_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_snapshot_trend_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION health_score._snapshot_trend_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'hs_snapshot_trend_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION health_score._snapshot_trend_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'hs_snapshot_trend_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION health_score._snapshot_trend_final(internal, date, float8, date, date)
+RETURNS health_score._snapshot_trend_figures
+AS 'MODULE_PATHNAME', 'hs_snapshot_trend_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE health_score._snapshot_trend(taken_on date, score float8, day date, sparkline_from date) (
+  SFUNC = health_score._snapshot_trend_accum,
+  STYPE = internal,
+  SSPACE = 296,
+  FINALFUNC = health_score._snapshot_trend_final,
+  FINALFUNC_EXTRA,
+  COMBINEFUNC = health_score._snapshot_trend_combine,
+  SERIALFUNC = health_score._snapshot_trend_serialize,
+  DESERIALFUNC = health_score._snapshot_trend_deserialize,
+  PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE health_score._snapshot_trend(date, float8, date, date) IS
+  'Internal: the trend figures snapshot() stores for a customer taken on day: the last score at least 7 and at least 28 days before it, the least-squares slope over the points after day - 90, and the sparkline of the points from sparkline_from on; as trend() and sparkline() filtered to those points give them.';
 
 -- The partition of a model's history that holds a day's rows, created
 -- when missing.  Callers hold the model's snapshot lock.
@@ -198,15 +226,17 @@ $$;
 COMMENT ON FUNCTION health_score._history_partition(health_score.model, date) IS
   'Internal: creates the monthly history partition of a day if it does not exist.';
 
--- Internal: the top mover of a snapshot's row (src/top_mover.c).
+-- Internal: the top mover of a snapshot's row (src/top_mover.c).  VOLATILE,
+-- which it is not, as _contributions_object: snapshot() reads both fields
+-- of its result, and the label keeps the planner from calling it for each.
 CREATE OR REPLACE FUNCTION health_score._top_mover(current_contributions jsonb,
                                                 previous_contributions jsonb)
-RETURNS text
+RETURNS health_score._mover
 AS 'MODULE_PATHNAME', 'hs_top_mover'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION health_score._top_mover(jsonb, jsonb) IS
-  'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, rounded to 0.1; the first by name on a tie; NULL when none changed.';
+  'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, and that change rounded to 0.1; the first by name on a tie; NULLs when none changed.';
 
 CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date)
 RETURNS bigint
@@ -218,6 +248,7 @@ DECLARE
     m health_score.model;
     schema_name text;
     segment_list text;
+    objects record;
     previous_day date;
     sparkline_from date;
     written bigint;
@@ -256,56 +287,41 @@ BEGIN
        INTO sparkline_from USING snapshot.taken_on;
 
     segment_list := health_score._segment_columns(m, 'cur');
+    objects := health_score._history_objects_sql(m);
     -- Every figure of the trend view, computed here once per snapshot
-    -- rather than on every read: one pass of the trend aggregate over the
-    -- customer's recent history and today's score, filtered to each
-    -- window.  The history is read back 120 days, or to the first of the
-    -- 12 snapshots the sparkline draws if that is earlier.
+    -- rather than on every read: one pass of _snapshot_trend over the
+    -- customer's recent history and today's score.  The history is read
+    -- back 120 days, or to the first of the 12 snapshots the sparkline
+    -- draws if that is earlier.
     --
     -- The rows are computed into a temporary table first: CREATE TABLE AS
-    -- runs its query in parallel, an INSERT ... SELECT never does, and
-    -- the jsonb of the metric scores and the trend aggregate over the
-    -- history are most of a snapshot's work.
+    -- runs its query in parallel, an INSERT ... SELECT never does.
     EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
--- the previous contributions are read here, not kept in the table
-SELECT t.%2$I, %10$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
+SELECT t.%2$I, %9$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
        t.metric_scores, t.contributions, t.previous_on, t.previous_score, t.previous_band,
-       t.top_mover, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline,
-       CASE WHEN t.top_mover IS NOT NULL THEN
-            round((coalesce((t.contributions ->> t.top_mover)::float8, 0)
-                   - coalesce((t.previous_contributions ->> t.top_mover)::float8, 0))::numeric, 1)::float8
-       END AS top_mover_change
+       (t.mover).metric AS top_mover, (t.mover).change AS top_mover_change,
+       t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
   FROM (SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
-               cur.metric_scores, cur.contributions,
-               prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
-               prev.contributions AS previous_contributions,
-               health_score._top_mover(cur.contributions, prev.contributions) AS top_mover,
-               round((cur.score - se.week_ago)::numeric, 1)::float8 AS delta_wow,
-               round((cur.score - se.month_ago)::numeric, 1)::float8 AS delta_mom,
-               -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
-               -- the same whatever the order its sums were added in
-               round(round(se.slope::numeric, 9), 3)::float8 AS slope_90d,
-               se.sparkline
-          -- OFFSET 0: computed once a row, not once a metric
-          FROM (SELECT src.*, %4$s AS metric_scores, %5$s AS contributions
-                  FROM (SELECT src.*, %6$s AS health_score_present_weight
-                          FROM %1$s.scores_mv AS src OFFSET 0) AS src
-                OFFSET 0) AS cur
-          JOIN (SELECT p.%2$I,
-                       (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= %7$L::date - 7)).last_score AS week_ago,
-                       (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on <= %7$L::date - 28)).last_score AS month_ago,
-                       (health_score.trend(p.taken_on, p.score) FILTER (WHERE p.taken_on > %7$L::date - 90)).slope_per_day AS slope,
-                       health_score.sparkline(p.taken_on, p.score) FILTER (WHERE p.taken_on >= %9$L::date) AS sparkline
-                  FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
-                         WHERE h.taken_on < %7$L::date AND h.taken_on >= least(%7$L::date - 120, %9$L::date)
-                        UNION ALL
-                        SELECT c.%2$I, %7$L::date, c.score FROM %1$s.stored_scores AS c) AS p
-                 GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
-          LEFT JOIN %1$s.history AS prev ON prev.taken_on = %8$L::date AND prev.%2$I = cur.%2$I
-        OFFSET 0) AS t$q$,
+       cur.metric_scores, cur.contributions,
+       prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
+       health_score._top_mover(cur.contributions, prev.contributions) AS mover,
+       round((cur.score - (se.figures).week_ago)::numeric, 1)::float8 AS delta_wow,
+       round((cur.score - (se.figures).month_ago)::numeric, 1)::float8 AS delta_mom,
+       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
+       -- the same whatever the order its sums were added in
+       round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
+       (se.figures).sparkline
+  FROM (SELECT src.*, %4$s AS metric_scores, %5$s AS contributions
+          FROM %1$s.scores_mv AS src) AS cur
+  JOIN (SELECT p.%2$I, health_score._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
+          FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
+                 WHERE h.taken_on < %6$L::date AND h.taken_on >= least(%6$L::date - 120, %8$L::date)
+                UNION ALL
+                SELECT c.%2$I, %6$L::date, c.score FROM %1$s.stored_scores AS c) AS p
+         GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
+  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I) AS t$q$,
                    schema_name, m.key, segment_list,
-                   health_score._metric_scores_sql(m), health_score._contributions_sql(m),
-                   health_score._present_weight_sql(m),
+                   objects.metric_scores, objects.contributions,
                    -- ISO dates read back the same whatever the DateStyle
                    to_char(snapshot.taken_on, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
                    to_char(sparkline_from, 'YYYY-MM-DD'), health_score._segment_columns(m, 't'));

@@ -112,6 +112,22 @@ COMMENT ON COLUMN health_score.trend_summary_date.max_score IS 'Highest score.';
 ------------------------------------------------------------------------
 
 -- distribution: every value of a group, sorted, with its multiplicity
+-- What snapshot() stores of a customer's trend, from _snapshot_trend
+-- (src/snapshot_trend.c); internal.
+CREATE TYPE health_score._snapshot_trend_figures AS (
+  week_ago float8,
+  month_ago float8,
+  slope_per_day float8,
+  sparkline text
+);
+
+-- A customer's top mover between two snapshots, from _top_mover
+-- (src/top_mover.c); internal.
+CREATE TYPE health_score._mover AS (
+  metric text,
+  change float8
+);
+
 CREATE TYPE health_score.distribution;
 
 CREATE FUNCTION health_score.distribution_in(cstring)

@@ -54,3 +54,19 @@ CREATE POLICY readable ON health_score.reference FOR SELECT
 
 -- scores_mv is no longer a materialized view to refresh
 DROP FUNCTION health_score._populate_scores_mv(health_score.model);
+
+-- What snapshot() stores of a customer's trend, from _snapshot_trend
+-- (src/snapshot_trend.c); internal.
+CREATE TYPE health_score._snapshot_trend_figures AS (
+  week_ago float8,
+  month_ago float8,
+  slope_per_day float8,
+  sparkline text
+);
+
+-- A customer's top mover between two snapshots, from _top_mover
+-- (src/top_mover.c); internal.
+CREATE TYPE health_score._mover AS (
+  metric text,
+  change float8
+);
