@@ -439,7 +439,8 @@ SELECT m.version, m.red_below, m.owner,
   FROM health_score.model AS m WHERE m.name = 'hs_sec_acct';
 
 -- A model of the reader's own over the owner's table: its scores_mv is a
--- copy made by the reader, so it holds the visible accounts alone.  The
+-- copy made by the reader, so it holds the visible accounts alone, and
+-- build and snapshot warn that the source's row-level security applies.  The
 -- reader cannot give the model away, nor move its metric into another's.
 SET ROLE hs_sec_reader;
 SELECT health_score.create_model('hs_sec_mine', 'hs_sec_app.accounts', 'id', target_schema => 'hs_sec_mine');

@@ -741,6 +741,15 @@ DECLARE
     stored bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
+    -- What is stored is what the caller sees: say so when that may be
+    -- less than the source holds, since readers who see more would
+    -- silently miss rows and be ranked among the caller's customers.
+    IF row_security_active(m.source::regclass) THEN
+        RAISE WARNING 'row-level security of % applies to you: model "%" stores and ranks only the customers it shows you',
+                      m.source, m.name
+              USING DETAIL = 'Readers whom the source shows other customers find none of them in scores_mv, and their percentiles and ranks are read against your customers alone.',
+                    HINT = 'Build, refresh and snapshot the model as the owner of the source or as a role with BYPASSRLS; ignore this warning if the policies show you every customer.';
+    END IF;
     PERFORM health_score._refresh_metric_cuts(m);
     EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
                    health_score._column_list(columns), schema_name);
