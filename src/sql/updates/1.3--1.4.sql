@@ -55,6 +55,11 @@ CREATE POLICY readable ON health_score.reference FOR SELECT
 -- scores_mv is no longer a materialized view to refresh
 DROP FUNCTION health_score._populate_scores_mv(health_score.model);
 
+-- snapshot builds a history row's jsonb objects in C now
+-- (_history_objects_sql, src/snapshot_row.c)
+DROP FUNCTION health_score._contributions_sql(health_score.model);
+DROP FUNCTION health_score._metric_scores_sql(health_score.model);
+
 -- What snapshot() stores of a customer's trend, from _snapshot_trend
 -- (src/snapshot_trend.c); internal.
 CREATE TYPE health_score._snapshot_trend_figures AS (
