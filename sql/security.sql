@@ -87,16 +87,15 @@ SELECT function AS unpinned,
  ORDER BY function::text;
 
 -- C functions: pure maths on their arguments, so IMMUTABLE and PARALLEL
--- SAFE, with no configuration of their own; but _model_row,
--- _contributions_object and _top_mover, VOLATILE so that the planner does
--- not pull the query that calls them up into the views (see _scored_sql)
--- or snapshot()'s query, and only those
+-- SAFE, with no configuration of their own; but _model_row and
+-- _contributions_object, VOLATILE so that the planner does not pull the
+-- query that calls them up into the views (see _scored_sql) or into
+-- snapshot()'s query, and only those
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
  WHERE lanname = 'c'
    AND (provolatile <> CASE WHEN function IN ('health_score._model_row'::regproc,
-                                              'health_score._contributions_object'::regproc,
-                                              'health_score._top_mover'::regproc)
+                                              'health_score._contributions_object'::regproc)
                             THEN 'v' ELSE 'i' END
         OR proparallel <> 's' OR proconfig IS NOT NULL)
  ORDER BY function::text;

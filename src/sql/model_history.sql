@@ -153,7 +153,8 @@ COMMENT ON FUNCTION health_score._metric_scores_object(text[], float8[]) IS
 
 -- VOLATILE, which it is not, as _model_row: the label keeps the planner
 -- from pulling snapshot()'s subquery up, which would compute the object
--- once for each of the three places that read it.
+-- once for each of the two places that read it (the column and the top
+-- mover).
 CREATE OR REPLACE FUNCTION health_score._contributions_object(names text[], weights float8[], scores float8[])
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hs_contributions_object'
@@ -226,14 +227,12 @@ $$;
 COMMENT ON FUNCTION health_score._history_partition(health_score.model, date) IS
   'Internal: creates the monthly history partition of a day if it does not exist.';
 
--- Internal: the top mover of a snapshot's row (src/top_mover.c).  VOLATILE,
--- which it is not, as _contributions_object: snapshot() reads both fields
--- of its result, and the label keeps the planner from calling it for each.
+-- Internal: the top mover of a snapshot's row (src/top_mover.c).
 CREATE OR REPLACE FUNCTION health_score._top_mover(current_contributions jsonb,
                                                 previous_contributions jsonb)
 RETURNS health_score._mover
 AS 'MODULE_PATHNAME', 'hs_top_mover'
-LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION health_score._top_mover(jsonb, jsonb) IS
   'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, and that change rounded to 0.1; the first by name on a tie; NULLs when none changed.';
@@ -295,13 +294,11 @@ BEGIN
     -- draws if that is earlier.
     --
     -- The rows are computed into a temporary table first: CREATE TABLE AS
-    -- runs its query in parallel, an INSERT ... SELECT never does.
+    -- runs its query in parallel, an INSERT ... SELECT never does.  The
+    -- top mover is kept there whole, and its two fields read by the
+    -- INSERT: named twice in this query, it would be computed twice.
     EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
-SELECT t.%2$I, %9$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
-       t.metric_scores, t.contributions, t.previous_on, t.previous_score, t.previous_band,
-       (t.mover).metric AS top_mover, (t.mover).change AS top_mover_change,
-       t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
-  FROM (SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
+SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
        cur.metric_scores, cur.contributions,
        prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
        health_score._top_mover(cur.contributions, prev.contributions) AS mover,
@@ -319,17 +316,17 @@ SELECT t.%2$I, %9$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
                 UNION ALL
                 SELECT c.%2$I, %6$L::date, c.score FROM %1$s.stored_scores AS c) AS p
          GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
-  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I) AS t$q$,
+  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I$q$,
                    schema_name, m.key, segment_list,
                    objects.metric_scores, objects.contributions,
                    -- ISO dates read back the same whatever the DateStyle
                    to_char(snapshot.taken_on, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
-                   to_char(sparkline_from, 'YYYY-MM-DD'), health_score._segment_columns(m, 't'));
+                   to_char(sparkline_from, 'YYYY-MM-DD'));
     EXECUTE format($q$INSERT INTO %1$s.history
 SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
        %4$s, t.metric_scores, t.contributions,
        t.previous_on, t.previous_score, t.previous_band,
-       t.top_mover, t.top_mover_change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
+       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
   FROM pg_temp.health_score_snapshot AS t$q$,
                    schema_name, m.key, health_score._segment_columns(m, 't'), m.built_version)
       USING snapshot.taken_on;
