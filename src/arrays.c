@@ -3,16 +3,43 @@
  * arrays.c
  *	  Argument checks shared by every health_score function: reading
  *	  float8 arrays in place and rejecting NaN, infinities and scores
- *	  off the 0-100 scale with one wording everywhere.
+ *	  off the 0-100 scale with one wording everywhere; and the row type
+ *	  of a composite result.
  *
  *-------------------------------------------------------------------------
  */
 #include "health_score.h"
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "utils/float.h"
 
 PG_MODULE_MAGIC;
+
+/*
+ * The row type of a function's composite result, blessed, kept in
+ * fn_extra for the rest of the query: looking it up copies the type's
+ * descriptor on every call, and _top_mover is called once a customer.
+ * The functions that call this keep nothing else in fn_extra.
+ */
+TupleDesc
+hs_result_tupdesc(FunctionCallInfo fcinfo, const char *funcname)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+
+	if (tupdesc != NULL)
+		return tupdesc;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s must return a composite type", funcname)));
+	tupdesc = BlessTupleDesc(tupdesc);
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = tupdesc;
+	return tupdesc;
+}
 
 /*
  * Format a float8 for an error message exactly as float8out would, so the

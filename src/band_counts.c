@@ -69,11 +69,7 @@ hs_band_counts_final(PG_FUNCTION_ARGS)
 	Tally		empty = {0};
 	const Tally *tally = hs_tally_final_state(fcinfo);
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("band_counts must return a composite type")));
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = hs_result_tupdesc(fcinfo, "band_counts");
 
 	/* no row at all: every count is 0 */
 	if (tally == NULL)

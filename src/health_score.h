@@ -14,9 +14,11 @@
 
 #include <math.h>
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
+#include "utils/date.h"
 
 /* The health scale every score lives on. */
 #define HS_SCORE_MIN 0.0
@@ -42,6 +44,7 @@ extern void hs_require_same_length(const Float8Array *a, const char *aname,
 								   const Float8Array *b, const char *bname);
 extern void hs_require_not_empty(int n, const char *argname);
 
+extern TupleDesc hs_result_tupdesc(FunctionCallInfo fcinfo, const char *funcname);
 extern char *hs_float8_text(float8 value);
 extern void hs_check_not_nan(float8 value, const char *argname);
 extern void hs_check_finite(float8 value, const char *argname);
@@ -226,6 +229,7 @@ extern const Tally *hs_tally_final_state(FunctionCallInfo fcinfo);
 /* trend.c: a snapshot's time, from timestamptz or date, as microseconds */
 extern int64 hs_snapshot_time(Datum taken_at);
 extern int64 hs_snapshot_day(Datum taken_on);
+extern DateADT hs_finite_date(Datum value, const char *argname);
 
 /*
  * trend.c: the sums of a least-squares fit of y on x, kept as PostgreSQL's

@@ -132,18 +132,6 @@ add_point(SnapshotTrend *state, DayScore point)
 		spark_add(state, point);
 }
 
-static DateADT
-finite_day(Datum value, const char *argname)
-{
-	DateADT		day = DatumGetDateADT(value);
-
-	if (DATE_NOT_FINITE(day))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s must be a finite date", argname)));
-	return day;
-}
-
 /*
  * _snapshot_trend(taken_on date, score float8, day date, sparkline_from
  * date): a NULL taken_on or score is skipped.
@@ -165,15 +153,15 @@ hs_snapshot_trend_accum(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("day and sparkline_from must not be NULL")));
-		state->day = finite_day(PG_GETARG_DATUM(3), "day");
-		state->sparkline_from = finite_day(PG_GETARG_DATUM(4), "sparkline_from");
+		state->day = hs_finite_date(PG_GETARG_DATUM(3), "day");
+		state->sparkline_from = hs_finite_date(PG_GETARG_DATUM(4), "sparkline_from");
 		state->started = true;
 	}
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
 	{
 		DayScore	point;
 
-		point.day = finite_day(PG_GETARG_DATUM(1), "taken_on");
+		point.day = hs_finite_date(PG_GETARG_DATUM(1), "taken_on");
 		point.score = PG_GETARG_FLOAT8(2);
 		hs_check_finite(point.score, "score");
 		add_point(state, point);
@@ -368,11 +356,7 @@ hs_snapshot_trend_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (const SnapshotTrend *) PG_GETARG_POINTER(0);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("_snapshot_trend must return a composite type")));
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = hs_result_tupdesc(fcinfo, "_snapshot_trend");
 
 	values[COL_WEEK_AGO] = Float8GetDatum(state->week_ago.score);
 	isnull[COL_WEEK_AGO] = !state->has_week_ago;

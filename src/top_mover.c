@@ -158,15 +158,12 @@ hs_top_mover(PG_FUNCTION_ARGS)
 	bool		isnull[2] = {true, true};
 
 	find_top_mover(PG_GETARG_JSONB_P(0), PG_GETARG_JSONB_P(1), &best);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("_top_mover must return a composite type")));
+	tupdesc = hs_result_tupdesc(fcinfo, "_top_mover");
 	if (best.metric != NULL)
 	{
 		values[0] = PointerGetDatum(cstring_to_text_with_len(best.metric, best.len));
 		values[1] = Float8GetDatum(best.change);
 		isnull[0] = isnull[1] = false;
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, isnull)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, isnull)));
 }

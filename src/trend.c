@@ -118,17 +118,24 @@ hs_snapshot_time(Datum taken_at)
 	return at;
 }
 
-int64
-hs_snapshot_day(Datum taken_on)
+/* A date argument; an error, naming it, unless finite. */
+DateADT
+hs_finite_date(Datum value, const char *argname)
 {
-	DateADT		day = DatumGetDateADT(taken_on);
+	DateADT		day = DatumGetDateADT(value);
 
 	if (DATE_NOT_FINITE(day))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("taken_on must be finite: %s",
+				 errmsg("%s must be finite: %s", argname,
 						DATE_IS_NOBEGIN(day) ? "-infinity" : "infinity")));
-	return (int64) day * USECS_PER_DAY;
+	return day;
+}
+
+int64
+hs_snapshot_day(Datum taken_on)
+{
+	return (int64) hs_finite_date(taken_on, "taken_on") * USECS_PER_DAY;
 }
 
 static TrendState *
@@ -507,11 +514,7 @@ trend_summary(FunctionCallInfo fcinfo, Datum (*time_datum) (int64 at))
 	if (state == NULL)
 		PG_RETURN_NULL();
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("trend must return a composite type")));
-	tupdesc = BlessTupleDesc(tupdesc);
+	tupdesc = hs_result_tupdesc(fcinfo, "trend");
 
 	values[COL_N] = Int64GetDatum(state->n);
 	values[COL_FIRST_AT] = time_datum(state->first.at);
