@@ -222,9 +222,9 @@ h AS (
 )
 SELECT h.id, h.score, h.previous_on, h.previous_score, h.previous_band,
        round((h.score - (SELECT o.score FROM h o WHERE o.id = h.id AND o.taken_on <= l.day - 7
-                          AND o.score IS NOT NULL ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8 AS delta_wow,
+                          AND o.taken_on >= l.day - 120 AND o.score IS NOT NULL ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8 AS delta_wow,
        round((h.score - (SELECT o.score FROM h o WHERE o.id = h.id AND o.taken_on <= l.day - 28
-                          AND o.score IS NOT NULL ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8 AS delta_mom,
+                          AND o.taken_on >= l.day - 120 AND o.score IS NOT NULL ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8 AS delta_mom,
        round((SELECT regr_slope(o.score, o.taken_on - date '2000-01-01') FROM h o
                WHERE o.id = h.id AND o.taken_on > l.day - 90)::numeric, 3)::float8 AS slope_90d
   FROM h, latest l WHERE h.taken_on = l.day;
@@ -240,10 +240,10 @@ SELECT count(*) AS customers,
 SELECT count(*) AS history_rows,
        count(*) FILTER (WHERE (h.delta_wow, h.delta_mom, h.slope_90d) IS DISTINCT FROM (
            round((h.score - (SELECT o.score FROM health_score_acct.history o WHERE o.id = h.id
-                              AND o.taken_on <= h.taken_on - 7 AND o.score IS NOT NULL
+                              AND o.taken_on <= h.taken_on - 7 AND o.taken_on >= h.taken_on - 120 AND o.score IS NOT NULL
                               ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8,
            round((h.score - (SELECT o.score FROM health_score_acct.history o WHERE o.id = h.id
-                              AND o.taken_on <= h.taken_on - 28 AND o.score IS NOT NULL
+                              AND o.taken_on <= h.taken_on - 28 AND o.taken_on >= h.taken_on - 120 AND o.score IS NOT NULL
                               ORDER BY o.taken_on DESC LIMIT 1))::numeric, 1)::float8,
            round((SELECT regr_slope(o.score, o.taken_on - date '2000-01-01') FROM health_score_acct.history o
                    WHERE o.id = h.id AND o.taken_on > h.taken_on - 90 AND o.taken_on <= h.taken_on)::numeric, 3)::float8))
@@ -257,6 +257,16 @@ SELECT health_score.build('once');
 SELECT health_score.snapshot('once', '2026-10-13');
 SELECT id, score, band, previous_score, delta_wow, delta_mom, band_change, dropped_band, slope_90d, sparkline
   FROM health_score_once.trend ORDER BY id;
+
+-- delta_wow and delta_mom look back at most 120 days, even where the
+-- sparkline reads further: 151 days after a snapshot, the deltas are
+-- NULL, and the sparkline draws both days
+SELECT health_score.snapshot('once', '2026-03-10');
+UPDATE accounts SET usage = usage + 10 WHERE id = 1;
+SELECT health_score.snapshot('once', '2026-08-08');
+SELECT id, taken_on, score, previous_score, delta_wow, delta_mom, sparkline
+  FROM health_score_once.history WHERE id = 1 AND taken_on IN ('2026-03-10', '2026-08-08') ORDER BY taken_on;
+UPDATE accounts SET usage = usage - 10 WHERE id = 1;
 
 -- a rebuild keeps the history; a new version is recorded with new rows
 SELECT health_score.add_metric('acct', 'tier_bonus', $$tier = 'gold'$$, 1, 'linear', worst => 0, best => 1);

@@ -8,6 +8,7 @@
  * snapshot() used to compute them with four aggregates a customer, each
  * over its own window: trend() filtered to the points at least 7 days
  * before the day (for delta_wow), at least 28 days before (delta_mom),
+ * neither more than 120 days before,
  * within 90 days (slope_90d), and sparkline() from the first of the 12
  * latest snapshots.  Over a million customers that was four states a
  * group, most of a snapshot's time and gigabytes of spilled partial
@@ -39,9 +40,13 @@ PG_FUNCTION_INFO_V1(hs_snapshot_trend_final);
 /* snapshot()'s sparkline draws the 12 latest snapshots */
 #define SPARKLINE_POINTS 12
 
-/* delta_wow and delta_mom compare with a score this many days older */
+/*
+ * delta_wow and delta_mom compare with a score at least this many days
+ * older, looking back at most LOOKBACK_DAYS
+ */
 #define WEEK_DAYS 7
 #define MONTH_DAYS 28
+#define LOOKBACK_DAYS 120
 /* slope_90d fits the points of the days after day - 90 */
 #define SLOPE_DAYS 90
 
@@ -118,10 +123,17 @@ spark_add(SnapshotTrend *state, DayScore point)
 static void
 add_point(SnapshotTrend *state, DayScore point)
 {
-	if (point.day <= state->day - WEEK_DAYS)
-		keep_latest(&state->has_week_ago, &state->week_ago, point);
-	if (point.day <= state->day - MONTH_DAYS)
-		keep_latest(&state->has_month_ago, &state->month_ago, point);
+	/*
+	 * The query reads the history back to the first point the sparkline
+	 * draws, which may be older than the deltas may look
+	 */
+	if (point.day >= state->day - LOOKBACK_DAYS)
+	{
+		if (point.day <= state->day - WEEK_DAYS)
+			keep_latest(&state->has_week_ago, &state->week_ago, point);
+		if (point.day <= state->day - MONTH_DAYS)
+			keep_latest(&state->has_month_ago, &state->month_ago, point);
+	}
 	if (point.day > state->day - SLOPE_DAYS)
 	{
 		state->slope_points++;
