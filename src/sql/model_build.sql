@@ -748,7 +748,7 @@ BEGIN
         RAISE WARNING 'row-level security of % applies to you: model "%" stores and ranks only the customers it shows you',
                       m.source, m.name
               USING DETAIL = 'Readers whom the source shows other customers find none of them in scores_mv, and their percentiles and ranks are read against your customers alone.',
-                    HINT = 'Build, refresh and snapshot the model as the owner of the source or as a role with BYPASSRLS; ignore this warning if the policies show you every customer.';
+                    HINT = 'Build, refresh and snapshot the model as a role the source''s policies do not apply to: its owner (unless the table forces row-level security) or a role with BYPASSRLS; ignore this warning if the policies show you every customer.';
     END IF;
     PERFORM health_score._refresh_metric_cuts(m);
     EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
