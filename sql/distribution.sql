@@ -860,6 +860,35 @@ SELECT v, health_score.descending_rank('{1,2*2,5}', v)
 SELECT health_score.descending_rank('{1,2*2,5}', NULL) IS NULL AS strict;
 SELECT health_score.descending_rank('{1,2*2,5}', 'NaN');
 SELECT health_score.descending_rank('{"a":{1}}', 1);
+-- Values that are whole tenths (rounded scores) are looked up in a table
+-- of counts, one per tenth (search_tree.c); a descending rank asks for the
+-- float8 just above a tenth.  Over 30,000 seeded one-decimal values from
+-- -50 to 250, every tenth from -60 to 260 and every hundredth from -1 to
+-- 1 probed with percentile_rank and descending_rank, against counts by
+-- hand; then the same values with one that is no tenth (no table: the
+-- search answers); mismatches 0 in each
+SELECT setseed(0.29);
+CREATE TEMP TABLE tenth_values AS
+SELECT round((random() * 300 - 50)::numeric, 1)::float8 AS v FROM generate_series(1, 30000);
+CREATE TEMP TABLE tenth_probes AS
+SELECT g / 10.0::float8 AS p FROM generate_series(-600, 2600) AS g
+UNION SELECT g / 100.0::float8 FROM generate_series(-100, 100) AS g;
+SELECT table_kind, count(*) AS probes,
+       count(*) FILTER (WHERE health_score.percentile_rank(d, p)
+                              <> greatest(1, least(100, ceil(100 * (below::float8 / (total - 1)::float8))))
+                           OR health_score.descending_rank(d, p) <> 1 + above) AS mismatches
+  FROM (SELECT 'tenths' AS table_kind, health_score.distribution(v) AS d FROM tenth_values
+        UNION ALL
+        SELECT 'one value off the tenths', health_score.distribution(v)
+          FROM (SELECT v FROM tenth_values UNION ALL SELECT 12.345) AS t) AS dists,
+       LATERAL (SELECT p, count(*) FILTER (WHERE v < p) AS below, count(*) FILTER (WHERE v > p) AS above,
+                       count(*) AS total
+                  FROM tenth_probes,
+                       LATERAL (SELECT v FROM tenth_values
+                                UNION ALL SELECT 12.345 WHERE table_kind <> 'tenths') AS t
+                 GROUP BY p) AS counted
+ GROUP BY table_kind ORDER BY table_kind;
+DROP TABLE tenth_values, tenth_probes;
 -- by segment, against rank() OVER (PARTITION BY segment ...): 20,000
 -- values in 7 segments, one of them NULL; mismatches 0
 SELECT setseed(0.28);

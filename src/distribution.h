@@ -169,7 +169,21 @@ typedef struct DistSearchTree
 	 * block follows from its position, without another cache miss.
 	 */
 	int64	   *block_below;
+
+	/*
+	 * When every value is a whole number of tenths, k / 10.0 (as rounded
+	 * scores are), spanning at most DIST_TENTHS_MAX_SPAN of them:
+	 * tenths_below[i] counts the values below (first_tenth + i) / 10.0, for
+	 * i from 0 to tenths_span + 1, the last being the group's total.  A
+	 * lookup of a tenth, or of the float8 just above one (how a descending
+	 * rank asks), is then one load.  NULL otherwise.
+	 */
+	int64	   *tenths_below;
+	int64		first_tenth;
+	int64		tenths_span;
 } DistSearchTree;
+
+#define DIST_TENTHS_MAX_SPAN	100000	/* 800 kB of counts at most */
 
 extern DistSearchTree *dist_build_search_tree(const Distribution *dist,
 											  const DistGroup *group,

@@ -192,7 +192,49 @@ hs_weighted_mean(const WeightedSums *sums, float8 min_coverage, float8 *mean)
 }
 
 /* labels.c: round(value::numeric, 1)::float8, the views' rounding */
-extern float8 hs_round_one_decimal(float8 value);
+extern float8 hs_round_one_decimal_as_numeric(float8 value);
+
+/*
+ * Beyond this the fast path of hs_round_one_decimal cannot tell how
+ * numeric would round: float8_numeric keeps DBL_DIG (15) significant
+ * digits, which from 1e6 up may move a value by 5e-10 or more.
+ */
+#define HS_ROUND_FAST_LIMIT	1e6
+/* tenfold values this close to a tie are decided as numeric decides them */
+#define HS_ROUND_TIE_MARGIN	1e-6
+
+/*
+ * round(value::numeric, 1)::float8, which the views show every score as,
+ * without the two conversions through text that make it cost a
+ * microsecond.  numeric rounds the 15-digit decimal form of value half
+ * away from zero, then reads the result back as the nearest float8.
+ * Below HS_ROUND_FAST_LIMIT that decimal form is within 5e-10 of value,
+ * so unless ten times value lies within HS_ROUND_TIE_MARGIN of a tie,
+ * rounding the exact value gives the same tenths; the tenths n, divided by
+ * 10 in float8, are the nearest float8 to n/10, as numeric_float8 reads
+ * it.  Near a tie, and for large values, numeric itself decides.
+ *
+ * Inline and without a data-dependent branch: a view rounds every metric
+ * score of every row, and a mispredicted "round up?" cost more than the
+ * arithmetic.  floor() is a conversion to an integer, exact below the
+ * limit.  Adding 0.0 turns a negative zero positive: numeric has none.
+ */
+static inline float8
+hs_round_one_decimal(float8 value)
+{
+	float8		tenfold = fabs(value) * 10.0;
+	float8		tenths;
+	float8		fraction;
+
+	if (unlikely(!(tenfold < HS_ROUND_FAST_LIMIT * 10.0)))
+		return isnan(value) || isinf(value) ? value : hs_round_one_decimal_as_numeric(value);
+	tenths = (float8) (int64) tenfold;
+	fraction = tenfold - tenths;
+	if (unlikely(fabs(fraction - 0.5) < HS_ROUND_TIE_MARGIN))
+		return hs_round_one_decimal_as_numeric(value);
+	tenths += (float8) (fraction > 0.5);
+	return copysign(tenths / 10.0, value) + 0.0;
+}
 
 /* Bands, worst first; the order band_counts reports them in. */
 typedef enum HealthBand

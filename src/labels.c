@@ -23,63 +23,16 @@ PG_FUNCTION_INFO_V1(hs_grade);
 const char *const hs_band_names[HS_NUM_BANDS] = {"red", "yellow", "green"};
 
 /*
- * Beyond this the fast path of round_score cannot tell how numeric would
- * round: float8_numeric keeps DBL_DIG (15) significant digits, which from
- * 1e6 up may move a value by 5e-10 or more.
+ * round(value::numeric, 1)::float8, the slow way: what hs_round_one_decimal
+ * (health_score.h) falls back on near a tie and for large values.
  */
-#define ROUND_FAST_LIMIT	1e6
-/* tenfold values this close to a tie are decided as numeric decides them */
-#define ROUND_TIE_MARGIN	1e-6
-
-/* round(value::numeric, 1)::float8, the slow way */
-static float8
-round_one_decimal_as_numeric(float8 value)
+float8
+hs_round_one_decimal_as_numeric(float8 value)
 {
 	Datum		n = DirectFunctionCall1(float8_numeric, Float8GetDatum(value));
 
 	n = DirectFunctionCall2(numeric_round, n, Int32GetDatum(1));
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, n));
-}
-
-/*
- * round(value::numeric, 1)::float8, which the views show every score as,
- * without the two conversions through text that make it cost a
- * microsecond.  numeric rounds the 15-digit decimal form of value half
- * away from zero, then reads the result back as the nearest float8.
- * Below ROUND_FAST_LIMIT that decimal form is within 5e-10 of value, so
- * unless ten times value lies within ROUND_TIE_MARGIN of a tie, rounding
- * the exact value gives the same tenths; the tenths n, divided by 10 in
- * float8, are the nearest float8 to n/10, as numeric_float8 reads it.
- * Near a tie, and for large values, numeric itself decides.  numeric has
- * no negative zero.
- */
-float8
-hs_round_one_decimal(float8 value)
-{
-	float8		tenfold;
-	float8		tenths;
-	float8		fraction;
-
-	if (isnan(value) || isinf(value))
-		return value;
-	if (fabs(value) >= ROUND_FAST_LIMIT)
-		return round_one_decimal_as_numeric(value);
-
-	/*
-	 * floor() by conversion to an integer, exact below ROUND_FAST_LIMIT:
-	 * a library call there would cost more than the rest (the views
-	 * round every metric score of every row).
-	 */
-	tenfold = fabs(value) * 10.0;
-	tenths = (float8) (int64) tenfold;
-	fraction = tenfold - tenths;
-	if (fabs(fraction - 0.5) < ROUND_TIE_MARGIN)
-		return round_one_decimal_as_numeric(value);
-	if (fraction > 0.5)
-		tenths += 1.0;
-	if (tenths == 0.0)
-		return 0.0;
-	return copysign(tenths / 10.0, value);
 }
 
 /* round_score(score): score to one decimal, as the views show it */
@@ -128,23 +81,25 @@ hs_band(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(hs_band_names[hs_band_of(score, red_below, green_from)]));
 }
 
-/*
- * grade(score, cutoffs, letters): score >= cutoffs[1] gets letters[1],
- * cutoffs[1] > score >= cutoffs[2] gets letters[2], ..., below the last
- * cutoff gets the last letter.
- */
-Datum
-hs_grade(PG_FUNCTION_ARGS)
+/* A grade scale: cutoffs, strictly decreasing, and one more letter. */
+typedef struct GradeScale
 {
-	float8		score = PG_GETARG_FLOAT8(0);
-	ArrayType  *letters_array = PG_GETARG_ARRAYTYPE_P(2);
+	int			ncutoffs;
+	float8	   *cutoffs;
+	text	  **letters;
+} GradeScale;
+
+/* grade()'s cutoffs and letters, checked and copied into mcxt. */
+static GradeScale *
+read_grade_scale(ArrayType *cutoffs_array, ArrayType *letters_array, MemoryContext mcxt)
+{
 	Float8Array cutoffs;
 	Datum	   *letters;
 	bool	   *letter_isnull;
 	int			nletters;
-	int			chosen;
+	GradeScale *scale;
 
-	hs_read_float8_array(PG_GETARG_ARRAYTYPE_P(1), "cutoffs", &cutoffs);
+	hs_read_float8_array(cutoffs_array, "cutoffs", &cutoffs);
 	if (ARR_NDIM(letters_array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -153,7 +108,6 @@ hs_grade(PG_FUNCTION_ARGS)
 	deconstruct_array(letters_array, TEXTOID, -1, false, TYPALIGN_INT,
 					  &letters, &letter_isnull, &nletters);
 
-	hs_check_score(score, "score");
 	hs_require_not_empty(cutoffs.n, "cutoffs");
 	hs_require_no_nulls(&cutoffs, "cutoff");
 	for (int i = 0; i < cutoffs.n; i++)
@@ -180,9 +134,50 @@ hs_grade(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("letter %d must not be NULL", i + 1)));
 
+	scale = MemoryContextAlloc(mcxt, sizeof(GradeScale));
+	scale->ncutoffs = cutoffs.n;
+	scale->cutoffs = MemoryContextAlloc(mcxt, sizeof(float8) * cutoffs.n);
+	memcpy(scale->cutoffs, cutoffs.values, sizeof(float8) * cutoffs.n);
+	scale->letters = MemoryContextAlloc(mcxt, sizeof(text *) * nletters);
+	for (int i = 0; i < nletters; i++)
+	{
+		text	   *letter = DatumGetTextPP(letters[i]);
+
+		scale->letters[i] = MemoryContextAlloc(mcxt, VARSIZE_ANY(letter));
+		memcpy(scale->letters[i], letter, VARSIZE_ANY(letter));
+	}
+	return scale;
+}
+
+/*
+ * grade(score, cutoffs, letters): score >= cutoffs[1] gets letters[1],
+ * cutoffs[1] > score >= cutoffs[2] gets letters[2], ..., below the last
+ * cutoff gets the last letter.  A view passes the same constant scale on
+ * every row: it is read and checked once per query then.
+ */
+Datum
+hs_grade(PG_FUNCTION_ARGS)
+{
+	float8		score = PG_GETARG_FLOAT8(0);
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	GradeScale *scale = flinfo ? (GradeScale *) flinfo->fn_extra : NULL;
+	int			chosen;
+
+	if (scale == NULL)
+	{
+		bool		constant = flinfo != NULL &&
+			get_fn_expr_arg_stable(flinfo, 1) && get_fn_expr_arg_stable(flinfo, 2);
+
+		scale = read_grade_scale(PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2),
+								 constant ? flinfo->fn_mcxt : CurrentMemoryContext);
+		if (constant)
+			flinfo->fn_extra = scale;
+	}
+	hs_check_score(score, "score");
+
 	chosen = 0;
-	while (chosen < cutoffs.n && score < cutoffs.values[chosen])
+	while (chosen < scale->ncutoffs && score < scale->cutoffs[chosen])
 		chosen++;
 
-	PG_RETURN_TEXT_P(DatumGetTextPCopy(letters[chosen]));
+	PG_RETURN_TEXT_P(DatumGetTextPCopy(PointerGetDatum(scale->letters[chosen])));
 }

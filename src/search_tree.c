@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "distribution.h"
 #include "utils/memutils.h"
 
@@ -70,6 +72,74 @@ sample_level(const float8 *a, int64 n, int64 *len, MemoryContext mcxt)
 	return level;
 }
 
+/*
+ * Whether value is a whole number of tenths, k / 10.0 as float8 division
+ * gives it; k is set when it is.  Ten times such a value is within an ulp
+ * of k, so rint() finds k; any other value fails the comparison.
+ */
+static inline bool
+whole_tenths(float8 value, int64 *tenths)
+{
+	float8		tenfold = value * 10.0;
+
+	if (!(fabs(tenfold) < 1e15))
+		return false;
+	*tenths = (int64) rint(tenfold);
+	return (float8) *tenths / 10.0 == value;
+}
+
+/* The tenths table of DistSearchTree, when the group's values allow one. */
+static void
+build_tenths(DistSearchTree *tree, const Distribution *dist, const DistGroup *group,
+			 MemoryContext mcxt)
+{
+	const float8 *values = dist_values(dist, group);
+	const int64 *below = dist_below(dist, group);
+	int64		n = group->ndistinct;
+	int64		first;
+	int64		last;
+	int64		tenths;
+	int64		j = 0;
+
+	if (!whole_tenths(values[0], &first) || !whole_tenths(values[n - 1], &last) ||
+		last - first > DIST_TENTHS_MAX_SPAN)
+		return;
+	for (int64 i = 1; i < n - 1; i++)
+		if (!whole_tenths(values[i], &tenths))
+			return;
+
+	tree->tenths_below = MemoryContextAllocHuge(mcxt, sizeof(int64) * (last - first + 2));
+	for (int64 i = 0; i <= last - first + 1; i++)
+	{
+		/* values[j] is the first value of at least first + i tenths */
+		while (j < n && whole_tenths(values[j], &tenths) && tenths < first + i)
+			j++;
+		tree->tenths_below[i] = j < n ? below[j] : group->total;
+	}
+	tree->first_tenth = first;
+	tree->tenths_span = last - first;
+}
+
+/*
+ * The count below value from the tenths table, when value is a whole
+ * number of tenths or the float8 just above one; false otherwise.
+ */
+static inline bool
+tenths_count_below(const DistSearchTree *tree, float8 value, int64 *count)
+{
+	int64		tenths;
+	int64		i;
+
+	if (whole_tenths(value, &tenths))
+		i = tenths - tree->first_tenth;
+	else if (whole_tenths(nextafter(value, -HUGE_VAL), &tenths))
+		i = tenths + 1 - tree->first_tenth;	/* below it: those not above */
+	else
+		return false;
+	*count = tree->tenths_below[Min(Max(i, 0), tree->tenths_span + 1)];
+	return true;
+}
+
 DistSearchTree *
 dist_build_search_tree(const Distribution *dist, const DistGroup *group,
 					   MemoryContext mcxt)
@@ -105,6 +175,7 @@ dist_build_search_tree(const Distribution *dist, const DistGroup *group,
 
 		tree->block_below[j] = below_end - below[start] == end - start ? below[start] : -1;
 	}
+	build_tenths(tree, dist, group, mcxt);
 	return tree;
 }
 
@@ -116,6 +187,8 @@ dist_free_search_tree(DistSearchTree *tree)
 	for (int k = 0; k < tree->nlevels; k++)
 		pfree(tree->level[k]);
 	pfree(tree->block_below);
+	if (tree->tenths_below)
+		pfree(tree->tenths_below);
 	pfree(tree);
 }
 
@@ -139,6 +212,8 @@ dist_count_below(const Distribution *dist, const DistGroup *group, float8 value,
 		position = lower_bound(values, n, value);
 		return position < n ? below[position] : group->total;
 	}
+	if (tree->tenths_below != NULL && tenths_count_below(tree, value, &position))
+		return position;
 
 	/*
 	 * position is the lower bound of value in the current level: entries
