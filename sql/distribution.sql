@@ -865,30 +865,38 @@ SELECT health_score.descending_rank('{"a":{1}}', 1);
 -- float8 just above a tenth.  Over 30,000 seeded one-decimal values from
 -- -50 to 250, every tenth from -60 to 260 and every hundredth from -1 to
 -- 1 probed with percentile_rank and descending_rank, against counts by
--- hand; then the same values with one that is no tenth (no table: the
--- search answers); mismatches 0 in each
+-- hand (a running count per distinct value); then the same values with
+-- one that is no tenth (no table: the search answers); mismatches 0 in
+-- each
 SELECT setseed(0.29);
 CREATE TEMP TABLE tenth_values AS
 SELECT round((random() * 300 - 50)::numeric, 1)::float8 AS v FROM generate_series(1, 30000);
 CREATE TEMP TABLE tenth_probes AS
 SELECT g / 10.0::float8 AS p FROM generate_series(-600, 2600) AS g
 UNION SELECT g / 100.0::float8 FROM generate_series(-100, 100) AS g;
+-- the counts by hand: per distinct value, how many are at most it, read
+-- for a probe from the greatest value below it (or not above it)
+CREATE TEMP TABLE tenth_kinds AS
+SELECT 'tenths' AS table_kind, v FROM tenth_values
+UNION ALL SELECT 'one value off the tenths', v FROM tenth_values
+UNION ALL SELECT 'one value off the tenths', 12.345;
+CREATE TEMP TABLE tenth_upto AS
+SELECT table_kind, v, sum(count(*)) OVER (PARTITION BY table_kind ORDER BY v) AS upto
+  FROM tenth_kinds GROUP BY table_kind, v;
+CREATE INDEX ON tenth_upto (table_kind, v);
 SELECT table_kind, count(*) AS probes,
        count(*) FILTER (WHERE health_score.percentile_rank(d, p)
                               <> greatest(1, least(100, ceil(100 * (below::float8 / (total - 1)::float8))))
-                           OR health_score.descending_rank(d, p) <> 1 + above) AS mismatches
-  FROM (SELECT 'tenths' AS table_kind, health_score.distribution(v) AS d FROM tenth_values
-        UNION ALL
-        SELECT 'one value off the tenths', health_score.distribution(v)
-          FROM (SELECT v FROM tenth_values UNION ALL SELECT 12.345) AS t) AS dists,
-       LATERAL (SELECT p, count(*) FILTER (WHERE v < p) AS below, count(*) FILTER (WHERE v > p) AS above,
-                       count(*) AS total
-                  FROM tenth_probes,
-                       LATERAL (SELECT v FROM tenth_values
-                                UNION ALL SELECT 12.345 WHERE table_kind <> 'tenths') AS t
-                 GROUP BY p) AS counted
+                           OR health_score.descending_rank(d, p) <> 1 + total - not_above) AS mismatches
+  FROM (SELECT table_kind, health_score.distribution(v) AS d, count(*) AS total
+          FROM tenth_kinds GROUP BY table_kind) AS dists,
+       tenth_probes,
+       LATERAL (SELECT coalesce((SELECT upto FROM tenth_upto AS u WHERE u.table_kind = dists.table_kind
+                                    AND u.v < p ORDER BY u.v DESC LIMIT 1), 0) AS below,
+                       coalesce((SELECT upto FROM tenth_upto AS u WHERE u.table_kind = dists.table_kind
+                                    AND u.v <= p ORDER BY u.v DESC LIMIT 1), 0) AS not_above) AS counted
  GROUP BY table_kind ORDER BY table_kind;
-DROP TABLE tenth_values, tenth_probes;
+DROP TABLE tenth_values, tenth_probes, tenth_kinds, tenth_upto;
 -- by segment, against rank() OVER (PARTITION BY segment ...): 20,000
 -- values in 7 segments, one of them NULL; mismatches 0
 SELECT setseed(0.28);
