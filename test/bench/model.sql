@@ -17,11 +17,18 @@
 --      dashboard reads
 -- (mr) the same, by a reader whom row-level security on the source shows
 --      half the customers (the even ids)
+-- (mj) the same half by the owner, with the reader's policy written into a
+--      semi-join of scores_mv to the source (EXISTS ... AND id % 2 = 0):
+--      the plain-SQL floor of any exact check against the source, the
+--      best plan PostgreSQL has for it (a parallel hash semi-join)
 -- (c)  CREATE TABLE ... AS SELECT * FROM scores: the write floor of a refresh
 -- (rf) refresh(model), nothing changed since the last
 -- (r1) refresh(model) after an update of 1 % of the customers (untimed)
 -- (i)  INSERT of one snapshot's rows into a copy of the history table with
 --      its primary key: the write floor of a snapshot
+-- (io) the same INSERT with the rows read from scores_mv and their two
+--      jsonb objects built (_metric_scores_object, _contributions_object):
+--      with (rf), the floor of a snapshot that computes no trend figure
 -- (n)  snapshot(model, day): a refresh, then the day's history rows and
 --      their trends (each round replaces the day's rows)
 -- (u)  build(model) of an unchanged model (it refreshes stored_scores)
@@ -95,6 +102,37 @@ SELECT count(*) AS customers,
          AS mismatches
 FROM health_score_bench.scores v JOIN bench_customers c USING (id);
 
+\echo '== checking (io) against the snapshot: its objects equal the history's for every customer'
+INSERT INTO bench.history_copy
+SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
+       health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
+       health_score._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
+                                          '{3,2,1,1,2,2,3,1,1,2,1,1}', s.metric_scores)
+  FROM (SELECT *, ARRAY[m1_score, m2_score, m3_score, m4_score, m5_score, m6_score, m7_score,
+                        m8_score, m9_score, m10_score, m11_score, m12_score] AS metric_scores
+          FROM health_score_bench.scores_mv) AS s;
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE (c.score, c.band, c.grade, c.percentile, c.segment_percentile,
+                               c.metric_scores, c.contributions)
+                              IS DISTINCT FROM (h.score, h.band, h.grade, h.percentile,
+                                                h.segment_percentile, h.metric_scores, h.contributions))
+         AS mismatches
+  FROM bench.history_copy AS c
+  FULL JOIN (SELECT * FROM health_score_bench.history WHERE taken_on = '2026-01-05') AS h USING (id);
+TRUNCATE bench.history_copy;
+
+\echo '== checking (mj) against (mr): the reader's half and the semi-join's give the same sums'
+SET ROLE bench_reader;
+SELECT md5(ROW(round(sum(score)::numeric, 3), count(band), count(grade), sum(percentile),
+               sum(segment_percentile), sum(rank), round(sum(m1_score + m12_score)::numeric, 3))::text) AS reader_sums
+  FROM health_score_bench.scores_mv \gset
+RESET ROLE;
+SELECT md5(ROW(round(sum(score)::numeric, 3), count(band), count(grade), sum(percentile),
+               sum(segment_percentile), sum(rank), round(sum(m1_score + m12_score)::numeric, 3))::text)
+       = :'reader_sums' AS same_sums, count(*) AS customers
+  FROM health_score_bench.scores_mv AS st
+ WHERE EXISTS (SELECT FROM bench_customers AS src WHERE src.id = st.id AND src.id % 2 = 0);
+
 \o /dev/null
 SELECT bench.add('s: scan, sum(m1)', 'SELECT sum(m1) FROM bench_customers');
 SELECT bench.add('b: scorecard avg',
@@ -119,6 +157,12 @@ SELECT bench.add('mr: scores_mv, every column, RLS reader of half',
             sum(m1_score + m2_score + m3_score + m4_score + m5_score + m6_score + m7_score + m8_score
                 + m9_score + m10_score + m11_score + m12_score)
      FROM health_score_bench.scores_mv$q$, as_role => 'bench_reader');
+SELECT bench.add('mj: scores_mv, every column, the half by a semi-join',
+  $q$SELECT sum(score), count(band), count(grade), sum(percentile), sum(segment_percentile), sum(rank),
+            sum(m1_score + m2_score + m3_score + m4_score + m5_score + m6_score + m7_score + m8_score
+                + m9_score + m10_score + m11_score + m12_score)
+     FROM health_score_bench.scores_mv AS st
+    WHERE EXISTS (SELECT FROM bench_customers AS src WHERE src.id = st.id AND src.id % 2 = 0)$q$);
 SELECT bench.add('c: CREATE TABLE AS SELECT * FROM scores',
   'CREATE TABLE bench.scores_copy AS SELECT * FROM health_score_bench.scores',
   setup => 'DROP TABLE IF EXISTS bench.scores_copy');
@@ -127,6 +171,16 @@ SELECT bench.add('r1: refresh after 1% updated', $q$SELECT health_score.refresh(
   setup => 'UPDATE bench_customers SET m1 = coalesce(m1, 0) + 1 WHERE id % 100 = 7');
 SELECT bench.add('i: INSERT of a snapshot''s rows',
   $q$INSERT INTO bench.history_copy SELECT * FROM health_score_bench.history WHERE taken_on = '2026-01-05'$q$,
+  setup => 'TRUNCATE bench.history_copy');
+SELECT bench.add('io: INSERT of a snapshot''s rows, objects built',
+  $q$INSERT INTO bench.history_copy
+     SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
+            health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
+            health_score._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
+                                               '{3,2,1,1,2,2,3,1,1,2,1,1}', s.metric_scores)
+       FROM (SELECT *, ARRAY[m1_score, m2_score, m3_score, m4_score, m5_score, m6_score, m7_score,
+                             m8_score, m9_score, m10_score, m11_score, m12_score] AS metric_scores
+               FROM health_score_bench.scores_mv) AS s$q$,
   setup => 'TRUNCATE bench.history_copy');
 SELECT bench.add('n: snapshot of one day', $q$SELECT health_score.snapshot('bench', '2026-01-05')$q$);
 SELECT bench.add('u: build, unchanged model', $q$SELECT health_score.build('bench')$q$);
@@ -144,16 +198,22 @@ SELECT label,
 FROM bench.query ORDER BY label;
 
 \echo '== the targets of issue 15, from the medians above'
-SELECT target, round(ratio::numeric, 3) AS ratio, bound, ratio <= bound AS met
+-- floor: the same ratio for the plain-SQL floor of that work, where one
+-- bounds it from below (the exact semi-join for mr; the refresh plus the
+-- INSERT with objects, no trend figure, for n)
+SELECT target, round(ratio::numeric, 3) AS ratio, bound, ratio <= bound AS met,
+       round(floor::numeric, 3) AS floor
   FROM (VALUES
-    ('full read of scores / the score alone (v / b)', bench.median_ms('v: scores view, every column') / bench.median_ms('b: scorecard avg'), 3.0),
-    ('one customer / full read of scores (k / v)', bench.median_ms('k: scores view, one customer') / bench.median_ms('v: scores view, every column'), 1.0 / 500),
-    ('refresh / CREATE TABLE AS (rf / c)', bench.median_ms('rf: refresh, nothing changed') / bench.median_ms('c: CREATE TABLE AS SELECT * FROM scores'), 2.0),
-    ('refresh after 1 % / CREATE TABLE AS (r1 / c)', bench.median_ms('r1: refresh after 1% updated') / bench.median_ms('c: CREATE TABLE AS SELECT * FROM scores'), 2.0),
-    ('snapshot / INSERT of its rows (n / i)', bench.median_ms('n: snapshot of one day') / bench.median_ms('i: INSERT of a snapshot''s rows'), 3.0),
-    ('RLS reader of half / owner, scores_mv (mr / m)', bench.median_ms('mr: scores_mv, every column, RLS reader of half') / bench.median_ms('m: scores_mv, every column'), 0.75),
-    ('build unchanged / refresh (u / rf)', bench.median_ms('u: build, unchanged model') / bench.median_ms('rf: refresh, nothing changed'), 1.5)
-  ) AS t(target, ratio, bound);
+    ('full read of scores / the score alone (v / b)', bench.median_ms('v: scores view, every column') / bench.median_ms('b: scorecard avg'), 3.0, NULL),
+    ('one customer / full read of scores (k / v)', bench.median_ms('k: scores view, one customer') / bench.median_ms('v: scores view, every column'), 1.0 / 500, NULL),
+    ('refresh / CREATE TABLE AS (rf / c)', bench.median_ms('rf: refresh, nothing changed') / bench.median_ms('c: CREATE TABLE AS SELECT * FROM scores'), 2.0, NULL),
+    ('refresh after 1 % / CREATE TABLE AS (r1 / c)', bench.median_ms('r1: refresh after 1% updated') / bench.median_ms('c: CREATE TABLE AS SELECT * FROM scores'), 2.0, NULL),
+    ('snapshot / INSERT of its rows (n / i)', bench.median_ms('n: snapshot of one day') / bench.median_ms('i: INSERT of a snapshot''s rows'), 3.0,
+     (bench.median_ms('rf: refresh, nothing changed') + bench.median_ms('io: INSERT of a snapshot''s rows, objects built')) / bench.median_ms('i: INSERT of a snapshot''s rows')),
+    ('RLS reader of half / owner, scores_mv (mr / m)', bench.median_ms('mr: scores_mv, every column, RLS reader of half') / bench.median_ms('m: scores_mv, every column'), 0.75,
+     bench.median_ms('mj: scores_mv, every column, the half by a semi-join') / bench.median_ms('m: scores_mv, every column')),
+    ('build unchanged / refresh (u / rf)', bench.median_ms('u: build, unchanged model') / bench.median_ms('rf: refresh, nothing changed'), 1.5, NULL)
+  ) AS t(target, ratio, bound, floor);
 
 \echo '== WAL a refresh writes: a full one (stored_scores emptied) and one after an update of 1 % of the customers'
 TRUNCATE health_score_bench.stored_scores;
