@@ -102,7 +102,7 @@ SELECT count(*) AS customers,
          AS mismatches
 FROM health_score_bench.scores v JOIN bench_customers c USING (id);
 
-\echo '== checking (io) against the snapshot: its objects equal the history's for every customer'
+\echo '== checking (io) against the snapshot: its objects equal those of the history, for every customer'
 INSERT INTO bench.history_copy
 SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
        health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
@@ -121,7 +121,7 @@ SELECT count(*) AS customers,
   FULL JOIN (SELECT * FROM health_score_bench.history WHERE taken_on = '2026-01-05') AS h USING (id);
 TRUNCATE bench.history_copy;
 
-\echo '== checking (mj) against (mr): the reader's half and the semi-join's give the same sums'
+\echo '== checking (mj) against (mr): the half the reader reads and the semi-join give the same sums'
 SET ROLE bench_reader;
 SELECT md5(ROW(round(sum(score)::numeric, 3), count(band), count(grade), sum(percentile),
                sum(segment_percentile), sum(rank), round(sum(m1_score + m12_score)::numeric, 3))::text) AS reader_sums
