@@ -48,6 +48,7 @@ SQL_SOURCES = \
 	src/sql/sparkline.sql \
 	src/sql/churn.sql \
 	src/sql/model_define.sql \
+	src/sql/model_check.sql \
 	src/sql/model_build.sql \
 	src/sql/model_history.sql \
 	src/sql/model_citus.sql \
@@ -70,7 +71,7 @@ SQL_UPDATES = $(foreach v,$(SQL_DELTA_FROM),$(EXTENSION)--$(v)--$(EXTVERSION).sq
 DATA = $(SQL_RELEASED)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(SQL_UPDATES)
 
-REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts
+REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts model_check
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -739,6 +739,10 @@ DECLARE
     values_columns text[] := columns[2:];
     scored bigint;
     stored bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
     -- What is stored is what the caller sees: say so when that may be
@@ -750,10 +754,17 @@ BEGIN
               USING DETAIL = 'Readers whom the source shows other customers find none of them in scores_mv, and their percentiles and ranks are read against your customers alone.',
                     HINT = 'Build, refresh and snapshot the model as a role the source''s policies do not apply to: its owner (unless the table forces row-level security) or a role with BYPASSRLS; ignore this warning if the policies show you every customer.';
     END IF;
-    PERFORM health_score._refresh_metric_cuts(m);
-    EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
-                   health_score._column_list(columns), schema_name);
-    GET DIAGNOSTICS scored = ROW_COUNT;
+    BEGIN
+        PERFORM health_score._refresh_metric_cuts(m);
+        EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
+                       health_score._column_list(columns), schema_name);
+        GET DIAGNOSTICS scored = ROW_COUNT;
+    EXCEPTION WHEN data_exception THEN
+        -- one customer's value failed every customer's scoring: say which
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score._raise_scoring_error(m, code, message, detail, hint);
+    END;
 
     DELETE FROM health_score.reference AS r WHERE r.model = m.name AND r.item IN ('score', 'segment score');
     -- the score item is there even when no customer has a score: its

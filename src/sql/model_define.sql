@@ -44,6 +44,10 @@ AS $$
 DECLARE
     m health_score.model;
 BEGIN
+    IF model_name IS NULL THEN
+        RAISE EXCEPTION 'model must not be NULL'
+              USING ERRCODE = '22004', HINT = 'Pass the name of a model of health_score.model.';
+    END IF;
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = '42704';

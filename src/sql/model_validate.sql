@@ -103,9 +103,32 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score._built_model(explain.model);
+    key_type text := format_type(health_score._column_type(m.source, m.key), NULL);
     x health_score.metric;
     arms text[] := '{}';
+    rows_with_key bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
 BEGIN
+    IF explain.key IS NULL THEN
+        RAISE EXCEPTION 'key must not be NULL'
+              USING ERRCODE = '22004',
+                    HINT = format('Pass the %s of one customer of %s.', m.key, m.source);
+    END IF;
+    -- a key of the wrong form names no customer; a repeated one, several
+    BEGIN
+        EXECUTE format('SELECT count(*) FROM %s AS src WHERE src.%I = $1::%s', m.source, m.key, key_type)
+           INTO rows_with_key USING explain.key;
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(explain.key)
+              USING ERRCODE = '42704',
+                    DETAIL = format('Its keys are the %s values of %s.%s: %s.', key_type, m.source, m.key, SQLERRM);
+    END;
+    IF rows_with_key > 1 THEN
+        PERFORM health_score._require_unique_keys(m, m.source::text);
+    END IF;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
                                health_score._metric_score_sql(m, x,
@@ -115,7 +138,8 @@ BEGIN
     -- points: the metric's part of the weighted mean; points to gain: how
     -- much the score would rise with the metric at 100 (a missing metric
     -- would also join the mean)
-    RETURN QUERY EXECUTE format($q$WITH metrics AS (
+    BEGIN
+        RETURN QUERY EXECUTE format($q$WITH metrics AS (
     SELECT v.metric, v.category, v.raw_value, v.metric_score, v.weight, v.position
       FROM %1$s AS src,
            LATERAL (VALUES %2$s) AS v(metric, category, raw_value, metric_score, weight, position)
@@ -135,8 +159,13 @@ SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
        END
   FROM metrics AS mm, sums AS s
  ORDER BY 8 DESC NULLS LAST, mm.position$q$,
-                  m.source, array_to_string(arms, ', '), m.key, health_score._column_type(m.source, m.key))
-    USING explain.key;
+                      m.source, array_to_string(arms, ', '), m.key, key_type)
+        USING explain.key;
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score._raise_scoring_error(m, code, message, detail, hint, explain.key);
+    END;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(explain.key)
               USING ERRCODE = '42704';

@@ -1,0 +1,145 @@
+-- Finding the customers a metric fails for.  A model scores every
+-- customer in one query, so one bad row (a zero divisor, text that is no
+-- number, a negative value on a log scale) fails the whole query with an
+-- error that names neither the metric nor the customer.  check_model()
+-- names both; build, refresh, snapshot and explain use the same search
+-- to say where their error came from.
+
+-- The customers of one metric whose value fails, is NaN (counted as
+-- missing) or lies outside its method's range, with what is wrong.
+-- error_code is the SQLSTATE of a failure, NULL for a value that was
+-- computed.  When the expression fails for nobody this is one query;
+-- otherwise the source is read row by row, each value computed on its
+-- own, which is slow (a query per customer) but names every one.
+-- first_failure returns at most the first customer whose value fails or
+-- is refused (NaN fails nothing: it is left out then); only_key limits
+-- the search to one customer.
+CREATE OR REPLACE FUNCTION health_score._metric_problems(m health_score.model, x health_score.metric,
+                                                     first_failure boolean, only_key text DEFAULT NULL)
+RETURNS TABLE (customer_key text, problem text, value float8, error_code text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_sql text := health_score._metric_value_sql(m, x.name, x.expression);
+    refused text := CASE WHEN x.method = 'log' THEN 't.v < 0' ELSE 'false' END;
+    key_filter text := CASE WHEN only_key IS NULL THEN ''
+                            ELSE format(' WHERE src.%I = $1::%s', m.key,
+                                        format_type(health_score._column_type(m.source, m.key), NULL)) END;
+    fails boolean := false;
+    r record;
+    v float8;
+BEGIN
+    BEGIN
+        EXECUTE format('SELECT count(%s) FROM %s AS src%s', value_sql, m.source, key_filter)
+          USING only_key;
+    EXCEPTION WHEN OTHERS THEN
+        fails := true;
+    END;
+    IF NOT fails THEN
+        RETURN QUERY EXECUTE format($q$SELECT t.k, CASE WHEN t.v = 'NaN' THEN 'NaN, counted as missing'
+                    ELSE 'negative on a log scale' END, t.v, NULL::text
+  FROM (SELECT (src.%1$I)::text AS k, %2$s AS v FROM %3$s AS src%4$s) AS t
+ WHERE %5$s%6$s$q$,
+                                    m.key, value_sql, m.source, key_filter,
+                                    CASE WHEN first_failure THEN refused ELSE format('t.v = %L OR %s', 'NaN', refused) END,
+                                    CASE WHEN first_failure THEN ' LIMIT 1' ELSE '' END)
+          USING only_key;
+        RETURN;
+    END IF;
+
+    FOR r IN EXECUTE format('SELECT (src.%I)::text AS k, src AS source_row FROM %s AS src%s',
+                            m.key, m.source, key_filter)
+               USING only_key LOOP
+        BEGIN
+            EXECUTE format('SELECT %s FROM (SELECT ($1).*) AS src', value_sql) INTO v USING r.source_row;
+        EXCEPTION WHEN OTHERS THEN
+            customer_key := r.k;
+            problem := SQLERRM;
+            value := NULL;
+            error_code := SQLSTATE;
+            RETURN NEXT;
+            IF first_failure THEN
+                RETURN;
+            END IF;
+            CONTINUE;
+        END;
+        IF (v = 'NaN' AND NOT first_failure) OR (x.method = 'log' AND v < 0) THEN
+            customer_key := r.k;
+            problem := CASE WHEN v = 'NaN' THEN 'NaN, counted as missing' ELSE 'negative on a log scale' END;
+            value := v;
+            error_code := NULL;
+            RETURN NEXT;
+            IF first_failure THEN
+                RETURN;
+            END IF;
+        END IF;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._metric_problems(health_score.model, health_score.metric, boolean, text) IS
+  'Internal: the customers a metric''s expression fails for, gives NaN, or gives a value its method refuses.';
+
+CREATE OR REPLACE FUNCTION health_score.check_model(model text)
+RETURNS TABLE (metric text, customer_key text, problem text, value float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score._model(check_model.model);
+    x health_score.metric;
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        RETURN QUERY SELECT x.name, p.customer_key, p.problem, p.value
+                       FROM health_score._metric_problems(m, x, false) AS p;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.check_model(text) IS
+  'Lists, per metric, the customers whose value the model cannot use: the expression fails (the error''s message), gives NaN (counted as missing), or is negative on a log scale. Reads the source as the caller sees it; when an expression fails, row by row.';
+
+-- build, refresh, snapshot and explain call this when their scoring
+-- failed with a data error (SQLSTATE class 22): it raises the same error
+-- again, naming the metric and an example customer when it finds them,
+-- and without the generated SQL the original's CONTEXT showed.
+CREATE OR REPLACE FUNCTION health_score._raise_scoring_error(m health_score.model, code text, message text,
+                                                         detail text, hint text, only_key text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    p record;
+    check_hint text := format('SELECT * FROM health_score.check_model(%L) lists every customer each metric fails for.', m.name);
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        SELECT * INTO p FROM health_score._metric_problems(m, x, true, only_key);
+        IF p.customer_key IS NULL THEN
+            CONTINUE;
+        ELSIF p.error_code IS NULL THEN
+            RAISE EXCEPTION 'metric "%" of model "%" is on a log scale and must not be negative: % for % = %',
+                            x.name, m.name, p.value, m.key, quote_literal(p.customer_key)
+                  USING ERRCODE = '22023',
+                        HINT = format('Make the expression give no negative value (greatest(%s, 0), or NULL where it has none), or use method "linear". %s',
+                                      x.expression, check_hint);
+        END IF;
+        RAISE EXCEPTION 'metric "%" of model "%" fails for % = %: %',
+                        x.name, m.name, m.key, quote_literal(p.customer_key), p.problem
+              USING ERRCODE = p.error_code,
+                    DETAIL = format('Its expression is %s.', x.expression),
+                    HINT = CASE p.error_code
+                               WHEN '22012' THEN 'Make the divisor NULL where it is zero, as in a / NULLIF(b, 0): the metric is then missing for those customers, not zero. '
+                               ELSE 'Fix the expression (add_metric(..., replace => true)) or the data. '
+                           END || check_hint;
+    END LOOP;
+    -- not a metric's value: the same error, without the generated SQL
+    RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message,
+                          DETAIL = coalesce(detail, ''), HINT = coalesce(nullif(hint, ''), check_hint);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._raise_scoring_error(health_score.model, text, text, text, text, text) IS
+  'Internal: raises a data error of a model''s scoring again, naming the metric and an example customer.';
