@@ -83,6 +83,14 @@ SELECT code, message FROM pg_temp.error_of($$SELECT health_score.refresh(NULL)$$
 SELECT code, message FROM pg_temp.error_of($$SELECT * FROM health_score.explain(NULL, '8')$$);
 UPDATE hs_chk SET usage = 6 WHERE id = 7;
 
+-- a snapshot of a day after today is refused (every customer's trend
+-- would end there) unless asked for; nothing is written
+SELECT code, message ~ '^taken_on \d{4}-\d\d-\d\d is after today, \d{4}-\d\d-\d\d$' AS says_which, hint
+  FROM pg_temp.error_of($$SELECT health_score.snapshot('chk', current_date + 1)$$);
+SELECT count(*) AS future_snapshots FROM health_score_chk.snapshots WHERE taken_on > current_date;
+SELECT health_score.snapshot('chk', current_date + 1, allow_future => true) AS written;
+SELECT count(*) AS future_rows FROM health_score_chk.history WHERE taken_on > current_date;
+
 -- a repeated key that appears after the build: explain, refresh and
 -- snapshot name it (the model reads a view, which can repeat a key)
 CREATE VIEW hs_chk_view AS SELECT * FROM hs_chk;

@@ -277,6 +277,30 @@ SELECT health_score.apply_weights('subs', '{"nope": 1}');
 SELECT health_score.apply_weights('subs', '{"usage": "1"}');
 SELECT health_score.apply_weights('subs', '{"usage": 0, "tickets": 0, "noise": 0}');
 SELECT health_score.apply_weights('subs', '[1]');
+-- an outcome that is never true (the data says 'yes', not 'Yes'), or
+-- always, is an error in each of them, not rates of 0 and a NULL AUC
+\set SHOW_CONTEXT never
+SELECT * FROM health_score.validate('subs', $$churn = 'Yes'$$);
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT health_score.model_auc('subs', $$churn = 'Yes'$$);
+\echo sqlstate :LAST_ERROR_SQLSTATE
+SELECT * FROM health_score.suggest_weights('subs', $$churn IS NOT NULL$$);
+\echo sqlstate :LAST_ERROR_SQLSTATE
+\set SHOW_CONTEXT errors
+-- an outcome naming the key or a segment, columns the scores view has
+-- too, means the source's, in each of them: against the same join by hand
+SELECT health_score.model_auc('subs', $$plan = 'pro' AND churn = 'yes'$$)
+       = (SELECT health_score.auc(s.score, c.plan = 'pro' AND c.churn = 'yes')
+            FROM health_score_subs.scores s JOIN subscribers c USING (id)) AS segment_outcome_auc,
+       health_score.model_auc('subs', $$id % 3 = 0$$)
+       = (SELECT health_score.auc(s.score, c.id % 3 = 0)
+            FROM health_score_subs.scores s JOIN subscribers c USING (id)) AS key_outcome_auc;
+SELECT count(*) AS mismatches FROM (
+    SELECT band, customers, outcome_rate FROM health_score.validate('subs', $$plan = 'pro' AND churn = 'yes'$$) WHERE band <> 'all'
+    EXCEPT
+    SELECT coalesce(s.band, 'unscored'), count(*), avg((c.plan = 'pro' AND c.churn = 'yes')::int)::float8
+      FROM health_score_subs.scores s JOIN subscribers c USING (id) GROUP BY 1) d;
+SELECT count(*) AS suggested FROM health_score.suggest_weights('subs', $$plan = 'pro' AND churn = 'yes'$$);
 
 SELECT health_score.drop_model('subs');
 DROP VIEW auc_by_tens;

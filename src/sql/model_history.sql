@@ -237,7 +237,8 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION health_score._top_mover(jsonb, jsonb) IS
   'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, and that change rounded to 0.1; the first by name on a tie; NULLs when none changed.';
 
-CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date)
+CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date,
+                                               allow_future boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -260,6 +261,12 @@ BEGIN
         RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
     ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
         RAISE EXCEPTION 'taken_on must be a finite date: %', snapshot.taken_on USING ERRCODE = '22008';
+    ELSIF snapshot.taken_on > current_date AND NOT coalesce(allow_future, false) THEN
+        -- every customer's trend would end on that day until it passes
+        RAISE EXCEPTION 'taken_on % is after today, %', to_char(snapshot.taken_on, 'YYYY-MM-DD'),
+                        to_char(current_date, 'YYYY-MM-DD')
+              USING ERRCODE = '22008',
+                    HINT = 'Pass allow_future => true to take a snapshot for a day ahead, as a test does.';
     END IF;
 
     -- One snapshot of a model at a time: a second waits, then replaces
@@ -341,8 +348,8 @@ ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.snapshot(text, date) IS
-  'Refreshes the model as refresh() does (the one pass over the source), then appends its scores from stored_scores to its history for the day taken_on (today by default), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
+COMMENT ON FUNCTION health_score.snapshot(text, date, boolean) IS
+  'Refreshes the model as refresh() does (the one pass over the source), then appends its scores from stored_scores to its history for the day taken_on (today by default; a later day only with allow_future), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
 
 CREATE OR REPLACE FUNCTION health_score.prune_history(model text, keep interval)
 RETURNS bigint

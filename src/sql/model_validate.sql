@@ -28,6 +28,32 @@ $$;
 COMMENT ON FUNCTION health_score._outcome_sql(health_score.model, text) IS
   'Internal: checks an outcome expression over the model''s source.';
 
+-- An error when an outcome is the same for every customer it is known
+-- for: validate's rates and model_auc would say nothing, silently (a
+-- misspelt value, churn = 'yes' where the data says 'Yes', is never true).
+CREATE OR REPLACE FUNCTION health_score._require_outcome_varies(m health_score.model, outcome text,
+                                                            true_count bigint, false_count bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF true_count > 0 AND false_count > 0 THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'outcome % is % for every customer of model "%"', quote_literal(outcome),
+                    CASE WHEN true_count > 0 THEN 'true' WHEN false_count > 0 THEN 'false' ELSE 'NULL' END,
+                    m.name
+          USING ERRCODE = '22023',
+                DETAIL = format('It is true for %s customers, false for %s.', true_count, false_count),
+                HINT = format('Compare the values it tests with those in %s, case included (''Yes'' is not ''yes''): SELECT DISTINCT on the column shows them.',
+                              m.source);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score._require_outcome_varies(health_score.model, text, bigint, bigint) IS
+  'Internal: an error when an outcome is true for no customer, or for every one.';
+
 -- A built model, for the functions that read its views.
 CREATE OR REPLACE FUNCTION health_score._built_model(model_name text)
 RETURNS health_score.model
@@ -52,24 +78,39 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score._built_model(validate.model);
+    bands text[];
+    counts bigint[];
+    rates float8[];
+    lifts float8[];
+    true_count bigint;
+    false_count bigint;
 BEGIN
-    RETURN QUERY EXECUTE format($q$WITH joined AS (
-    SELECT coalesce(s.band, 'unscored') AS band, %1$s AS bad
-      FROM %2$s
+    EXECUTE format($q$WITH joined AS (
+    SELECT coalesce(s.band, 'unscored') AS band, o.bad
+      FROM %1$s
 ), overall AS (
-    SELECT avg(j.bad::int)::float8 AS rate FROM joined AS j
-)
-SELECT r.* FROM (
-    SELECT j.band, count(*), avg(j.bad::int)::float8,
-           avg(j.bad::int)::float8 / nullif((SELECT o.rate FROM overall AS o), 0)
+    SELECT avg(j.bad::int)::float8 AS rate, count(*) FILTER (WHERE j.bad) AS true_count,
+           count(*) FILTER (WHERE NOT j.bad) AS false_count
+      FROM joined AS j
+), per_band AS (
+    SELECT j.band, count(*) AS customers, avg(j.bad::int)::float8 AS rate,
+           avg(j.bad::int)::float8 / nullif((SELECT o.rate FROM overall AS o), 0) AS lift
       FROM joined AS j GROUP BY j.band
     UNION ALL
     SELECT 'all', count(*), avg(j.bad::int)::float8,
            CASE WHEN (SELECT o.rate FROM overall AS o) > 0 THEN 1.0::float8 END
       FROM joined AS j
-) AS r(band, customers, outcome_rate, lift)
- ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)$q$,
-                  health_score._outcome_sql(m, outcome), health_score._scores_join_sql(m));
+)
+SELECT array_agg(r.band ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)),
+       array_agg(r.customers ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)),
+       array_agg(r.rate ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)),
+       array_agg(r.lift ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)),
+       (SELECT o.true_count FROM overall AS o), (SELECT o.false_count FROM overall AS o)
+  FROM per_band AS r$q$,
+                   health_score._outcome_join_sql(m, outcome))
+       INTO bands, counts, rates, lifts, true_count, false_count;
+    PERFORM health_score._require_outcome_varies(m, outcome, true_count, false_count);
+    RETURN QUERY SELECT * FROM unnest(bands, counts, rates, lifts);
 END;
 $$;
 
@@ -84,10 +125,13 @@ AS $$
 DECLARE
     m health_score.model := health_score._built_model(model_auc.model);
     result float8;
+    true_count bigint;
+    false_count bigint;
 BEGIN
-    EXECUTE format('SELECT health_score.auc(s.score, %1$s) FROM %2$s',
-                   health_score._outcome_sql(m, outcome), health_score._scores_join_sql(m))
-       INTO result;
+    EXECUTE format('SELECT health_score.auc(s.score, o.bad), count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s',
+                   health_score._outcome_join_sql(m, outcome))
+       INTO result, true_count, false_count;
+    PERFORM health_score._require_outcome_varies(m, outcome, true_count, false_count);
     RETURN result;
 END;
 $$;
@@ -193,15 +237,20 @@ DECLARE
     total float8;
     before float8;
     after float8;
+    true_count bigint;
+    false_count bigint;
 BEGIN
     SELECT array_agg(x.name ORDER BY x.position), array_agg(x.weight ORDER BY x.position),
            string_agg(format('s.%I', x.name || '_score'), ', ' ORDER BY x.position)
       INTO names, current_weights, score_columns
       FROM health_score.metric AS x WHERE x.model = m.name;
-    joined := health_score._scores_join_sql(m);
-    EXECUTE format('SELECT health_score.logistic_fit(ARRAY[%s], %s, $1), health_score.auc(s.score, %2$s) FROM %3$s',
-                   score_columns, health_score._outcome_sql(m, outcome), joined)
-       INTO beta, before USING ridge;
+    joined := health_score._outcome_join_sql(m, outcome);
+    EXECUTE format($q$SELECT health_score.logistic_fit(ARRAY[%s], o.bad, $1), health_score.auc(s.score, o.bad),
+       count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad)
+  FROM %s$q$,
+                   score_columns, joined)
+       INTO beta, before, true_count, false_count USING ridge;
+    PERFORM health_score._require_outcome_varies(m, outcome, true_count, false_count);
     IF beta IS NULL THEN
         RAISE EXCEPTION 'outcome % is the same for every customer of model "%"', quote_literal(outcome), m.name
               USING ERRCODE = '22023';
@@ -212,8 +261,8 @@ BEGIN
     total := (SELECT sum(w) FROM unnest(suggested) AS w);
     IF total > 0 THEN
         suggested := ARRAY(SELECT 100 * w / total FROM unnest(suggested) AS w);
-        EXECUTE format('SELECT health_score.auc(health_score.weighted_score(ARRAY[%s], $1), %s) FROM %s',
-                       score_columns, health_score._outcome_sql(m, outcome), joined)
+        EXECUTE format('SELECT health_score.auc(health_score.weighted_score(ARRAY[%s], $1), o.bad) FROM %s',
+                       score_columns, joined)
            INTO after USING suggested;
     ELSE
         suggested := NULL;
@@ -228,14 +277,19 @@ $$;
 COMMENT ON FUNCTION health_score.suggest_weights(text, text, float8) IS
   'Weights the outcome supports: a logistic regression (logistic_fit, with ridge) of the bad outcome on the model''s metric scores, each metric weighted by its negative coefficient, the weights summing to 100. A metric whose coefficient has the wrong sign (a higher score going with more of the outcome) gets 0 and wrong_sign. With the AUC of the current score and of the suggested weights. Changes nothing: apply_weights does.';
 
-CREATE OR REPLACE FUNCTION health_score._scores_join_sql(m health_score.model)
+-- The FROM clause of a comparison of the scores with an outcome: the
+-- scores view as s, joined to the outcome evaluated over the source alone
+-- as o.bad, so that an outcome naming a column the view also has (the
+-- key, a segment) means the source's.
+CREATE OR REPLACE FUNCTION health_score._outcome_join_sql(m health_score.model, outcome text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format('%1$I.scores AS s JOIN %2$s AS src ON (src.%3$I)::%4$s = s.%3$I',
-                  m.target_schema, m.source, m.key, health_score._key_type_sql(m))
+    SELECT format('%1$I.scores AS s JOIN (SELECT (src.%3$I)::%4$s AS outcome_key, %5$s AS bad FROM %2$s AS src) AS o ON o.outcome_key = s.%3$I',
+                  m.target_schema, m.source, m.key, health_score._key_type_sql(m),
+                  health_score._outcome_sql(m, outcome))
 $$;
 
-COMMENT ON FUNCTION health_score._scores_join_sql(health_score.model) IS
-  'Internal: the FROM clause joining a model''s scores view (as s) to its source (as src).';
+COMMENT ON FUNCTION health_score._outcome_join_sql(health_score.model, text) IS
+  'Internal: the FROM clause joining a model''s scores view (as s) to an outcome over its source (as o.bad).';

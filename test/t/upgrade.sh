@@ -270,7 +270,7 @@ echo "ok: a view over nps, csat, ces, band_counts, trend, sparkline and logistic
 hs_psql -d "$upgraded" >/dev/null <<'SQL'
 UPDATE accounts SET tickets = 6 WHERE id % 10 = 0;
 SELECT health_score.build('acct');
-SELECT health_score.snapshot('acct', '2026-12-07');
+SELECT health_score.snapshot('acct', '2026-12-07', allow_future => true);  -- a day ahead when written
 SQL
 [ "$(value "$upgraded" "SELECT relrowsecurity FROM pg_class WHERE oid = 'health_score_acct.history_2026_12'::regclass")" = t ] ||
 	hs_fail "a history partition created after the update to $current has no row-level security"

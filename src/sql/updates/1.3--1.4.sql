@@ -60,6 +60,14 @@ DROP FUNCTION health_score._populate_scores_mv(health_score.model);
 DROP FUNCTION health_score._contributions_sql(health_score.model);
 DROP FUNCTION health_score._metric_scores_sql(health_score.model);
 
+-- validate, model_auc and suggest_weights evaluate the outcome over the
+-- source alone (_outcome_join_sql), where a key or segment column named
+-- in it was ambiguous
+DROP FUNCTION health_score._scores_join_sql(health_score.model);
+
+-- snapshot() refuses a day after today unless allow_future
+DROP FUNCTION health_score.snapshot(text, date);
+
 -- What snapshot() stores of a customer's trend, from _snapshot_trend
 -- (src/snapshot_trend.c); internal.
 CREATE TYPE health_score._snapshot_trend_figures AS (
