@@ -96,6 +96,33 @@ ALTER TABLE bench_customers ENABLE ROW LEVEL SECURITY;
 CREATE POLICY bench_half ON bench_customers FOR SELECT TO bench_reader USING (id % 2 = 0);
 SELECT health_score.refresh('bench') \g /dev/null
 
+-- (v0) and (io), run once by the checks below and then timed
+SELECT q AS v0_query FROM (VALUES ($q$SELECT sum(score), count(health_score.band(score, 40, 70)), count(health_score.grade(score, '{90,80,70,60}', '{A,B,C,D,F}')),
+       sum(health_score.percentile_rank(d.score_dist, score)), sum(health_score.percentile_rank(d.seg_dist, score, segment)),
+       sum(health_score.descending_rank(d.score_dist, score)),
+       sum(s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11 + s12)
+FROM (SELECT segment::text AS segment,
+             health_score.round_score(health_score.scorecard('{linear,log,linear,linear,linear,log,linear,log,linear,linear,linear,linear}',
+                 '{0,0,30,10,-100,0,0,0,19,-50,0,7}', '{100,1000,0,0,400,11,1,5000,0,50,10,1}', '{3,2,1,1,2,2,3,1,1,2,1,1}', 0,
+                 m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12)) AS score,
+             health_score.round_score(health_score.scale(m1, 0, 100)) AS s1, health_score.round_score(health_score.scale_log(m2, 0, 1000)) AS s2,
+             health_score.round_score(health_score.scale(m3, 30, 0)) AS s3, health_score.round_score(health_score.scale(m4, 10, 0)) AS s4,
+             health_score.round_score(health_score.scale(m5, -100, 400)) AS s5, health_score.round_score(health_score.scale_log(m6, 0, 11)) AS s6,
+             health_score.round_score(health_score.scale(m7, 0, 1)) AS s7, health_score.round_score(health_score.scale_log(m8, 0, 5000)) AS s8,
+             health_score.round_score(health_score.scale(m9, 19, 0)) AS s9, health_score.round_score(health_score.scale(m10, -50, 50)) AS s10,
+             health_score.round_score(health_score.scale(m11, 0, 10)) AS s11, health_score.round_score(health_score.scale(m12, 7, 1)) AS s12
+        FROM bench_customers) AS c,
+     (SELECT (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'score') AS score_dist,
+             (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'segment score') AS seg_dist) AS d$q$)) AS t(q) \gset
+SELECT q AS io_query FROM (VALUES ($q$INSERT INTO bench.history_copy
+SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
+       health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
+       health_score._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
+                                          '{3,2,1,1,2,2,3,1,1,2,1,1}', s.metric_scores)
+  FROM (SELECT *, ARRAY[m1_score, m2_score, m3_score, m4_score, m5_score, m6_score, m7_score,
+                        m8_score, m9_score, m10_score, m11_score, m12_score] AS metric_scores
+          FROM health_score_bench.scores_mv) AS s$q$)) AS t(q) \gset
+
 \echo '== checking the view against scorecard() before timing it'
 SELECT count(*) AS customers,
        count(*) FILTER (WHERE v.score IS DISTINCT FROM
@@ -113,33 +140,10 @@ SELECT (SELECT md5(ROW(round(sum(score)::numeric, 3), count(band), count(grade),
                                  + m8_score + m9_score + m10_score + m11_score + m12_score)::numeric, 3))::text)
           FROM health_score_bench.scores)
        = (SELECT md5(ROW(round(sum::numeric, 3), count, count_1, sum_1, sum_2, sum_3, round(sum_4::numeric, 3))::text)
-            FROM (SELECT sum(score), count(health_score.band(score, 40, 70)), count(health_score.grade(score, '{90,80,70,60}', '{A,B,C,D,F}')),
-       sum(health_score.percentile_rank(d.score_dist, score)), sum(health_score.percentile_rank(d.seg_dist, score, segment)),
-       sum(health_score.descending_rank(d.score_dist, score)),
-       sum(s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11 + s12)
-FROM (SELECT segment::text AS segment,
-             health_score.round_score(health_score.scorecard('{linear,log,linear,linear,linear,log,linear,log,linear,linear,linear,linear}',
-                 '{0,0,30,10,-100,0,0,0,19,-50,0,7}', '{100,1000,0,0,400,11,1,5000,0,50,10,1}', '{3,2,1,1,2,2,3,1,1,2,1,1}', 0,
-                 m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12)) AS score,
-             health_score.round_score(health_score.scale(m1, 0, 100)) AS s1, health_score.round_score(health_score.scale_log(m2, 0, 1000)) AS s2,
-             health_score.round_score(health_score.scale(m3, 30, 0)) AS s3, health_score.round_score(health_score.scale(m4, 10, 0)) AS s4,
-             health_score.round_score(health_score.scale(m5, -100, 400)) AS s5, health_score.round_score(health_score.scale_log(m6, 0, 11)) AS s6,
-             health_score.round_score(health_score.scale(m7, 0, 1)) AS s7, health_score.round_score(health_score.scale_log(m8, 0, 5000)) AS s8,
-             health_score.round_score(health_score.scale(m9, 19, 0)) AS s9, health_score.round_score(health_score.scale(m10, -50, 50)) AS s10,
-             health_score.round_score(health_score.scale(m11, 0, 10)) AS s11, health_score.round_score(health_score.scale(m12, 7, 1)) AS s12
-        FROM bench_customers) AS c,
-     (SELECT (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'score') AS score_dist,
-             (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'segment score') AS seg_dist) AS d) AS v0(sum, count, count_1, sum_1, sum_2, sum_3, sum_4)) AS same_sums;
+            FROM (:v0_query) AS v0(sum, count, count_1, sum_1, sum_2, sum_3, sum_4)) AS same_sums;
 
 \echo '== checking (io) against the snapshot: its objects equal those of the history, for every customer'
-INSERT INTO bench.history_copy
-SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
-       health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
-       health_score._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
-                                          '{3,2,1,1,2,2,3,1,1,2,1,1}', s.metric_scores)
-  FROM (SELECT *, ARRAY[m1_score, m2_score, m3_score, m4_score, m5_score, m6_score, m7_score,
-                        m8_score, m9_score, m10_score, m11_score, m12_score] AS metric_scores
-          FROM health_score_bench.scores_mv) AS s;
+:io_query;
 SELECT count(*) AS customers,
        count(*) FILTER (WHERE (c.score, c.band, c.grade, c.percentile, c.segment_percentile,
                                c.metric_scores, c.contributions)
@@ -173,24 +177,7 @@ SELECT bench.add('v: scores view, every column',
             sum(m1_score + m2_score + m3_score + m4_score + m5_score + m6_score + m7_score + m8_score
                 + m9_score + m10_score + m11_score + m12_score)
      FROM health_score_bench.scores$q$);
-SELECT bench.add('v0: the same columns from the C core, no view',
-  $q$SELECT sum(score), count(health_score.band(score, 40, 70)), count(health_score.grade(score, '{90,80,70,60}', '{A,B,C,D,F}')),
-       sum(health_score.percentile_rank(d.score_dist, score)), sum(health_score.percentile_rank(d.seg_dist, score, segment)),
-       sum(health_score.descending_rank(d.score_dist, score)),
-       sum(s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11 + s12)
-FROM (SELECT segment::text AS segment,
-             health_score.round_score(health_score.scorecard('{linear,log,linear,linear,linear,log,linear,log,linear,linear,linear,linear}',
-                 '{0,0,30,10,-100,0,0,0,19,-50,0,7}', '{100,1000,0,0,400,11,1,5000,0,50,10,1}', '{3,2,1,1,2,2,3,1,1,2,1,1}', 0,
-                 m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12)) AS score,
-             health_score.round_score(health_score.scale(m1, 0, 100)) AS s1, health_score.round_score(health_score.scale_log(m2, 0, 1000)) AS s2,
-             health_score.round_score(health_score.scale(m3, 30, 0)) AS s3, health_score.round_score(health_score.scale(m4, 10, 0)) AS s4,
-             health_score.round_score(health_score.scale(m5, -100, 400)) AS s5, health_score.round_score(health_score.scale_log(m6, 0, 11)) AS s6,
-             health_score.round_score(health_score.scale(m7, 0, 1)) AS s7, health_score.round_score(health_score.scale_log(m8, 0, 5000)) AS s8,
-             health_score.round_score(health_score.scale(m9, 19, 0)) AS s9, health_score.round_score(health_score.scale(m10, -50, 50)) AS s10,
-             health_score.round_score(health_score.scale(m11, 0, 10)) AS s11, health_score.round_score(health_score.scale(m12, 7, 1)) AS s12
-        FROM bench_customers) AS c,
-     (SELECT (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'score') AS score_dist,
-             (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'segment score') AS seg_dist) AS d$q$);
+SELECT bench.add('v0: the same columns from the C core, no view', :'v0_query');
 SELECT bench.add('v*: scores view, SELECT *', 'SELECT * FROM health_score_bench.scores');
 SELECT bench.add('k: scores view, one customer', 'SELECT * FROM health_score_bench.scores WHERE id = 424242');
 SELECT bench.add('vr: red view, counted', 'SELECT count(*) FROM health_score_bench.red');
@@ -219,15 +206,7 @@ SELECT bench.add('r1: refresh after 1% updated', $q$SELECT health_score.refresh(
 SELECT bench.add('i: INSERT of a snapshot''s rows',
   $q$INSERT INTO bench.history_copy SELECT * FROM health_score_bench.history WHERE taken_on = '2026-01-05'$q$,
   setup => 'TRUNCATE bench.history_copy');
-SELECT bench.add('io: INSERT of a snapshot''s rows, objects built',
-  $q$INSERT INTO bench.history_copy
-     SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
-            health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
-            health_score._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
-                                               '{3,2,1,1,2,2,3,1,1,2,1,1}', s.metric_scores)
-       FROM (SELECT *, ARRAY[m1_score, m2_score, m3_score, m4_score, m5_score, m6_score, m7_score,
-                             m8_score, m9_score, m10_score, m11_score, m12_score] AS metric_scores
-               FROM health_score_bench.scores_mv) AS s$q$,
+SELECT bench.add('io: INSERT of a snapshot''s rows, objects built', :'io_query',
   setup => 'TRUNCATE bench.history_copy');
 SELECT bench.add('n: snapshot of one day', $q$SELECT health_score.snapshot('bench', '2026-01-05')$q$);
 SELECT bench.add('u: build, unchanged model', $q$SELECT health_score.build('bench')$q$);
