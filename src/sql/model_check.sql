@@ -26,27 +26,30 @@ DECLARE
     key_filter text := CASE WHEN only_key IS NULL THEN ''
                             ELSE format(' WHERE src.%I = $1::%s', m.key,
                                         format_type(health_score._column_type(m.source, m.key), NULL)) END;
-    fails boolean := false;
+    keys text[];
+    problems text[];
+    found_values float8[];
+    computed bigint;
     r record;
     v float8;
 BEGIN
+    -- one query when the expression fails for nobody: count(t.v) makes
+    -- it compute every customer's value, whatever the filter
     BEGIN
-        EXECUTE format('SELECT count(%s) FROM %s AS src%s', value_sql, m.source, key_filter)
-          USING only_key;
-    EXCEPTION WHEN OTHERS THEN
-        fails := true;
-    END;
-    IF NOT fails THEN
-        RETURN QUERY EXECUTE format($q$SELECT t.k, CASE WHEN t.v = 'NaN' THEN 'NaN, counted as missing'
-                    ELSE 'negative on a log scale' END, t.v, NULL::text
-  FROM (SELECT (src.%1$I)::text AS k, %2$s AS v FROM %3$s AS src%4$s) AS t
- WHERE %5$s%6$s$q$,
-                                    m.key, value_sql, m.source, key_filter,
-                                    CASE WHEN first_failure THEN refused ELSE format('t.v = %L OR %s', 'NaN', refused) END,
-                                    CASE WHEN first_failure THEN ' LIMIT 1' ELSE '' END)
-          USING only_key;
+        EXECUTE format($q$SELECT array_agg(t.k) FILTER (WHERE %5$s),
+       array_agg(CASE WHEN t.v = 'NaN' THEN 'NaN, counted as missing' ELSE 'negative on a log scale' END)
+         FILTER (WHERE %5$s),
+       array_agg(t.v) FILTER (WHERE %5$s), count(t.v)
+  FROM (SELECT (src.%1$I)::text AS k, %2$s AS v FROM %3$s AS src%4$s) AS t$q$,
+                       m.key, value_sql, m.source, key_filter,
+                       CASE WHEN first_failure THEN refused ELSE format('t.v = %L OR %s', 'NaN', refused) END)
+           INTO keys, problems, found_values, computed USING only_key;
+        RETURN QUERY SELECT u.k, u.p, u.v, NULL::text FROM unnest(keys, problems, found_values) AS u(k, p, v)
+                      LIMIT CASE WHEN first_failure THEN 1 END;
         RETURN;
-    END IF;
+    EXCEPTION WHEN OTHERS THEN
+        NULL;   -- it fails for someone: find whom, row by row
+    END;
 
     FOR r IN EXECUTE format('SELECT (src.%I)::text AS k, src AS source_row FROM %s AS src%s',
                             m.key, m.source, key_filter)
