@@ -93,7 +93,7 @@ FROM card_rows AS r JOIN card_models AS m ON m.segment = r.i % 3;
 UPDATE card_rows SET usage = 'NaN' WHERE i % 97 = 0;
 CREATE TEMP TABLE row_results AS
 SELECT r.i, m.weights,
-       health_score._model_row('{usage,logins,tickets,nps}', '{linear,log,linear,score}',
+       health_score_internal._model_row('{usage,logins,tickets,nps}', '{linear,log,linear,score}',
                                '{0,0,10,0}', '{100,500,0,100}', m.weights, 0.5,
                                usage, logins, tickets::float8, nps_score) AS got,
        health_score.scale(NULLIF(usage, 'NaN'), 0, 100) AS s1,
@@ -116,17 +116,17 @@ SELECT count(*) AS rows,
   FROM row_results;
 
 -- weights all zero: metric scores, but no score and no coverage
-SELECT health_score._model_row('{a,b}', '{linear,score}', '{0,0}', '{10,100}', '{0,0}', 0,
+SELECT health_score_internal._model_row('{a,b}', '{linear,score}', '{0,0}', '{10,100}', '{0,0}', 0,
                                2.25::float8, 50::float8);
 -- no metric present: coverage 0, no score
-SELECT health_score._model_row('{a,b}', '{linear,log}', '{0,0}', '{10,100}', '{1,1}', 0,
+SELECT health_score_internal._model_row('{a,b}', '{linear,log}', '{0,0}', '{10,100}', '{1,1}', 0,
                                NULL::float8, 'NaN'::float8);
 -- errors name the metric
-SELECT health_score._model_row('{usage,logins}', '{linear,log}', '{0,0}', '{100,500}', '{1,1}', 0,
+SELECT health_score_internal._model_row('{usage,logins}', '{linear,log}', '{0,0}', '{100,500}', '{1,1}', 0,
                                5::float8, -1::float8);
-SELECT health_score._model_row('{usage,nps}', '{linear,score}', '{0,0}', '{100,100}', '{1,1}', 0,
+SELECT health_score_internal._model_row('{usage,nps}', '{linear,score}', '{0,0}', '{100,100}', '{1,1}', 0,
                                5::float8, 101::float8);
-SELECT health_score._model_row('{usage,logins}', '{linear,log}', '{0,-5}', '{100,500}', '{1,1}', 0,
+SELECT health_score_internal._model_row('{usage,logins}', '{linear,log}', '{0,-5}', '{100,500}', '{1,1}', 0,
                                5::float8, 1::float8);
-SELECT health_score._model_row('{usage}', '{linear}', '{0}', '{100}', '{1,1}', 0, 5::float8);
-SELECT health_score._model_row('{usage}', '{linear}', '{0}', '{100}', '{1}', 0, 5);
+SELECT health_score_internal._model_row('{usage}', '{linear}', '{0}', '{100}', '{1,1}', 0, 5::float8);
+SELECT health_score_internal._model_row('{usage}', '{linear}', '{0}', '{100}', '{1}', 0, 5);

@@ -73,7 +73,7 @@ SELECT cfg AS pinned,
 -- schema-qualified.  An unqualified type (::text[]) is looked up in the
 -- caller's search_path, where a temporary type comes first:
 --   CREATE DOMAIN pg_temp.text AS integer;
---   SELECT health_score._built_views();  -- invalid input syntax for type integer
+--   SELECT health_score_internal._built_views();  -- invalid input syntax for type integer
 -- Expected: both listed with no unqualified name (1.2 cast to ::text[]).
 SELECT function AS unpinned,
        array(SELECT DISTINCT m[1]
@@ -94,11 +94,20 @@ SELECT function AS unpinned,
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
  WHERE lanname = 'c'
-   AND (provolatile <> CASE WHEN function IN ('health_score._model_row'::regproc,
-                                              'health_score._contributions_object'::regproc)
+   AND (provolatile <> CASE WHEN function IN ('health_score_internal._model_row'::regproc,
+                                              'health_score_internal._contributions_object'::regproc)
                             THEN 'v' ELSE 'i' END
         OR proparallel <> 's' OR proconfig IS NOT NULL)
  ORDER BY function::text;
+-- \df health_score.* lists what a user calls: every helper, a name
+-- starting with _, is in health_score_internal, and nothing else is
+SELECT function AS misplaced, pronamespace::regnamespace AS schema
+  FROM hs_sec_functions f JOIN pg_proc p USING (oid)
+ WHERE (p.pronamespace = 'health_score_internal'::regnamespace) <> (p.proname LIKE '\_%')
+ ORDER BY 1;
+SELECT count(*) FILTER (WHERE p.pronamespace = 'health_score'::regnamespace) > 50 AS user_functions,
+       count(*) FILTER (WHERE p.pronamespace = 'health_score_internal'::regnamespace) > 30 AS helpers
+  FROM hs_sec_functions f JOIN pg_proc p USING (oid);
 -- every aggregate runs in parallel plans
 SELECT function AS aggregate_not_parallel_safe FROM hs_sec_functions
  WHERE prokind = 'a' AND proparallel <> 's' ORDER BY function::text;
@@ -114,6 +123,8 @@ SELECT function AS plpgsql_parallel_safe FROM hs_sec_functions
 ------------------------------------------------------------------------
 SELECT has_schema_privilege('public', 'health_score', 'USAGE') AS public_usage,
        has_schema_privilege('public', 'health_score', 'CREATE') AS public_create,
+       has_schema_privilege('public', 'health_score_internal', 'USAGE') AS public_usage_internal,
+       has_schema_privilege('public', 'health_score_internal', 'CREATE') AS public_create_internal,
        (SELECT count(*) FROM hs_sec_functions f
          WHERE NOT has_function_privilege('public', f.oid, 'EXECUTE')) AS functions_public_cannot_call;
 

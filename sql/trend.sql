@@ -295,7 +295,7 @@ SELECT health_score.drop_model('acct');
 DROP VIEW trend_by_window;
 SELECT health_score.drop_model('acct', drop_history => true);
 SELECT health_score.drop_model('once', drop_history => true);
-SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname LIKE 'health_score\_%';
+SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname LIKE 'health_score\_%' AND nspname <> 'health_score_internal';
 
 DROP VIEW trend_by_group, mismatches, by_aggregate, by_plain_sql;
 DROP TABLE points, many_points, accounts;
@@ -324,7 +324,7 @@ SELECT count(*) AS pairs,
        count(*) FILTER (WHERE (by_c.mover).metric IS NULL) AS none_moved,
        count(DISTINCT (by_c.mover).metric) AS metrics_named
   FROM mover_pairs AS p
-  CROSS JOIN LATERAL (SELECT health_score._top_mover(p.cur, p.prev) AS mover) AS by_c
+  CROSS JOIN LATERAL (SELECT health_score_internal._top_mover(p.cur, p.prev) AS mover) AS by_c
   CROSS JOIN LATERAL (
         SELECT k.metric,
                round((coalesce((p.cur ->> k.metric)::float8, 0)
@@ -335,11 +335,11 @@ SELECT count(*) AS pairs,
          LIMIT 1) AS by_sql;
 -- by hand: api moves 1.5 - 3 = -1.5, Logins 0 - 1.5 = -1.5 (absent now),
 -- b 0.2: a tie of api and Logins, which the collation decides as ORDER BY does
-SELECT (health_score._top_mover('{"api": 1.5, "b": 0.2}', '{"api": 3, "Logins": 1.5}')).metric
+SELECT (health_score_internal._top_mover('{"api": 1.5, "b": 0.2}', '{"api": 3, "Logins": 1.5}')).metric
          = (SELECT min(k) FROM unnest('{api,Logins}'::text[]) AS k) AS first_by_name_wins,
-       (health_score._top_mover('{"api": 1.5, "b": 0.2}', '{"api": 3, "Logins": 1.5}')).change AS its_change,
-       (health_score._top_mover('{"a": 1}', '{"a": 1.04}')).* ;
-SELECT health_score._top_mover('{"a": "x"}', '{}');
+       (health_score_internal._top_mover('{"api": 1.5, "b": 0.2}', '{"api": 3, "Logins": 1.5}')).change AS its_change,
+       (health_score_internal._top_mover('{"a": 1}', '{"a": 1.04}')).* ;
+SELECT health_score_internal._top_mover('{"a": "x"}', '{}');
 
 -- snapshot's jsonb objects, built in C, against the jsonb_build_object
 -- they replaced, on 20,000 seeded rows: scores rounded as the views round
@@ -356,21 +356,21 @@ SELECT i,
   FROM generate_series(1, 20000) AS i;
 UPDATE object_rows SET scores = '{NULL,NULL,NULL}' WHERE i = 1;
 SELECT count(*) AS object_rows,
-       count(*) FILTER (WHERE health_score._metric_scores_object('{logins,"API calls",nps}', r.scores)
+       count(*) FILTER (WHERE health_score_internal._metric_scores_object('{logins,"API calls",nps}', r.scores)
                         IS DISTINCT FROM jsonb_strip_nulls(jsonb_build_object(
                           'logins', r.scores[1], 'API calls', r.scores[2], 'nps', r.scores[3])))
          AS metric_scores_mismatches,
-       count(*) FILTER (WHERE health_score._metric_scores_object('{logins,"API calls",nps}', r.scores)::text
+       count(*) FILTER (WHERE health_score_internal._metric_scores_object('{logins,"API calls",nps}', r.scores)::text
                         IS DISTINCT FROM jsonb_strip_nulls(jsonb_build_object(
                           'logins', r.scores[1], 'API calls', r.scores[2], 'nps', r.scores[3]))::text)
          AS metric_scores_text_mismatches,
-       count(*) FILTER (WHERE health_score._contributions_object('{logins,"API calls",nps}', r.weights, r.scores)::text
+       count(*) FILTER (WHERE health_score_internal._contributions_object('{logins,"API calls",nps}', r.weights, r.scores)::text
                         IS DISTINCT FROM jsonb_strip_nulls(jsonb_build_object(
                           'logins', r.weights[1] * r.scores[1] / nullif(present, 0),
                           'API calls', r.weights[2] * r.scores[2] / nullif(present, 0),
                           'nps', r.weights[3] * r.scores[3] / nullif(present, 0)))::text)
          AS contributions_mismatches,
-       count(*) FILTER (WHERE health_score._contributions_object('{logins,"API calls",nps}', r.weights, r.scores) = '{}')
+       count(*) FILTER (WHERE health_score_internal._contributions_object('{logins,"API calls",nps}', r.weights, r.scores) = '{}')
          AS empty_contributions
   FROM object_rows AS r
   CROSS JOIN LATERAL (SELECT CASE WHEN r.scores[1] IS NULL THEN 0 ELSE r.weights[1] END
@@ -378,8 +378,8 @@ SELECT count(*) AS object_rows,
                              + CASE WHEN r.scores[3] IS NULL THEN 0 ELSE r.weights[3] END AS present) AS w;
 -- by hand: 2 x 30 / (2 + 1) = 20 and 1 x 45 / 3 = 15; a NULL score is
 -- left out; 0.1 + 0.2 keeps its 17 digits, 1e-7 and 1e21 their exponents
-SELECT health_score._contributions_object('{a,b,c}', '{2,1,5}', '{30,45,NULL}') AS contributions,
-       health_score._metric_scores_object('{a,b,c,d}', ARRAY[0.1::float8 + 0.2, 1e-7, 1e21, -0.0]) AS metric_scores;
-SELECT health_score._metric_scores_object('{a,b}', '{1}');
+SELECT health_score_internal._contributions_object('{a,b,c}', '{2,1,5}', '{30,45,NULL}') AS contributions,
+       health_score_internal._metric_scores_object('{a,b,c,d}', ARRAY[0.1::float8 + 0.2, 1e-7, 1e21, -0.0]) AS metric_scores;
+SELECT health_score_internal._metric_scores_object('{a,b}', '{1}');
 RESET extra_float_digits;
 DROP TABLE object_rows;

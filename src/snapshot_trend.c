@@ -71,7 +71,7 @@ typedef struct SnapshotTrend
 	DayScore	spark[SPARKLINE_POINTS];	/* in arrival order */
 } SnapshotTrend;
 
-/* Output columns of health_score._snapshot_trend_figures, in order. */
+/* Output columns of health_score_internal._snapshot_trend_figures, in order. */
 enum
 {
 	COL_WEEK_AGO,
@@ -355,7 +355,7 @@ sparkline_of(const SnapshotTrend *state, bool *isnull)
 	return PointerGetDatum(hs_sparkline_draw(state->spark_count, scores, NULL, false, 0, 0));
 }
 
-/* The figures, as health_score._snapshot_trend_figures. */
+/* The figures, as health_score_internal._snapshot_trend_figures. */
 Datum
 hs_snapshot_trend_final(PG_FUNCTION_ARGS)
 {

@@ -146,7 +146,7 @@ find_top_mover(Jsonb *current, Jsonb *previous, Mover *best)
 /*
  * _top_mover(current, previous): of the metrics in either contributions
  * object, the one whose contribution changed most (rounded to 0.1), the
- * first by name on a tie, and that change, as health_score._top_mover
+ * first by name on a tie, and that change, as health_score_internal._top_mover
  * (metric, change); both NULL when none moved.
  */
 Datum

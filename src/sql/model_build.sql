@@ -7,17 +7,17 @@
  */
 
 -- The views build() creates, in the order they can be dropped.
-CREATE OR REPLACE FUNCTION health_score._built_views()
+CREATE OR REPLACE FUNCTION health_score_internal._built_views()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT '{scores_mv,stored_scores,red,yellow,green,segment_summary,dropped,trend,scores}'::pg_catalog.text[] $$;
 
-COMMENT ON FUNCTION health_score._built_views() IS
+COMMENT ON FUNCTION health_score_internal._built_views() IS
   'Internal: the relations build() creates in a model''s schema, dependents first (history and snapshots apart).';
 
 -- Drop one relation build() created, never by CASCADE: when a user's
 -- object depends on it, the error says so and names them.
-CREATE OR REPLACE FUNCTION health_score._drop_built(schema_name text, relation text, action text)
+CREATE OR REPLACE FUNCTION health_score_internal._drop_built(schema_name text, relation text, action text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -48,11 +48,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._drop_built(text, text, text) IS
+COMMENT ON FUNCTION health_score_internal._drop_built(text, text, text) IS
   'Internal: drops a view build() created, without CASCADE.';
 
 -- GRANT statements that restore the privileges others hold on a relation.
-CREATE OR REPLACE FUNCTION health_score._grants_of(rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._grants_of(rel regclass)
 RETURNS SETOF text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -66,13 +66,13 @@ AS $$
      WHERE c.oid = rel AND a.grantee <> c.relowner
 $$;
 
-COMMENT ON FUNCTION health_score._grants_of(regclass) IS
+COMMENT ON FUNCTION health_score_internal._grants_of(regclass) IS
   'Internal: GRANT statements for the privileges others hold on a relation, so build() keeps them when it recreates it.';
 
 -- The model's scored rows: key, segments, one column per metric's
 -- unrounded score, score (rounded to one decimal) and coverage.  Both
 -- scores and segment_summary read it.
-CREATE OR REPLACE FUNCTION health_score._scored_sql(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._scored_sql(m health_score.model)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -91,16 +91,16 @@ DECLARE
     segment text;
 BEGIN
     -- plain types for BI tools: a key of another type is shown as text
-    columns := columns || format('(src.%1$I)::%2$s AS %1$I', m.key, health_score._key_type_sql(m));
+    columns := columns || format('(src.%1$I)::%2$s AS %1$I', m.key, health_score_internal._key_type_sql(m));
     outputs := outputs || format('per_row.%I', m.key);
     FOREACH segment IN ARRAY m.segments LOOP
         columns := columns || format('(src.%1$I)::text AS %1$I', segment);
         outputs := outputs || format('per_row.%I', segment);
     END LOOP;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        value_sql := health_score._metric_value_sql(m, x.name, x.expression);
+        value_sql := health_score_internal._metric_value_sql(m, x.name, x.expression);
         names := names || x.name;
-        weights := weights || health_score._metric_weight_sql(m, x);
+        weights := weights || health_score_internal._metric_weight_sql(m, x);
         IF x.method IN ('linear', 'log') THEN
             methods := methods || x.method;
             worst := worst || x.worst;
@@ -111,7 +111,7 @@ BEGIN
             methods := methods || 'score'::text;
             worst := worst || 0::float8;
             best := best || 100::float8;
-            metric_values := metric_values || health_score._metric_score_sql(m, x, value_sql);
+            metric_values := metric_values || health_score_internal._metric_score_sql(m, x, value_sql);
         END IF;
         outputs := outputs || format('per_row.health_score_row[%s] AS %I',
                                      cardinality(names) + 2, x.name || '_score');
@@ -130,7 +130,7 @@ BEGIN
     -- segment down to the source's index.
     RETURN format($q$SELECT %1$s
   FROM (SELECT %2$s,
-               health_score._model_row(%3$L::text[], %4$L::text[], %5$L::float8[], %6$L::float8[],
+               health_score_internal._model_row(%3$L::text[], %4$L::text[], %5$L::float8[], %6$L::float8[],
                                        ARRAY[%7$s], %8$L::float8,
                                        %9$s) AS health_score_row
           FROM %10$s AS src) AS per_row$q$,
@@ -142,12 +142,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._scored_sql(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._scored_sql(health_score.model) IS
   'Internal: the SQL of a model''s scored rows, the common part of its views.';
 
 -- The model's segment columns qualified by alias, each followed by ", ",
 -- to put before the columns that follow them in a select list.
-CREATE OR REPLACE FUNCTION health_score._segment_columns(m health_score.model, alias text)
+CREATE OR REPLACE FUNCTION health_score_internal._segment_columns(m health_score.model, alias text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -156,7 +156,7 @@ AS $$
       FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o)
 $$;
 
-COMMENT ON FUNCTION health_score._segment_columns(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._segment_columns(health_score.model, text) IS
   'Internal: the model''s segment columns as "alias.segment, " each, in order.';
 
 -- The SQL of the scores view: one pass over the source, each row scored
@@ -164,13 +164,13 @@ COMMENT ON FUNCTION health_score._segment_columns(health_score.model, text) IS
 -- stored with the model, so that no read ranks every customer, a filter
 -- on the key or a segment reaches the source's index, and every reader
 -- gets the same numbers.
-CREATE OR REPLACE FUNCTION health_score._scores_sql(m health_score.model, scored_sql text)
+CREATE OR REPLACE FUNCTION health_score_internal._scores_sql(m health_score.model, scored_sql text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    segment_columns text := health_score._segment_columns(m, 's');
+    segment_columns text := health_score_internal._segment_columns(m, 's');
     metric_columns text := '';
     x health_score.metric;
 BEGIN
@@ -185,17 +185,17 @@ BEGIN
        now() AS computed_at%8$s
   FROM (%9$s) AS s$q$,
                   m.key, segment_columns, m.red_below, m.green_from,
-                  m.grade_cutoffs, m.grade_letters, health_score._rank_columns_sql(m),
+                  m.grade_cutoffs, m.grade_letters, health_score_internal._rank_columns_sql(m),
                   metric_columns, scored_sql);
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._scores_sql(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._scores_sql(health_score.model, text) IS
   'Internal: the SQL of a model''s scores view.';
 
 -- percentile, segment_percentile and rank of the row s, read against the
 -- distributions stored with the model.
-CREATE OR REPLACE FUNCTION health_score._rank_columns_sql(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._rank_columns_sql(m health_score.model)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -203,17 +203,17 @@ AS $$
     SELECT format($q$health_score.percentile_rank(%1$s, s.score) AS percentile,
        health_score.percentile_rank(%2$s, s.score, %3$s) AS segment_percentile,
        health_score.descending_rank(%1$s, s.score) AS rank$q$,
-                  health_score._reference_sql(m, 'score'),
-                  health_score._reference_sql(m, 'segment score'),
-                  health_score._first_segment_sql(m, 's'))
+                  health_score_internal._reference_sql(m, 'score'),
+                  health_score_internal._reference_sql(m, 'segment score'),
+                  health_score_internal._first_segment_sql(m, 's'))
 $$;
 
-COMMENT ON FUNCTION health_score._rank_columns_sql(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._rank_columns_sql(health_score.model) IS
   'Internal: the SQL of the percentile, segment_percentile and rank columns of a row s with a score.';
 
 -- The first segment of a row alias, which segment percentiles rank
 -- within; NULL::text when the model has no segments.
-CREATE OR REPLACE FUNCTION health_score._first_segment_sql(m health_score.model, alias text)
+CREATE OR REPLACE FUNCTION health_score_internal._first_segment_sql(m health_score.model, alias text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -222,27 +222,27 @@ AS $$
                 THEN format('%s.%I', alias, m.segments[1]) ELSE 'NULL::text' END
 $$;
 
-COMMENT ON FUNCTION health_score._first_segment_sql(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._first_segment_sql(health_score.model, text) IS
   'Internal: the SQL of a row''s first segment column (NULL::text without segments).';
 
 -- The policy that shows a reader the rows of a copy of customer rows in
 -- the model's schema (stored_scores, history) whose key the source shows
 -- them.  Keys compare in the copy's key type, as the views do: a uuid or
 -- date key is text there.
-CREATE OR REPLACE FUNCTION health_score._visible_in_source_sql(m health_score.model, relation text)
+CREATE OR REPLACE FUNCTION health_score_internal._visible_in_source_sql(m health_score.model, relation text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format('CREATE POLICY visible_in_source ON %1$I.%2$I FOR SELECT USING (EXISTS (SELECT FROM %3$s AS src WHERE (src.%4$I)::%5$s = %2$I.%4$I))',
-                  m.target_schema, relation, m.source, m.key, health_score._key_type_sql(m))
+                  m.target_schema, relation, m.source, m.key, health_score_internal._key_type_sql(m))
 $$;
 
-COMMENT ON FUNCTION health_score._visible_in_source_sql(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._visible_in_source_sql(health_score.model, text) IS
   'Internal: the CREATE POLICY that shows a reader the rows of a model''s stored_scores or history whose key the source shows them.';
 
 -- The SQL of the segment_summary view.
-CREATE OR REPLACE FUNCTION health_score._segment_summary_sql(m health_score.model, scored_sql text)
+CREATE OR REPLACE FUNCTION health_score_internal._segment_summary_sql(m health_score.model, scored_sql text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -266,11 +266,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._segment_summary_sql(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._segment_summary_sql(health_score.model, text) IS
   'Internal: the SQL of a model''s segment_summary view.';
 
 -- How a metric's score is computed, in words, for the column comments.
-CREATE OR REPLACE FUNCTION health_score._describe_metric(x health_score.metric)
+CREATE OR REPLACE FUNCTION health_score_internal._describe_metric(x health_score.metric)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -295,19 +295,19 @@ AS $$
                        THEN format(', category %s', x.category) ELSE '' END)
 $$;
 
-COMMENT ON FUNCTION health_score._describe_metric(health_score.metric) IS
+COMMENT ON FUNCTION health_score_internal._describe_metric(health_score.metric) IS
   'Internal: a metric''s definition in words.';
 
 -- COMMENTs on a scores-shaped relation: the columns BI tools describe,
 -- those of them it has (stored_scores has no percentile, segment
 -- percentile, rank or computed_at).
-CREATE OR REPLACE FUNCTION health_score._comment_scores_columns(m health_score.model, rel text)
+CREATE OR REPLACE FUNCTION health_score_internal._comment_scores_columns(m health_score.model, rel text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    present text[] := health_score._columns_of(rel::regclass);
+    present text[] := health_score_internal._columns_of(rel::regclass);
     comments text[] := ARRAY[
         m.key, format('Customer key: %s of %s.', m.key, m.source),
         'score', 'Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present'
@@ -331,7 +331,7 @@ BEGIN
         comments := comments || ARRAY[segment, format('Segment: %s of %s, as text.', segment, m.source)];
     END LOOP;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        comments := comments || ARRAY[x.name || '_score', health_score._describe_metric(x)];
+        comments := comments || ARRAY[x.name || '_score', health_score_internal._describe_metric(x)];
     END LOOP;
     FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
         IF comments[i] = ANY (present) THEN
@@ -341,34 +341,34 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._comment_scores_columns(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._comment_scores_columns(health_score.model, text) IS
   'Internal: comments the columns of a relation shaped like a model''s scores view.';
 
 -- Create or replace every view of the model.  Returns false, having
 -- changed nothing, when a view's columns changed in a way CREATE OR
 -- REPLACE VIEW refuses (a metric was dropped): the caller then drops and
 -- creates them.
-CREATE OR REPLACE FUNCTION health_score._create_views(m health_score.model, replace boolean)
+CREATE OR REPLACE FUNCTION health_score_internal._create_views(m health_score.model, replace boolean)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    scored text := health_score._scored_sql(m);
+    scored text := health_score_internal._scored_sql(m);
     verb text := CASE WHEN replace THEN 'CREATE OR REPLACE VIEW' ELSE 'CREATE VIEW' END;
     band text;
     schema_name text := quote_ident(m.target_schema);
 BEGIN
     EXECUTE format('%s %s.scores WITH (security_invoker = true) AS %s',
-                   verb, schema_name, health_score._scores_sql(m, scored));
+                   verb, schema_name, health_score_internal._scores_sql(m, scored));
     FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
         EXECUTE format('%s %s.%I WITH (security_invoker = true) AS SELECT * FROM %s.scores WHERE band = %L ORDER BY score, %I',
                        verb, schema_name, band, schema_name, band, m.key);
     END LOOP;
     EXECUTE format('%s %s.segment_summary WITH (security_invoker = true) AS %s',
-                   verb, schema_name, health_score._segment_summary_sql(m, scored));
+                   verb, schema_name, health_score_internal._segment_summary_sql(m, scored));
     EXECUTE format('%s %s.trend WITH (security_invoker = true) AS %s',
-                   verb, schema_name, health_score._trend_sql(m));
+                   verb, schema_name, health_score_internal._trend_sql(m));
     EXECUTE format($q$%1$s %2$s.dropped WITH (security_invoker = true) AS
 SELECT * FROM %2$s.trend
  WHERE dropped_band
@@ -385,11 +385,11 @@ EXCEPTION WHEN invalid_table_definition THEN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._create_views(health_score.model, boolean) IS
+COMMENT ON FUNCTION health_score_internal._create_views(health_score.model, boolean) IS
   'Internal: creates (or replaces in place) the views of a model.';
 
 -- COMMENTs on a trend-shaped view.
-CREATE OR REPLACE FUNCTION health_score._comment_trend_columns(m health_score.model, rel text)
+CREATE OR REPLACE FUNCTION health_score_internal._comment_trend_columns(m health_score.model, rel text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -425,10 +425,10 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._comment_trend_columns(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._comment_trend_columns(health_score.model, text) IS
   'Internal: comments the columns of a model''s trend or dropped view.';
 
-CREATE OR REPLACE FUNCTION health_score._comment_views(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._comment_views(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -443,12 +443,12 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %s.scores IS %L', schema_name,
                    format('Health of every customer of %s: one row per %s, scored by model %s (version %s). Reads the source as the querying user, so row-level security applies.',
                           m.source, m.key, m.name, m.version));
-    PERFORM health_score._comment_scores_columns(m, schema_name || '.scores');
+    PERFORM health_score_internal._comment_scores_columns(m, schema_name || '.scores');
     FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
         EXECUTE format('COMMENT ON VIEW %s.%I IS %L', schema_name, band,
                        format('The %s customers of model %s (band = %L), worst score first; the columns of scores.',
                               band, m.name, band));
-        PERFORM health_score._comment_scores_columns(m, format('%s.%I', schema_name, band));
+        PERFORM health_score_internal._comment_scores_columns(m, format('%s.%I', schema_name, band));
     END LOOP;
     EXECUTE format('COMMENT ON VIEW %s.segment_summary IS %L', schema_name,
                    CASE WHEN cardinality(m.segments) > 0
@@ -468,8 +468,8 @@ BEGIN
         EXECUTE format('COMMENT ON COLUMN %s.segment_summary.%I IS %L', schema_name, band,
                        format('Segment: %s of %s, as text.', band, m.source));
     END LOOP;
-    PERFORM health_score._comment_trend_columns(m, schema_name || '.trend');
-    PERFORM health_score._comment_trend_columns(m, schema_name || '.dropped');
+    PERFORM health_score_internal._comment_trend_columns(m, schema_name || '.trend');
+    PERFORM health_score_internal._comment_trend_columns(m, schema_name || '.dropped');
     EXECUTE format('COMMENT ON VIEW %s.trend IS %L', schema_name,
                    format('How each customer of model %s moved: one row per customer in the latest snapshot (health_score.snapshot), with week-over-week and month-over-month deltas, the band change since the previous snapshot, the slope over 90 days, a sparkline of the last 12 snapshots and the metric that moved the score most.', m.name));
     EXECUTE format('COMMENT ON VIEW %s.dropped IS %L', schema_name,
@@ -477,19 +477,19 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %s.scores_mv IS %L', schema_name,
                    format('scores of model %s as of its last build, refresh or snapshot (health_score.refresh(%L)), read from stored_scores: the fast path for dashboards. Row-level security shows each reader the customers %s shows them. Reading it needs SELECT on stored_scores too, which build and refresh grant to its readers.',
                           m.name, m.name, m.source));
-    PERFORM health_score._comment_scores_columns(m, schema_name || '.scores_mv');
+    PERFORM health_score_internal._comment_scores_columns(m, schema_name || '.scores_mv');
     EXECUTE format('COMMENT ON TABLE %s.stored_scores IS %L', schema_name,
                    format('The scores of model %s that a customer''s own row decides, stored by its last build, refresh or snapshot; read it through scores_mv, which adds percentile, segment_percentile, rank and computed_at. Row-level security shows a reader the customers %s shows them; refresh rewrites only the rows whose values changed.',
                           m.name, m.source));
-    PERFORM health_score._comment_scores_columns(m, schema_name || '.stored_scores');
+    PERFORM health_score_internal._comment_scores_columns(m, schema_name || '.stored_scores');
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._comment_views(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._comment_views(health_score.model) IS
   'Internal: comments every view of a model and their columns.';
 
 -- The names of a relation's columns, in order.
-CREATE OR REPLACE FUNCTION health_score._columns_of(rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._columns_of(rel regclass)
 RETURNS text[]
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -498,14 +498,14 @@ AS $$
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
-COMMENT ON FUNCTION health_score._columns_of(regclass) IS
+COMMENT ON FUNCTION health_score_internal._columns_of(regclass) IS
   'Internal: the column names of a relation, in order.';
 
 -- The columns of stored_scores: those of scores that a customer's own row
 -- decides.  percentile, segment_percentile and rank are read against the
 -- reference when scores_mv is read, so that a refresh rewrites only the
 -- customers whose scores moved.
-CREATE OR REPLACE FUNCTION health_score._stored_columns(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._stored_columns(m health_score.model)
 RETURNS text[]
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -515,11 +515,11 @@ AS $$
                           FROM health_score.metric AS x WHERE x.model = m.name), '{}')
 $$;
 
-COMMENT ON FUNCTION health_score._stored_columns(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._stored_columns(health_score.model) IS
   'Internal: the columns of a model''s stored_scores table, in order.';
 
 -- A list of columns, each qualified by alias (or bare when alias is NULL).
-CREATE OR REPLACE FUNCTION health_score._column_list(columns text[], alias text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION health_score_internal._column_list(columns text[], alias text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -528,12 +528,12 @@ AS $$
       FROM unnest(columns) WITH ORDINALITY AS u(c, o)
 $$;
 
-COMMENT ON FUNCTION health_score._column_list(text[], text) IS
+COMMENT ON FUNCTION health_score_internal._column_list(text[], text) IS
   'Internal: columns as a comma-separated list of quoted names, each prefixed by alias when given.';
 
 -- The SQL of the scores_mv view: the stored rows, ranked against the
 -- reference the same refresh computed.
-CREATE OR REPLACE FUNCTION health_score._scores_mv_sql(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._scores_mv_sql(m health_score.model)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -547,20 +547,20 @@ BEGIN
        s.coverage,
        %4$s AS computed_at%5$s
   FROM %6$I.stored_scores AS s$q$,
-                  m.key, health_score._segment_columns(m, 's'), health_score._rank_columns_sql(m),
-                  health_score._reference_sql(m, 'score', 'computed_at'),
+                  m.key, health_score_internal._segment_columns(m, 's'), health_score_internal._rank_columns_sql(m),
+                  health_score_internal._reference_sql(m, 'score', 'computed_at'),
                   coalesce(metric_columns, ''), m.target_schema);
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._scores_mv_sql(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._scores_mv_sql(health_score.model) IS
   'Internal: the SQL of a model''s scores_mv view over its stored_scores table.';
 
 -- Create stored_scores, unless it has the columns it should, and the
 -- scores_mv view over it.  1.3's scores_mv, a materialized view, is
 -- replaced here; indexes someone added to it or to stored_scores are
 -- made again on the new table where their columns are still there.
-CREATE OR REPLACE FUNCTION health_score._create_stored(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._create_stored(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -569,11 +569,11 @@ DECLARE
     schema_name text := quote_ident(m.target_schema);
     stored regclass := to_regclass(schema_name || '.stored_scores');
     mv regclass := to_regclass(schema_name || '.scores_mv');
-    columns text[] := health_score._stored_columns(m);
+    columns text[] := health_score_internal._stored_columns(m);
     indexes text[];
     statement text;
 BEGIN
-    IF stored IS NULL OR health_score._columns_of(stored) IS DISTINCT FROM columns
+    IF stored IS NULL OR health_score_internal._columns_of(stored) IS DISTINCT FROM columns
        OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = mv) IS DISTINCT FROM 'v' THEN
         indexes := ARRAY(
             SELECT replace(pg_catalog.pg_get_indexdef(i.indexrelid),
@@ -582,17 +582,17 @@ BEGIN
               FROM pg_catalog.pg_index AS i
              WHERE i.indrelid IN (mv, stored) AND NOT i.indisprimary
                AND i.indexrelid <> coalesce(to_regclass(schema_name || '.scores_mv_key'), 0));
-        PERFORM health_score._drop_built(m.target_schema, 'scores_mv', 'replace');
-        PERFORM health_score._drop_built(m.target_schema, 'stored_scores', 'replace');
+        PERFORM health_score_internal._drop_built(m.target_schema, 'scores_mv', 'replace');
+        PERFORM health_score_internal._drop_built(m.target_schema, 'stored_scores', 'replace');
         EXECUTE format('CREATE TABLE %1$s.stored_scores AS SELECT %2$s FROM %1$s.scores WITH NO DATA',
-                       schema_name, health_score._column_list(columns));
+                       schema_name, health_score_internal._column_list(columns));
         EXECUTE format('ALTER TABLE %s.stored_scores ADD CONSTRAINT stored_scores_pkey PRIMARY KEY (%I)',
                        schema_name, m.key);
         -- a copy of customer rows: show a reader only the customers the
         -- source shows them, as history does
         EXECUTE format('ALTER TABLE %s.stored_scores ENABLE ROW LEVEL SECURITY', schema_name);
-        EXECUTE health_score._visible_in_source_sql(m, 'stored_scores');
-        PERFORM health_score._distribute_like_source(m, to_regclass(schema_name || '.stored_scores'));
+        EXECUTE health_score_internal._visible_in_source_sql(m, 'stored_scores');
+        PERFORM health_score_internal._distribute_like_source(m, to_regclass(schema_name || '.stored_scores'));
         FOREACH statement IN ARRAY indexes LOOP
             BEGIN
                 EXECUTE statement;
@@ -603,11 +603,11 @@ BEGIN
         END LOOP;
     END IF;
     EXECUTE format('CREATE OR REPLACE VIEW %s.scores_mv WITH (security_invoker = true) AS %s',
-                   schema_name, health_score._scores_mv_sql(m));
+                   schema_name, health_score_internal._scores_mv_sql(m));
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._create_stored(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._create_stored(health_score.model) IS
   'Internal: creates a model''s stored_scores table (when missing or its columns changed) and the scores_mv view over it.';
 
 -- Who may read stored_scores follows who may read scores_mv: a security
@@ -615,7 +615,7 @@ COMMENT ON FUNCTION health_score._create_stored(health_score.model) IS
 -- shows each reader only their customers, and a role that lost scores_mv
 -- loses stored_scores too.  Privileges other than SELECT (and the
 -- owner's) are left alone.
-CREATE OR REPLACE FUNCTION health_score._mirror_grants(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._mirror_grants(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -642,12 +642,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._mirror_grants(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._mirror_grants(health_score.model) IS
   'Internal: grants SELECT on a model''s stored_scores to those who may read its scores_mv, and revokes it from the others.';
 
 -- One error for a key that cannot name one customer: refresh and
 -- snapshot store one row per key.
-CREATE OR REPLACE FUNCTION health_score._require_unique_keys(m health_score.model, rel text)
+CREATE OR REPLACE FUNCTION health_score_internal._require_unique_keys(m health_score.model, rel text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -674,12 +674,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._require_unique_keys(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._require_unique_keys(health_score.model, text) IS
   'Internal: an error naming an example when a relation of scored rows has a NULL or repeated key.';
 
 -- The cuts of each percentile metric's raw values, over every customer
 -- the caller (the model's owner) sees: the metric scores depend on them.
-CREATE OR REPLACE FUNCTION health_score._refresh_metric_cuts(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._refresh_metric_cuts(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -701,7 +701,7 @@ BEGIN
         -- 99 cuts rank a value as its distribution would, and weigh nothing
         columns := columns ||
             format('health_score.percentile_cuts(health_score.distribution(NULLIF(%s, %L::float8))) AS c%s',
-                   health_score._metric_value_sql(m, x.name, x.expression), 'NaN', x.position);
+                   health_score_internal._metric_value_sql(m, x.name, x.expression), 'NaN', x.position);
         items := items || format('(%L, d.c%s)', 'metric ' || x.name, x.position);
     END LOOP;
     IF cardinality(items) > 0 THEN
@@ -716,7 +716,7 @@ SELECT $1, i.item, i.cuts, now()
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._refresh_metric_cuts(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._refresh_metric_cuts(health_score.model) IS
   'Internal: computes the cuts a model''s percentile metrics are scored against (health_score.reference).';
 
 -- Score every customer once, as the caller (the model's owner) sees
@@ -726,7 +726,7 @@ COMMENT ON FUNCTION health_score._refresh_metric_cuts(health_score.model) IS
 -- customers added, gone ones deleted, and no other row is touched.
 -- Readers of stored_scores and scores_mv never wait: row locks only.
 -- Concurrent refreshes of one model take turns here.
-CREATE OR REPLACE FUNCTION health_score._refresh_stored(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._refresh_stored(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -735,7 +735,7 @@ DECLARE
     schema_name text := quote_ident(m.target_schema);
     -- the columns as built: a metric added or dropped since counts from
     -- the next build on
-    columns text[] := health_score._columns_of(to_regclass(schema_name || '.stored_scores'));
+    columns text[] := health_score_internal._columns_of(to_regclass(schema_name || '.stored_scores'));
     values_columns text[] := columns[2:];
     scored bigint;
     stored bigint;
@@ -755,15 +755,15 @@ BEGIN
                     HINT = 'Build, refresh and snapshot the model as a role the source''s policies do not apply to: its owner (unless the table forces row-level security) or a role with BYPASSRLS; ignore this warning if the policies show you every customer.';
     END IF;
     BEGIN
-        PERFORM health_score._refresh_metric_cuts(m);
+        PERFORM health_score_internal._refresh_metric_cuts(m);
         EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
-                       health_score._column_list(columns), schema_name);
+                       health_score_internal._column_list(columns), schema_name);
         GET DIAGNOSTICS scored = ROW_COUNT;
     EXCEPTION WHEN data_exception THEN
         -- one customer's value failed every customer's scoring: say which
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
                                 detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-        PERFORM health_score._raise_scoring_error(m, code, message, detail, hint);
+        PERFORM health_score_internal._raise_scoring_error(m, code, message, detail, hint);
     END;
 
     DELETE FROM health_score.reference AS r WHERE r.model = m.name AND r.item IN ('score', 'segment score');
@@ -776,13 +776,13 @@ SELECT $1, i.item, i.dist, now()
           FROM pg_temp.health_score_refresh AS t) AS d,
        LATERAL (VALUES ('score', d.scores), ('segment score', d.segment_scores)) AS i(item, dist)
  WHERE i.dist IS NOT NULL OR i.item = 'score'$q$,
-                   health_score._first_segment_sql(m, 't'))
+                   health_score_internal._first_segment_sql(m, 't'))
       USING m.name;
 
     -- Citus merges into no distributed table from a local one
-    IF health_score._citus_distribution_column(to_regclass(schema_name || '.stored_scores')) IS NOT NULL THEN
-        PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
-        PERFORM health_score._citus_write_stored(m, columns);
+    IF health_score_internal._citus_distribution_column(to_regclass(schema_name || '.stored_scores')) IS NOT NULL THEN
+        PERFORM health_score_internal._require_unique_keys(m, 'pg_temp.health_score_refresh');
+        PERFORM health_score_internal._citus_write_stored(m, columns);
         DROP TABLE pg_temp.health_score_refresh;
         RETURN;
     END IF;
@@ -794,20 +794,20 @@ USING pg_temp.health_score_refresh AS t ON s.%2$I = t.%2$I
  WHEN NOT MATCHED THEN
       INSERT VALUES (%6$s)$q$,
                        schema_name, m.key,
-                       health_score._column_list(values_columns, 's'),
-                       health_score._column_list(values_columns, 't'),
-                       health_score._column_list(values_columns),
-                       health_score._column_list(columns, 't'));
+                       health_score_internal._column_list(values_columns, 's'),
+                       health_score_internal._column_list(values_columns, 't'),
+                       health_score_internal._column_list(values_columns),
+                       health_score_internal._column_list(columns, 't'));
     EXCEPTION WHEN unique_violation OR not_null_violation OR cardinality_violation THEN
         -- a key scored twice, or none: say which
-        PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+        PERFORM health_score_internal._require_unique_keys(m, 'pg_temp.health_score_refresh');
         RAISE;
     END;
     -- Every key scored is stored now: when there are as many stored rows
     -- as scored ones, no customer is gone and no key was scored twice.
     EXECUTE format('SELECT count(*) FROM %s.stored_scores', schema_name) INTO stored;
     IF stored <> scored THEN
-        PERFORM health_score._require_unique_keys(m, 'pg_temp.health_score_refresh');
+        PERFORM health_score_internal._require_unique_keys(m, 'pg_temp.health_score_refresh');
         EXECUTE format($q$DELETE FROM %1$s.stored_scores AS s
  WHERE NOT EXISTS (SELECT FROM pg_temp.health_score_refresh AS t WHERE t.%2$I = s.%2$I)$q$,
                        schema_name, m.key);
@@ -816,7 +816,7 @@ USING pg_temp.health_score_refresh AS t ON s.%2$I = t.%2$I
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._refresh_stored(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._refresh_stored(health_score.model) IS
   'Internal: scores every customer once and brings a model''s reference and stored_scores up to date, rewriting only the rows that changed.';
 
 CREATE OR REPLACE FUNCTION health_score.build(model text)
@@ -826,7 +826,7 @@ SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 1
 AS $$
 DECLARE
-    m health_score.model := health_score._model_for_update(build.model);
+    m health_score.model := health_score_internal._model_for_update(build.model);
     schema_name text := quote_ident(m.target_schema);
     grants text[];
     replaced boolean;
@@ -839,7 +839,7 @@ BEGIN
     ELSIF m.built_version IS NULL THEN
         -- the first build into a schema that exists: never take over
         -- relations someone else put there
-        FOREACH relation IN ARRAY health_score._built_views() || '{history,snapshots}'::text[] LOOP
+        FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots}'::text[] LOOP
             IF to_regclass(format('%s.%I', schema_name, relation)) IS NOT NULL THEN
                 RAISE EXCEPTION 'relation %.% already exists', schema_name, relation
                       USING ERRCODE = '42P07',
@@ -849,31 +849,31 @@ BEGIN
     END IF;
 
     -- privileges others hold on the views survive their re-creation
-    grants := ARRAY(SELECT g FROM unnest(health_score._built_views()) AS v,
-                         health_score._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
+    grants := ARRAY(SELECT g FROM unnest(health_score_internal._built_views()) AS v,
+                         health_score_internal._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
 
-    PERFORM health_score._create_history(m);
-    replaced := health_score._create_views(m, true);
+    PERFORM health_score_internal._create_history(m);
+    replaced := health_score_internal._create_views(m, true);
     IF NOT replaced THEN
         -- stored_scores is _create_stored's to replace: it makes the
         -- user's indexes on it again
-        FOREACH relation IN ARRAY array_remove(health_score._built_views(), 'stored_scores') LOOP
-            PERFORM health_score._drop_built(m.target_schema, relation, 'replace');
+        FOREACH relation IN ARRAY array_remove(health_score_internal._built_views(), 'stored_scores') LOOP
+            PERFORM health_score_internal._drop_built(m.target_schema, relation, 'replace');
         END LOOP;
-        PERFORM health_score._create_views(m, false);
+        PERFORM health_score_internal._create_views(m, false);
     END IF;
     DELETE FROM health_score.reference AS r
      WHERE r.model = m.name AND r.item LIKE 'metric %'
        AND r.item NOT IN (SELECT 'metric ' || hm.name FROM health_score.metric AS hm
                            WHERE hm.model = m.name AND hm.method = 'percentile');
-    PERFORM health_score._create_stored(m);
-    PERFORM health_score._refresh_stored(m);
+    PERFORM health_score_internal._create_stored(m);
+    PERFORM health_score_internal._refresh_stored(m);
 
-    PERFORM health_score._comment_views(m);
+    PERFORM health_score_internal._comment_views(m);
     FOREACH statement IN ARRAY grants LOOP
         EXECUTE statement;
     END LOOP;
-    PERFORM health_score._mirror_grants(m);
+    PERFORM health_score_internal._mirror_grants(m);
     UPDATE health_score.model AS hm SET built_version = hm.version, built_at = now()
      WHERE hm.name = m.name;
     RETURN m.target_schema;
@@ -889,32 +889,32 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model(refresh.model);
+    m health_score.model := health_score_internal._model(refresh.model);
 BEGIN
-    PERFORM health_score._require_owner(m);
-    PERFORM health_score._require_built(m, 'stored_scores');
+    PERFORM health_score_internal._require_owner(m);
+    PERFORM health_score_internal._require_built(m, 'stored_scores');
     -- the model stays as built until the refresh commits
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
-    PERFORM health_score._refresh_stored(m);
-    PERFORM health_score._mirror_grants(m);
+    PERFORM health_score_internal._refresh_stored(m);
+    PERFORM health_score_internal._mirror_grants(m);
 END;
 $$;
 
 COMMENT ON FUNCTION health_score.refresh(text, boolean) IS
   'Scores every customer of the model once, as the caller sees them, and brings its stored_scores (read through scores_mv) and the distributions its percentiles and ranks are read against (health_score.reference) up to date: only the rows whose values changed are rewritten, and readers never wait. concurrently is accepted for compatibility with 1.3 and changes nothing: every refresh lets readers read.';
 
-CREATE OR REPLACE FUNCTION health_score._refresh_job_name(model text)
+CREATE OR REPLACE FUNCTION health_score_internal._refresh_job_name(model text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT 'health_score refresh ' || model $$;
 
-COMMENT ON FUNCTION health_score._refresh_job_name(text) IS
+COMMENT ON FUNCTION health_score_internal._refresh_job_name(text) IS
   'Internal: the pg_cron job name of a model''s scheduled refresh.';
 
 -- pg_cron's functions live in the database named by cron.database_name;
 -- health_score calls them by dynamic SQL so it does not depend on them.
-CREATE OR REPLACE FUNCTION health_score._require_pg_cron()
+CREATE OR REPLACE FUNCTION health_score_internal._require_pg_cron()
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -928,7 +928,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._require_pg_cron() IS
+COMMENT ON FUNCTION health_score_internal._require_pg_cron() IS
   'Internal: an error naming pg_cron when it is not installed in this database.';
 
 CREATE OR REPLACE FUNCTION health_score.schedule_refresh(model text, cron text)
@@ -937,16 +937,16 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model_for_update(schedule_refresh.model);
+    m health_score.model := health_score_internal._model_for_update(schedule_refresh.model);
     job bigint;
 BEGIN
-    PERFORM health_score._require_pg_cron();
+    PERFORM health_score_internal._require_pg_cron();
     IF cron IS NULL THEN
         RAISE EXCEPTION 'cron must not be NULL' USING ERRCODE = '22004';
     END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)'
        INTO job
-      USING health_score._refresh_job_name(m.name), cron,
+      USING health_score_internal._refresh_job_name(m.name), cron,
             format('SELECT health_score.refresh(%L)', m.name);
     RETURN job;
 END;
@@ -963,9 +963,9 @@ AS $$
 DECLARE
     job bigint;
 BEGIN
-    PERFORM health_score._require_pg_cron();
+    PERFORM health_score_internal._require_pg_cron();
     EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user'
-       INTO job USING health_score._refresh_job_name(model);
+       INTO job USING health_score_internal._refresh_job_name(model);
     IF job IS NULL THEN
         RETURN false;
     END IF;
@@ -979,7 +979,7 @@ COMMENT ON FUNCTION health_score.unschedule_refresh(text) IS
 
 -- Every pg_cron job refreshing a model, whoever scheduled it: pg_cron
 -- lets a user remove only their own jobs, so the others are reported.
-CREATE OR REPLACE FUNCTION health_score._unschedule_all(model text)
+CREATE OR REPLACE FUNCTION health_score_internal._unschedule_all(model text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -988,7 +988,7 @@ DECLARE
     job record;
 BEGIN
     FOR job IN EXECUTE 'SELECT jobid, username FROM cron.job WHERE jobname = $1'
-                 USING health_score._refresh_job_name(model)
+                 USING health_score_internal._refresh_job_name(model)
     LOOP
         BEGIN
             EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
@@ -1000,7 +1000,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._unschedule_all(text) IS
+COMMENT ON FUNCTION health_score_internal._unschedule_all(text) IS
   'Internal: removes the pg_cron jobs that refresh a model, warning about those it may not remove.';
 
 CREATE OR REPLACE FUNCTION health_score.drop_model(model text, drop_history boolean DEFAULT false)
@@ -1009,13 +1009,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model_for_update(drop_model.model);
+    m health_score.model := health_score_internal._model_for_update(drop_model.model);
     history regclass := to_regclass(quote_ident(m.target_schema) || '.history');
     relation text;
     has_history boolean := false;
 BEGIN
     IF history IS NOT NULL THEN
-        PERFORM health_score._citus_sequential(history);
+        PERFORM health_score_internal._citus_sequential(history);
         -- SELECT 1: Citus fails on a subquery of no columns over a
         -- distributed table (citusdata/citus#5094)
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', history) INTO has_history;
@@ -1025,11 +1025,11 @@ BEGIN
               USING ERRCODE = '2BP01',
                     HINT = format('Copy them elsewhere if you need them, then run SELECT health_score.drop_model(%L, drop_history => true).', m.name);
     END IF;
-    FOREACH relation IN ARRAY health_score._built_views() || '{history,snapshots}'::text[] LOOP
-        PERFORM health_score._drop_built(m.target_schema, relation, 'drop');
+    FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots}'::text[] LOOP
+        PERFORM health_score_internal._drop_built(m.target_schema, relation, 'drop');
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-        PERFORM health_score._unschedule_all(m.name);
+        PERFORM health_score_internal._unschedule_all(m.name);
     END IF;
     IF m.owns_schema AND to_regnamespace(quote_ident(m.target_schema)) IS NOT NULL THEN
         BEGIN
@@ -1047,7 +1047,7 @@ COMMENT ON FUNCTION health_score.drop_model(text, boolean) IS
 
 -- The SQL type of the key in the views and the history: the source's
 -- own when it is a plain integer, numeric or text type, else text.
-CREATE OR REPLACE FUNCTION health_score._key_type_sql(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._key_type_sql(m health_score.model)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1055,8 +1055,8 @@ AS $$
     SELECT CASE WHEN t IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
                            'numeric'::regtype, 'text'::regtype, 'character varying'::regtype)
                 THEN format_type(t, NULL) ELSE 'text' END
-      FROM health_score._column_type(m.source, m.key) AS t
+      FROM health_score_internal._column_type(m.source, m.key) AS t
 $$;
 
-COMMENT ON FUNCTION health_score._key_type_sql(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._key_type_sql(health_score.model) IS
   'Internal: the type a model''s key has in its views and history.';

@@ -14,18 +14,18 @@
 -- first_failure returns at most the first customer whose value fails or
 -- is refused (NaN fails nothing: it is left out then); only_key limits
 -- the search to one customer.
-CREATE OR REPLACE FUNCTION health_score._metric_problems(m health_score.model, x health_score.metric,
+CREATE OR REPLACE FUNCTION health_score_internal._metric_problems(m health_score.model, x health_score.metric,
                                                      first_failure boolean, only_key text DEFAULT NULL)
 RETURNS TABLE (customer_key text, problem text, value float8, error_code text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    value_sql text := health_score._metric_value_sql(m, x.name, x.expression);
+    value_sql text := health_score_internal._metric_value_sql(m, x.name, x.expression);
     refused text := CASE WHEN x.method = 'log' THEN 't.v < 0' ELSE 'false' END;
     key_filter text := CASE WHEN only_key IS NULL THEN ''
                             ELSE format(' WHERE src.%I = $1::%s', m.key,
-                                        format_type(health_score._column_type(m.source, m.key), NULL)) END;
+                                        format_type(health_score_internal._column_type(m.source, m.key), NULL)) END;
     keys text[];
     problems text[];
     found_values float8[];
@@ -81,7 +81,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._metric_problems(health_score.model, health_score.metric, boolean, text) IS
+COMMENT ON FUNCTION health_score_internal._metric_problems(health_score.model, health_score.metric, boolean, text) IS
   'Internal: the customers a metric''s expression fails for, gives NaN, or gives a value its method refuses.';
 
 CREATE OR REPLACE FUNCTION health_score.check_model(model text)
@@ -90,12 +90,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model(check_model.model);
+    m health_score.model := health_score_internal._model(check_model.model);
     x health_score.metric;
 BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         RETURN QUERY SELECT x.name, p.customer_key, p.problem, p.value
-                       FROM health_score._metric_problems(m, x, false) AS p;
+                       FROM health_score_internal._metric_problems(m, x, false) AS p;
     END LOOP;
 END;
 $$;
@@ -107,7 +107,7 @@ COMMENT ON FUNCTION health_score.check_model(text) IS
 -- failed with a data error (SQLSTATE class 22): it raises the same error
 -- again, naming the metric and an example customer when it finds them,
 -- and without the generated SQL the original's CONTEXT showed.
-CREATE OR REPLACE FUNCTION health_score._raise_scoring_error(m health_score.model, code text, message text,
+CREATE OR REPLACE FUNCTION health_score_internal._raise_scoring_error(m health_score.model, code text, message text,
                                                          detail text, hint text, only_key text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
@@ -119,7 +119,7 @@ DECLARE
     check_hint text := format('SELECT * FROM health_score.check_model(%L) lists every customer each metric fails for.', m.name);
 BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        SELECT * INTO p FROM health_score._metric_problems(m, x, true, only_key);
+        SELECT * INTO p FROM health_score_internal._metric_problems(m, x, true, only_key);
         IF p.customer_key IS NULL THEN
             CONTINUE;
         ELSIF p.error_code IS NULL THEN
@@ -144,5 +144,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._raise_scoring_error(health_score.model, text, text, text, text, text) IS
+COMMENT ON FUNCTION health_score_internal._raise_scoring_error(health_score.model, text, text, text, text, text) IS
   'Internal: raises a data error of a model''s scoring again, naming the metric and an example customer.';

@@ -23,7 +23,7 @@
 
 -- The distribution column of a hash-distributed table, or NULL: without
 -- Citus, for a local, reference or single-shard table, and for a view.
-CREATE OR REPLACE FUNCTION health_score._citus_distribution_column(rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._citus_distribution_column(rel regclass)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -42,11 +42,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._citus_distribution_column(regclass) IS
+COMMENT ON FUNCTION health_score_internal._citus_distribution_column(regclass) IS
   'Internal: the distribution column of a table Citus distributes by hash; NULL without Citus and for any other relation.';
 
 -- Whether Citus manages a table: distributed, reference or single-shard.
-CREATE OR REPLACE FUNCTION health_score._citus_table(rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._citus_table(rel regclass)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -62,7 +62,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._citus_table(regclass) IS
+COMMENT ON FUNCTION health_score_internal._citus_table(regclass) IS
   'Internal: whether Citus manages a table (distributed, reference or single-shard); false without Citus.';
 
 -- The error a reader gets from the policy of a distributed stored_scores
@@ -70,7 +70,7 @@ COMMENT ON FUNCTION health_score._citus_table(regclass) IS
 -- than it can: they may not read the source's key (the local policy fails
 -- the same way), or row-level security on the source applies to them.
 -- Never returns.
-CREATE OR REPLACE FUNCTION health_score._citus_source_hidden(source regclass, key text)
+CREATE OR REPLACE FUNCTION health_score_internal._citus_source_hidden(source regclass, key text)
 RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -88,7 +88,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._citus_source_hidden(regclass, text) IS
+COMMENT ON FUNCTION health_score_internal._citus_source_hidden(regclass, text) IS
   'Internal: raises the error of a reader the policy of a distributed stored_scores or history cannot serve: no SELECT on the source''s key, or row-level security on the source applying to them.';
 
 -- The policy of a distributed stored_scores or history.  The one the
@@ -107,20 +107,20 @@ COMMENT ON FUNCTION health_score._citus_source_hidden(regclass, text) IS
 -- role under row-level security on the source, whose rows no policy
 -- without a subquery can pick.  The built-in checks come first, so the
 -- function runs only to raise the error.
-CREATE OR REPLACE FUNCTION health_score._citus_policy_sql(m health_score.model, rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._citus_policy_sql(m health_score.model, rel regclass)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format($q$CREATE POLICY visible_in_source ON %1$s FOR SELECT
     USING ((pg_catalog.has_column_privilege(%2$L::regclass, %3$L, 'SELECT')
-            OR health_score._citus_source_hidden(%2$L::regclass, %3$L))
+            OR health_score_internal._citus_source_hidden(%2$L::regclass, %3$L))
            AND (NOT pg_catalog.row_security_active(%2$L::regclass)
-                OR health_score._citus_source_hidden(%2$L::regclass, %3$L)))$q$,
+                OR health_score_internal._citus_source_hidden(%2$L::regclass, %3$L)))$q$,
                   rel, m.source::text, m.key)
 $$;
 
-COMMENT ON FUNCTION health_score._citus_policy_sql(health_score.model, regclass) IS
+COMMENT ON FUNCTION health_score_internal._citus_policy_sql(health_score.model, regclass) IS
   'Internal: the CREATE POLICY of a model''s distributed stored_scores or history, which Citus accepts (no subquery).';
 
 -- Distribute rel (a model's stored_scores or history, just created and
@@ -128,19 +128,19 @@ COMMENT ON FUNCTION health_score._citus_policy_sql(health_score.model, regclass)
 -- is distributed by that key; returns whether rel is distributed.  Where
 -- it cannot be done faithfully, rel stays a local table on the
 -- coordinator, as it would be without Citus, and a notice says why.
-CREATE OR REPLACE FUNCTION health_score._distribute_like_source(m health_score.model, rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._distribute_like_source(m health_score.model, rel regclass)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    source_column text := health_score._citus_distribution_column(m.source);
+    source_column text := health_score_internal._citus_distribution_column(m.source);
     history regclass := to_regclass(format('%I.history', m.target_schema));
     reason text;
 BEGIN
     IF source_column IS NULL THEN
         RETURN false;
-    ELSIF health_score._citus_distribution_column(rel) IS NOT NULL THEN
+    ELSIF health_score_internal._citus_distribution_column(rel) IS NOT NULL THEN
         RETURN true;
     END IF;
     IF source_column <> m.key THEN
@@ -153,10 +153,10 @@ BEGIN
         -- a uuid or date key is text in the model's tables: Citus
         -- co-locates only columns of one type and collation
         reason := format('its key is %s there, %s in %s, and Citus co-locates only columns of one type',
-                         health_score._key_type_sql(m),
-                         format_type(health_score._column_type(m.source, m.key), NULL), m.source);
+                         health_score_internal._key_type_sql(m),
+                         format_type(health_score_internal._column_type(m.source, m.key), NULL), m.source);
     ELSIF history IS NOT NULL AND history <> rel
-          AND health_score._citus_distribution_column(history) IS NULL THEN
+          AND health_score_internal._citus_distribution_column(history) IS NULL THEN
         -- a model's tables are distributed together or not at all
         reason := format('%s, made before, is a local table', history);
     END IF;
@@ -168,14 +168,14 @@ BEGIN
         RETURN false;
     END IF;
     EXECUTE format('DROP POLICY visible_in_source ON %s', rel);
-    EXECUTE health_score._citus_policy_sql(m, rel);
+    EXECUTE health_score_internal._citus_policy_sql(m, rel);
     EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
       USING rel, m.key, m.source::text;
     -- snapshots, a row per snapshot, goes to every node with the history:
     -- the trend views read both, and Citus creates a view on the workers
     -- only when every table under it is distributed (else a warning at
     -- every build: "has dependency to ... that is not in Citus' metadata")
-    IF rel = history AND NOT health_score._citus_table(to_regclass(format('%I.snapshots', m.target_schema))) THEN
+    IF rel = history AND NOT health_score_internal._citus_table(to_regclass(format('%I.snapshots', m.target_schema))) THEN
         EXECUTE 'SELECT pg_catalog.create_reference_table($1)'
           USING to_regclass(format('%I.snapshots', m.target_schema));
     END IF;
@@ -183,7 +183,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._distribute_like_source(health_score.model, regclass) IS
+COMMENT ON FUNCTION health_score_internal._distribute_like_source(health_score.model, regclass) IS
   'Internal: distributes a model''s new stored_scores or history by its key, co-located with its source, when Citus distributes the source by that key; returns whether it is distributed. Otherwise changes nothing (a notice says why, where the source is distributed).';
 
 -- refresh's writes to a distributed stored_scores, from the scored rows
@@ -198,7 +198,7 @@ COMMENT ON FUNCTION health_score._distribute_like_source(health_score.model, reg
 -- supported".  So the stored rows come to the coordinator once, are
 -- compared there, and only the rows that changed go back, each to its
 -- shard: the same rows are written as by the local statements.
-CREATE OR REPLACE FUNCTION health_score._citus_write_stored(m health_score.model, columns text[])
+CREATE OR REPLACE FUNCTION health_score_internal._citus_write_stored(m health_score.model, columns text[])
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -207,21 +207,21 @@ DECLARE
     stored text := format('%I.stored_scores', m.target_schema);
     values_columns text[] := columns[2:];
 BEGIN
-    IF health_score._citus_distribution_column(to_regclass(stored)) IS NULL THEN
+    IF health_score_internal._citus_distribution_column(to_regclass(stored)) IS NULL THEN
         RETURN false;
     END IF;
     EXECUTE format('CREATE TEMPORARY TABLE health_score_stored AS SELECT %s FROM %s',
-                   health_score._column_list(columns), stored);
+                   health_score_internal._column_list(columns), stored);
     EXECUTE format($q$INSERT INTO %1$s AS s
 SELECT t.* FROM pg_temp.health_score_refresh AS t
   LEFT JOIN pg_temp.health_score_stored AS o ON o.%2$I = t.%2$I
  WHERE o.%2$I IS NULL OR ROW(%3$s) IS DISTINCT FROM ROW(%4$s)
 ON CONFLICT (%2$I) DO UPDATE SET (%5$s) = ROW(%6$s)$q$,
                    stored, m.key,
-                   health_score._column_list(values_columns, 'o'),
-                   health_score._column_list(values_columns, 't'),
-                   health_score._column_list(values_columns),
-                   health_score._column_list(values_columns, 'excluded'));
+                   health_score_internal._column_list(values_columns, 'o'),
+                   health_score_internal._column_list(values_columns, 't'),
+                   health_score_internal._column_list(values_columns),
+                   health_score_internal._column_list(values_columns, 'excluded'));
     EXECUTE format($q$DELETE FROM %1$s AS s
  WHERE s.%2$I IN (SELECT o.%2$I FROM pg_temp.health_score_stored AS o
                    WHERE NOT EXISTS (SELECT FROM pg_temp.health_score_refresh AS t WHERE t.%2$I = o.%2$I))$q$,
@@ -232,7 +232,7 @@ ON CONFLICT (%2$I) DO UPDATE SET (%5$s) = ROW(%6$s)$q$,
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._citus_write_stored(health_score.model, text[]) IS
+COMMENT ON FUNCTION health_score_internal._citus_write_stored(health_score.model, text[]) IS
   'Internal: refresh''s writes to a distributed stored_scores from pg_temp.health_score_refresh, rewriting only the rows that changed; false, doing nothing, when stored_scores is not distributed.';
 
 -- Before a query over rel, in a transaction that then changes views Citus
@@ -242,17 +242,17 @@ COMMENT ON FUNCTION health_score._citus_write_stored(health_score.model, text[])
 -- connections to a node, Citus refuses to change such a view: "cannot run
 -- view command because there was a parallel operation on a distributed
 -- table in the transaction".  A no-op without Citus or for a local rel.
-CREATE OR REPLACE FUNCTION health_score._citus_sequential(rel regclass)
+CREATE OR REPLACE FUNCTION health_score_internal._citus_sequential(rel regclass)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF health_score._citus_table(rel) THEN
+    IF health_score_internal._citus_table(rel) THEN
         PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
     END IF;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._citus_sequential(regclass) IS
+COMMENT ON FUNCTION health_score_internal._citus_sequential(regclass) IS
   'Internal: where Citus distributes rel, makes the rest of the transaction use one connection per node, so that it may still change the views Citus created on the workers.';

@@ -8,7 +8,7 @@
  */
 
 -- The model row, locked against concurrent changes, or an error.
-CREATE OR REPLACE FUNCTION health_score._model_for_update(model_name text)
+CREATE OR REPLACE FUNCTION health_score_internal._model_for_update(model_name text)
 RETURNS health_score.model
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -26,17 +26,17 @@ BEGIN
                     HINT = 'Models are listed in health_score.model.';
     END IF;
     -- before the lock, which row-level security would hide from others
-    PERFORM health_score._require_owner(m);
+    PERFORM health_score_internal._require_owner(m);
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = model_name FOR UPDATE;
     RETURN m;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._model_for_update(text) IS
+COMMENT ON FUNCTION health_score_internal._model_for_update(text) IS
   'Internal: the model''s catalog row, locked FOR UPDATE; an error when there is no such model.';
 
 -- A model's catalog row, or an error.
-CREATE OR REPLACE FUNCTION health_score._model(model_name text)
+CREATE OR REPLACE FUNCTION health_score_internal._model(model_name text)
 RETURNS health_score.model
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -56,12 +56,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._model(text) IS
+COMMENT ON FUNCTION health_score_internal._model(text) IS
   'Internal: a model''s catalog row; an error when there is no such model.';
 
 -- An error unless build() has run for the model, and, when relation is
 -- given, that relation of its schema is there.
-CREATE OR REPLACE FUNCTION health_score._require_built(m health_score.model, relation text)
+CREATE OR REPLACE FUNCTION health_score_internal._require_built(m health_score.model, relation text)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -79,18 +79,18 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._require_built(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._require_built(health_score.model, text) IS
   'Internal: an error unless the model was built (and, if named, the relation exists in its schema).';
 
 -- Only members of a model's owner role may change it: its metrics run
 -- with the privileges of whoever builds, refreshes or reads it.
-CREATE OR REPLACE FUNCTION health_score._require_owner(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._require_owner(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF NOT health_score._is_model_owner(m.owner) THEN
+    IF NOT health_score_internal._is_model_owner(m.owner) THEN
         RAISE EXCEPTION 'must be owner of model "%"', m.name
               USING ERRCODE = '42501',
                     DETAIL = format('Model "%s" belongs to role "%s".', m.name, m.owner);
@@ -98,11 +98,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._require_owner(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._require_owner(health_score.model) IS
   'Internal: an error unless the current user is a member of the model''s owner role.';
 
 -- Record a change to a model's metrics or weights as a new version.
-CREATE OR REPLACE FUNCTION health_score._bump_version(model_name text, change text)
+CREATE OR REPLACE FUNCTION health_score_internal._bump_version(model_name text, change text)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -120,11 +120,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._bump_version(text, text) IS
+COMMENT ON FUNCTION health_score_internal._bump_version(text, text) IS
   'Internal: grows the model''s version by one and logs the change in model_version.';
 
 -- The type of a column of rel, or NULL when rel has no such column.
-CREATE OR REPLACE FUNCTION health_score._column_type(rel regclass, column_name text)
+CREATE OR REPLACE FUNCTION health_score_internal._column_type(rel regclass, column_name text)
 RETURNS regtype
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -134,7 +134,7 @@ AS $$
        AND a.attnum > 0 AND NOT a.attisdropped
 $$;
 
-COMMENT ON FUNCTION health_score._column_type(regclass, text) IS
+COMMENT ON FUNCTION health_score_internal._column_type(regclass, text) IS
   'Internal: the type of a column of a table or view; NULL when there is no such column.';
 
 -- Check an expression over the model's source and return its type (a
@@ -142,7 +142,7 @@ COMMENT ON FUNCTION health_score._column_type(regclass, text) IS
 -- metric or outcome it is for.  A temporary view does the checking, so the
 -- expression is parsed and analysed exactly as in the built views, but
 -- never evaluated.
-CREATE OR REPLACE FUNCTION health_score._expression_type(m health_score.model, what text, expression text)
+CREATE OR REPLACE FUNCTION health_score_internal._expression_type(m health_score.model, what text, expression text)
 RETURNS regtype
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -170,7 +170,7 @@ BEGIN
         -- customer row.
         EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
                        m.key, expression, m.source);
-        value_type := health_score._base_type(health_score._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
+        value_type := health_score_internal._base_type(health_score_internal._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
         -- unqualified: the search_path ends with pg_temp, and Citus takes
         -- a qualified pg_temp for a schema of that name, which is not there
         DROP VIEW health_score_expression_check;
@@ -186,18 +186,18 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._expression_type(health_score.model, text, text) IS
+COMMENT ON FUNCTION health_score_internal._expression_type(health_score.model, text, text) IS
   'Internal: checks an expression over the model''s source and returns its type.';
 
 -- A metric's raw value as float8 SQL, its expression checked.
-CREATE OR REPLACE FUNCTION health_score._metric_value_sql(m health_score.model, metric_name text,
+CREATE OR REPLACE FUNCTION health_score_internal._metric_value_sql(m health_score.model, metric_name text,
                                                expression text)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    value_type regtype := health_score._expression_type(m, format('metric "%s"', metric_name), expression);
+    value_type regtype := health_score_internal._expression_type(m, format('metric "%s"', metric_name), expression);
 BEGIN
     IF value_type = 'boolean'::regtype THEN
         RETURN format('((%s)::integer)::float8', expression);
@@ -212,11 +212,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._metric_value_sql(health_score.model, text, text) IS
+COMMENT ON FUNCTION health_score_internal._metric_value_sql(health_score.model, text, text) IS
   'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
 
 -- The type under a domain, or the type itself.
-CREATE OR REPLACE FUNCTION health_score._base_type(t regtype)
+CREATE OR REPLACE FUNCTION health_score_internal._base_type(t regtype)
 RETURNS regtype
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -229,13 +229,13 @@ AS $$
     SELECT oid::regtype FROM chain WHERE base = 0
 $$;
 
-COMMENT ON FUNCTION health_score._base_type(regtype) IS
+COMMENT ON FUNCTION health_score_internal._base_type(regtype) IS
   'Internal: the base type of a domain (of a domain ...), or the type itself.';
 
 -- The SQL of one of the model's reference distributions, or of a
 -- percentile metric's cuts (a scalar subquery: it runs once per query,
 -- however many rows read it).
-CREATE OR REPLACE FUNCTION health_score._reference_sql(m health_score.model, item text,
+CREATE OR REPLACE FUNCTION health_score_internal._reference_sql(m health_score.model, item text,
                                                    part text DEFAULT 'dist')
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -245,11 +245,11 @@ AS $$
                   part, m.name, item)
 $$;
 
-COMMENT ON FUNCTION health_score._reference_sql(health_score.model, text, text) IS
+COMMENT ON FUNCTION health_score_internal._reference_sql(health_score.model, text, text) IS
   'Internal: a scalar subquery giving one of the model''s reference distributions (part dist) or cuts (part cuts).';
 
 -- The SQL of a metric's 0-100 score over a raw value given as SQL.
-CREATE OR REPLACE FUNCTION health_score._metric_score_sql(m health_score.model, x health_score.metric,
+CREATE OR REPLACE FUNCTION health_score_internal._metric_score_sql(m health_score.model, x health_score.metric,
                                                value_sql text)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -273,18 +273,18 @@ BEGIN
         -- ranked against the values stored with the model, so that every
         -- reader gets the same score whatever rows they may see
         RETURN format('(health_score.percentile_rank_by_cuts(%s, %s))::float8',
-                      health_score._reference_sql(m, 'metric ' || x.name, 'cuts'), value_sql);
+                      health_score_internal._reference_sql(m, 'metric ' || x.name, 'cuts'), value_sql);
     END CASE;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._metric_score_sql(health_score.model, health_score.metric, text) IS
+COMMENT ON FUNCTION health_score_internal._metric_score_sql(health_score.model, health_score.metric, text) IS
   'Internal: the SQL expression of a metric''s 0-100 score.';
 
 -- The SQL of a metric's weight: a constant, or a CASE over the segment
 -- columns when segment_weights override it.  The first segment column
 -- of the model that overrides the weight wins.
-CREATE OR REPLACE FUNCTION health_score._metric_weight_sql(m health_score.model, x health_score.metric,
+CREATE OR REPLACE FUNCTION health_score_internal._metric_weight_sql(m health_score.model, x health_score.metric,
                                                 typed boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -309,7 +309,7 @@ BEGIN
             arms := arms || format(' WHEN src.%I = %L::%s THEN %L::float8',
                                    segment, override.value,
                                    CASE WHEN typed
-                                        THEN format_type(health_score._column_type(m.source, segment), NULL)
+                                        THEN format_type(health_score_internal._column_type(m.source, segment), NULL)
                                         ELSE 'text' END,
                                    override.weight);
         END LOOP;
@@ -318,11 +318,11 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._metric_weight_sql(health_score.model, health_score.metric, boolean) IS
+COMMENT ON FUNCTION health_score_internal._metric_weight_sql(health_score.model, health_score.metric, boolean) IS
   'Internal: the SQL expression of a metric''s weight, with its per-segment overrides.';
 
 -- Check a weight: finite and not negative.
-CREATE OR REPLACE FUNCTION health_score._check_weight(metric_name text, weight float8, what text)
+CREATE OR REPLACE FUNCTION health_score_internal._check_weight(metric_name text, weight float8, what text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -341,12 +341,12 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._check_weight(text, float8, text) IS
+COMMENT ON FUNCTION health_score_internal._check_weight(text, float8, text) IS
   'Internal: raises an error unless weight is a finite number >= 0.';
 
 -- Check a metric's scaling parameters by calling its scale function once:
 -- the errors are the function's own, prefixed with the metric's name.
-CREATE OR REPLACE FUNCTION health_score._check_scaling(metric_name text, method text, worst float8,
+CREATE OR REPLACE FUNCTION health_score_internal._check_scaling(metric_name text, method text, worst float8,
                                             best float8, thresholds float8[], scores float8[])
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -384,12 +384,12 @@ EXCEPTION WHEN data_exception THEN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._check_scaling(text, text, float8, float8, float8[], float8[]) IS
+COMMENT ON FUNCTION health_score_internal._check_scaling(text, text, float8, float8, float8[], float8[]) IS
   'Internal: checks a metric''s worst and best, or thresholds and scores, with the scale function the metric uses.';
 
 -- The column names build() gives the views and the history, which a
 -- key, a segment or a metric's <name>_score must not take.
-CREATE OR REPLACE FUNCTION health_score._reserved_columns()
+CREATE OR REPLACE FUNCTION health_score_internal._reserved_columns()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -400,7 +400,7 @@ AS $$
              health_score_total_weight}'::pg_catalog.text[]
 $$;
 
-COMMENT ON FUNCTION health_score._reserved_columns() IS
+COMMENT ON FUNCTION health_score_internal._reserved_columns() IS
   'Internal: the column names of a model''s views and history that source columns and metric scores must not take.';
 
 CREATE OR REPLACE FUNCTION health_score.create_model(name text, source regclass, key text,
@@ -440,16 +440,16 @@ BEGIN
         RAISE EXCEPTION 'source % must be a table, a view or a materialized view, and not temporary', source
               USING ERRCODE = '42809';
     END IF;
-    IF schema_name = '' OR schema_name IN ('health_score', 'public', 'information_schema')
+    IF schema_name = '' OR schema_name IN ('health_score', 'health_score_internal', 'public', 'information_schema')
        OR schema_name LIKE 'pg\_%' THEN
         RAISE EXCEPTION 'target_schema must be a schema of the model''s own, not "%"', schema_name
               USING ERRCODE = '42939';
     END IF;
-    IF health_score._column_type(source, key) IS NULL THEN
+    IF health_score_internal._column_type(source, key) IS NULL THEN
         RAISE EXCEPTION 'key column "%" does not exist in %', key, source
               USING ERRCODE = '42703';
     END IF;
-    IF key = ANY (health_score._reserved_columns()) OR key LIKE '%\_score' THEN
+    IF key = ANY (health_score_internal._reserved_columns()) OR key LIKE '%\_score' THEN
         RAISE EXCEPTION 'key column "%" has the name of a column the views add', key
               USING ERRCODE = '42701',
                     HINT = 'Use a view over the source that renames it.';
@@ -460,12 +460,12 @@ BEGIN
     FOREACH segment IN ARRAY segments LOOP
         IF segment IS NULL THEN
             RAISE EXCEPTION 'segments must not contain NULL' USING ERRCODE = '22004';
-        ELSIF health_score._column_type(source, segment) IS NULL THEN
+        ELSIF health_score_internal._column_type(source, segment) IS NULL THEN
             RAISE EXCEPTION 'segment column "%" does not exist in %', segment, source
                   USING ERRCODE = '42703';
         ELSIF segment = key THEN
             RAISE EXCEPTION 'segment column "%" is the key', segment USING ERRCODE = '42P16';
-        ELSIF segment = ANY (health_score._reserved_columns()) OR segment LIKE '%\_score' THEN
+        ELSIF segment = ANY (health_score_internal._reserved_columns()) OR segment LIKE '%\_score' THEN
             RAISE EXCEPTION 'segment column "%" has the name of a column the views add', segment
                   USING ERRCODE = '42701',
                         HINT = 'Use a view over the source that renames it.';
@@ -505,7 +505,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model_for_update(add_metric.model);
+    m health_score.model := health_score_internal._model_for_update(add_metric.model);
     metric_name text := add_metric.name;
     existing boolean;
     segment text;
@@ -529,7 +529,7 @@ BEGIN
               USING ERRCODE = '42710',
                     HINT = 'Pass replace => true to change it in place.';
     END IF;
-    PERFORM health_score._check_weight(metric_name, weight, 'weight');
+    PERFORM health_score_internal._check_weight(metric_name, weight, 'weight');
 
     CASE method
     WHEN 'linear', 'log' THEN
@@ -559,7 +559,7 @@ BEGIN
               USING ERRCODE = '22023';
     END CASE;
 
-    PERFORM health_score._check_scaling(metric_name, method, worst, best, thresholds, scores);
+    PERFORM health_score_internal._check_scaling(metric_name, method, worst, best, thresholds, scores);
 
     IF segment_weights IS NOT NULL THEN
         IF jsonb_typeof(segment_weights) <> 'object' THEN
@@ -584,13 +584,13 @@ BEGIN
                                     metric_name, segment, quote_literal(override.key), override.value
                           USING ERRCODE = '22023';
                 END IF;
-                PERFORM health_score._check_weight(metric_name, override.value::text::float8,
+                PERFORM health_score_internal._check_weight(metric_name, override.value::text::float8,
                                                    format('weight for %s = %L', segment, override.key));
             END LOOP;
         END LOOP;
     END IF;
 
-    PERFORM health_score._metric_value_sql(m, metric_name, expression);
+    PERFORM health_score_internal._metric_value_sql(m, metric_name, expression);
 
     IF existing THEN
         -- in place: the metric keeps its position, so its column too
@@ -600,7 +600,7 @@ BEGIN
                thresholds = add_metric.thresholds, scores = add_metric.scores,
                category = add_metric.category, segment_weights = add_metric.segment_weights
          WHERE x.model = m.name AND x.name = metric_name;
-        RETURN health_score._bump_version(m.name, format('changed metric %s', metric_name));
+        RETURN health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
     END IF;
     INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
                                      best, thresholds, scores, category, segment_weights)
@@ -609,7 +609,7 @@ BEGIN
            add_metric.thresholds, add_metric.scores, add_metric.category,
            add_metric.segment_weights
       FROM health_score.metric AS x WHERE x.model = m.name;
-    RETURN health_score._bump_version(m.name, format('added metric %s', metric_name));
+    RETURN health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
 END;
 $$;
 
@@ -622,7 +622,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model_for_update(drop_metric.model);
+    m health_score.model := health_score_internal._model_for_update(drop_metric.model);
     metric_name text := drop_metric.name;
 BEGIN
     DELETE FROM health_score.metric AS x WHERE x.model = m.name AND x.name = metric_name;
@@ -630,7 +630,7 @@ BEGIN
         RAISE EXCEPTION 'metric "%" does not exist in model "%"', metric_name, m.name
               USING ERRCODE = '42704';
     END IF;
-    RETURN health_score._bump_version(m.name, format('dropped metric %s', metric_name));
+    RETURN health_score_internal._bump_version(m.name, format('dropped metric %s', metric_name));
 END;
 $$;
 
@@ -643,7 +643,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model_for_update(apply_weights.model);
+    m health_score.model := health_score_internal._model_for_update(apply_weights.model);
     entry record;
 BEGIN
     IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
@@ -658,14 +658,14 @@ BEGIN
             RAISE EXCEPTION 'metric "%": weight must be a number, not %', entry.key, entry.value
                   USING ERRCODE = '22023';
         END IF;
-        PERFORM health_score._check_weight(entry.key, entry.value::text::float8, 'weight');
+        PERFORM health_score_internal._check_weight(entry.key, entry.value::text::float8, 'weight');
         UPDATE health_score.metric AS x SET weight = entry.value::text::float8
          WHERE x.model = m.name AND x.name = entry.key;
     END LOOP;
     IF (SELECT sum(x.weight) FROM health_score.metric AS x WHERE x.model = m.name) <= 0 THEN
         RAISE EXCEPTION 'weights of model "%" must not all be zero', m.name USING ERRCODE = '22023';
     END IF;
-    RETURN health_score._bump_version(m.name, format('applied weights %s', weights));
+    RETURN health_score_internal._bump_version(m.name, format('applied weights %s', weights));
 END;
 $$;
 
@@ -676,7 +676,7 @@ COMMENT ON FUNCTION health_score.apply_weights(text, jsonb) IS
 -- that role has been dropped (DROP OWNED leaves the catalog's rows), the
 -- model belongs to superusers alone, rather than every check naming it
 -- failing with "role does not exist".
-CREATE OR REPLACE FUNCTION health_score._is_model_owner(owner name)
+CREATE OR REPLACE FUNCTION health_score_internal._is_model_owner(owner name)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -686,5 +686,5 @@ AS $$
                     (SELECT r.rolsuper FROM pg_roles AS r WHERE r.rolname = current_user))
 $$;
 
-COMMENT ON FUNCTION health_score._is_model_owner(name) IS
+COMMENT ON FUNCTION health_score_internal._is_model_owner(name) IS
   'Internal: whether the current user is a member of the role named owner; false if there is no such role.';

@@ -8,7 +8,7 @@
 
 -- Create the history and snapshots tables of a model, once.  build()
 -- calls it; nothing ever drops them but drop_model(..., drop_history).
-CREATE OR REPLACE FUNCTION health_score._create_history(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._create_history(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -50,12 +50,12 @@ BEGIN
     sparkline          text,
     PRIMARY KEY (%2$I, taken_on)
 ) PARTITION BY RANGE (taken_on)$q$,
-                   schema_name, m.key, health_score._key_type_sql(m),
+                   schema_name, m.key, health_score_internal._key_type_sql(m),
                    coalesce(segment_columns || ',', ''));
     -- history is a copy of customer rows: show a reader only the
     -- customers the source shows them, so its row-level security holds
     EXECUTE format('ALTER TABLE %s.history ENABLE ROW LEVEL SECURITY', schema_name);
-    EXECUTE health_score._visible_in_source_sql(m, 'history');
+    EXECUTE health_score_internal._visible_in_source_sql(m, 'history');
     EXECUTE format('REVOKE ALL ON %1$s.history, %1$s.snapshots FROM PUBLIC', schema_name);
 
     EXECUTE format('COMMENT ON TABLE %s.snapshots IS %L', schema_name,
@@ -86,22 +86,22 @@ BEGIN
     EXECUTE format('COMMENT ON COLUMN %s.history.delta_mom IS %L', schema_name, 'score minus the customer''s last score at least 28 days older (within 120 days), one decimal.');
     EXECUTE format('COMMENT ON COLUMN %s.history.slope_90d IS %L', schema_name, 'Least-squares slope of the score in points per day over the snapshots of the 90 days up to this one, three decimals.');
     EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters.');
-    PERFORM health_score._distribute_like_source(m, to_regclass(schema_name || '.history'));
+    PERFORM health_score_internal._distribute_like_source(m, to_regclass(schema_name || '.history'));
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._create_history(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._create_history(health_score.model) IS
   'Internal: creates a model''s history and snapshots tables if they do not exist.';
 
 -- The SQL of the trend view.
-CREATE OR REPLACE FUNCTION health_score._trend_sql(m health_score.model)
+CREATE OR REPLACE FUNCTION health_score_internal._trend_sql(m health_score.model)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     schema_name text := quote_ident(m.target_schema);
-    segment_columns text := health_score._segment_columns(m, 'cur');
+    segment_columns text := health_score_internal._segment_columns(m, 'cur');
 BEGIN
     -- snapshot() computed every figure when it wrote the day's rows, once;
     -- reading the trend reads the latest snapshot's rows and nothing else
@@ -119,93 +119,93 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._trend_sql(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._trend_sql(health_score.model) IS
   'Internal: the SQL of a model''s trend view.';
 
 -- The SQL of a history row's metric_scores and contributions, over a row
 -- src of scores_mv (src/snapshot_row.c).
-CREATE OR REPLACE FUNCTION health_score._history_objects_sql(m health_score.model,
+CREATE OR REPLACE FUNCTION health_score_internal._history_objects_sql(m health_score.model,
                                                           OUT metric_scores text,
                                                           OUT contributions text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format('health_score._metric_scores_object(%L::text[], %s)', names, scores),
-           format('health_score._contributions_object(%L::text[], %s, %s)', names, weights, scores)
+    SELECT format('health_score_internal._metric_scores_object(%L::text[], %s)', names, scores),
+           format('health_score_internal._contributions_object(%L::text[], %s, %s)', names, weights, scores)
       FROM (SELECT array_agg(x.name ORDER BY x.position) AS names,
                    format('ARRAY[%s]::float8[]',
                           string_agg(format('src.%I', x.name || '_score'), ', ' ORDER BY x.position)) AS scores,
                    format('ARRAY[%s]::float8[]',
-                          string_agg(health_score._metric_weight_sql(m, x, false), ', ' ORDER BY x.position)) AS weights
+                          string_agg(health_score_internal._metric_weight_sql(m, x, false), ', ' ORDER BY x.position)) AS weights
               FROM health_score.metric AS x WHERE x.model = m.name) AS metrics
 $$;
 
-COMMENT ON FUNCTION health_score._history_objects_sql(health_score.model) IS
+COMMENT ON FUNCTION health_score_internal._history_objects_sql(health_score.model) IS
   'Internal: the SQL of a customer''s metric scores and contributions as jsonb, over a row src of scores_mv.';
 
-CREATE OR REPLACE FUNCTION health_score._metric_scores_object(names text[], scores float8[])
+CREATE OR REPLACE FUNCTION health_score_internal._metric_scores_object(names text[], scores float8[])
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hs_metric_scores_object'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION health_score._metric_scores_object(text[], float8[]) IS
+COMMENT ON FUNCTION health_score_internal._metric_scores_object(text[], float8[]) IS
   'Internal: {name: score} of the metrics whose score is not NULL, as jsonb_strip_nulls(jsonb_build_object(...)) makes it with extra_float_digits >= 1.';
 
 -- VOLATILE, which it is not, as _model_row: the label keeps the planner
 -- from pulling snapshot()'s subquery up, which would compute the object
 -- once for each of the two places that read it (the column and the top
 -- mover).
-CREATE OR REPLACE FUNCTION health_score._contributions_object(names text[], weights float8[], scores float8[])
+CREATE OR REPLACE FUNCTION health_score_internal._contributions_object(names text[], weights float8[], scores float8[])
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'hs_contributions_object'
 LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION health_score._contributions_object(text[], float8[], float8[]) IS
+COMMENT ON FUNCTION health_score_internal._contributions_object(text[], float8[], float8[]) IS
   'Internal: {name: weight x score / weight of the metrics present} of the metrics present; empty when that weight is 0 or unknown.';
 
-CREATE OR REPLACE FUNCTION health_score._snapshot_trend_accum(internal, date, float8, date, date)
+CREATE OR REPLACE FUNCTION health_score_internal._snapshot_trend_accum(internal, date, float8, date, date)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'hs_snapshot_trend_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score._snapshot_trend_combine(internal, internal)
+CREATE OR REPLACE FUNCTION health_score_internal._snapshot_trend_combine(internal, internal)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'hs_snapshot_trend_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score._snapshot_trend_serialize(internal)
+CREATE OR REPLACE FUNCTION health_score_internal._snapshot_trend_serialize(internal)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'hs_snapshot_trend_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score._snapshot_trend_deserialize(bytea, internal)
+CREATE OR REPLACE FUNCTION health_score_internal._snapshot_trend_deserialize(bytea, internal)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'hs_snapshot_trend_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score._snapshot_trend_final(internal, date, float8, date, date)
-RETURNS health_score._snapshot_trend_figures
+CREATE OR REPLACE FUNCTION health_score_internal._snapshot_trend_final(internal, date, float8, date, date)
+RETURNS health_score_internal._snapshot_trend_figures
 AS 'MODULE_PATHNAME', 'hs_snapshot_trend_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE AGGREGATE health_score._snapshot_trend(taken_on date, score float8, day date, sparkline_from date) (
-  SFUNC = health_score._snapshot_trend_accum,
+CREATE OR REPLACE AGGREGATE health_score_internal._snapshot_trend(taken_on date, score float8, day date, sparkline_from date) (
+  SFUNC = health_score_internal._snapshot_trend_accum,
   STYPE = internal,
   SSPACE = 296,
-  FINALFUNC = health_score._snapshot_trend_final,
+  FINALFUNC = health_score_internal._snapshot_trend_final,
   FINALFUNC_EXTRA,
-  COMBINEFUNC = health_score._snapshot_trend_combine,
-  SERIALFUNC = health_score._snapshot_trend_serialize,
-  DESERIALFUNC = health_score._snapshot_trend_deserialize,
+  COMBINEFUNC = health_score_internal._snapshot_trend_combine,
+  SERIALFUNC = health_score_internal._snapshot_trend_serialize,
+  DESERIALFUNC = health_score_internal._snapshot_trend_deserialize,
   PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE health_score._snapshot_trend(date, float8, date, date) IS
+COMMENT ON AGGREGATE health_score_internal._snapshot_trend(date, float8, date, date) IS
   'Internal: the trend figures snapshot() stores for a customer taken on day: the last score at least 7 and at least 28 days before it, the least-squares slope over the points after day - 90, and the sparkline of the points from sparkline_from on; as trend() and sparkline() filtered to those points give them.';
 
 -- The partition of a model's history that holds a day's rows, created
 -- when missing.  Callers hold the model's snapshot lock.
-CREATE OR REPLACE FUNCTION health_score._history_partition(m health_score.model, day date)
+CREATE OR REPLACE FUNCTION health_score_internal._history_partition(m health_score.model, day date)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -224,17 +224,17 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._history_partition(health_score.model, date) IS
+COMMENT ON FUNCTION health_score_internal._history_partition(health_score.model, date) IS
   'Internal: creates the monthly history partition of a day if it does not exist.';
 
 -- Internal: the top mover of a snapshot's row (src/top_mover.c).
-CREATE OR REPLACE FUNCTION health_score._top_mover(current_contributions jsonb,
+CREATE OR REPLACE FUNCTION health_score_internal._top_mover(current_contributions jsonb,
                                                 previous_contributions jsonb)
-RETURNS health_score._mover
+RETURNS health_score_internal._mover
 AS 'MODULE_PATHNAME', 'hs_top_mover'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-COMMENT ON FUNCTION health_score._top_mover(jsonb, jsonb) IS
+COMMENT ON FUNCTION health_score_internal._top_mover(jsonb, jsonb) IS
   'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, and that change rounded to 0.1; the first by name on a tie; NULLs when none changed.';
 
 CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date,
@@ -253,10 +253,10 @@ DECLARE
     sparkline_from date;
     written bigint;
 BEGIN
-    m := health_score._model(snapshot.model);
-    PERFORM health_score._require_owner(m);
+    m := health_score_internal._model(snapshot.model);
+    PERFORM health_score_internal._require_owner(m);
     schema_name := quote_ident(m.target_schema);
-    PERFORM health_score._require_built(m, 'stored_scores');
+    PERFORM health_score_internal._require_built(m, 'stored_scores');
     IF snapshot.taken_on IS NULL THEN
         RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
     ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
@@ -280,8 +280,8 @@ BEGIN
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
     -- the one pass over the source: today's scores, percentiles and
     -- ranks, the same that scores and scores_mv show from now on
-    PERFORM health_score._refresh_stored(m);
-    PERFORM health_score._history_partition(m, snapshot.taken_on);
+    PERFORM health_score_internal._refresh_stored(m);
+    PERFORM health_score_internal._history_partition(m, snapshot.taken_on);
     EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
       USING snapshot.taken_on;
     EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
@@ -292,8 +292,8 @@ BEGIN
                    schema_name)
        INTO sparkline_from USING snapshot.taken_on;
 
-    segment_list := health_score._segment_columns(m, 'cur');
-    objects := health_score._history_objects_sql(m);
+    segment_list := health_score_internal._segment_columns(m, 'cur');
+    objects := health_score_internal._history_objects_sql(m);
     -- Every figure of the trend view, computed here once per snapshot
     -- rather than on every read: one pass of _snapshot_trend over the
     -- customer's recent history and today's score.  The history is read
@@ -308,7 +308,7 @@ BEGIN
 SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
        cur.metric_scores, cur.contributions,
        prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
-       health_score._top_mover(cur.contributions, prev.contributions) AS mover,
+       health_score_internal._top_mover(cur.contributions, prev.contributions) AS mover,
        round((cur.score - (se.figures).week_ago)::numeric, 1)::float8 AS delta_wow,
        round((cur.score - (se.figures).month_ago)::numeric, 1)::float8 AS delta_mom,
        -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
@@ -317,7 +317,7 @@ SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment
        (se.figures).sparkline
   FROM (SELECT src.*, %4$s AS metric_scores, %5$s AS contributions
           FROM %1$s.scores_mv AS src) AS cur
-  JOIN (SELECT p.%2$I, health_score._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
+  JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
           FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
                  WHERE h.taken_on < %6$L::date AND h.taken_on >= least(%6$L::date - 120, %8$L::date)
                 UNION ALL
@@ -335,7 +335,7 @@ SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percent
        t.previous_on, t.previous_score, t.previous_band,
        (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
   FROM pg_temp.health_score_snapshot AS t$q$,
-                   schema_name, m.key, health_score._segment_columns(m, 't'), m.built_version)
+                   schema_name, m.key, health_score_internal._segment_columns(m, 't'), m.built_version)
       USING snapshot.taken_on;
     GET DIAGNOSTICS written = ROW_COUNT;
     DROP TABLE pg_temp.health_score_snapshot;
@@ -363,8 +363,8 @@ DECLARE
     rows_here bigint;
     part record;
 BEGIN
-    m := health_score._model(prune_history.model);
-    PERFORM health_score._require_owner(m);
+    m := health_score_internal._model(prune_history.model);
+    PERFORM health_score_internal._require_owner(m);
     IF keep IS NULL THEN
         RAISE EXCEPTION 'keep must not be NULL' USING ERRCODE = '22004';
     ELSIF keep < interval '0' THEN

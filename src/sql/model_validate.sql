@@ -8,13 +8,13 @@
 
 -- A boolean expression over the model's source: the outcome validate(),
 -- model_auc() and suggest_weights() compare the score with.
-CREATE OR REPLACE FUNCTION health_score._outcome_sql(m health_score.model, outcome text)
+CREATE OR REPLACE FUNCTION health_score_internal._outcome_sql(m health_score.model, outcome text)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    outcome_type regtype := health_score._expression_type(m, 'outcome', outcome);
+    outcome_type regtype := health_score_internal._expression_type(m, 'outcome', outcome);
 BEGIN
     IF outcome_type <> 'boolean'::regtype THEN
         RAISE EXCEPTION 'outcome: expression % has type %, not boolean', quote_literal(outcome), outcome_type
@@ -25,13 +25,13 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._outcome_sql(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._outcome_sql(health_score.model, text) IS
   'Internal: checks an outcome expression over the model''s source.';
 
 -- An error when an outcome is the same for every customer it is known
 -- for: validate's rates and model_auc would say nothing, silently (a
 -- misspelt value, churn = 'yes' where the data says 'Yes', is never true).
-CREATE OR REPLACE FUNCTION health_score._require_outcome_varies(m health_score.model, outcome text,
+CREATE OR REPLACE FUNCTION health_score_internal._require_outcome_varies(m health_score.model, outcome text,
                                                             true_count bigint, false_count bigint)
 RETURNS void
 LANGUAGE plpgsql
@@ -51,24 +51,24 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._require_outcome_varies(health_score.model, text, bigint, bigint) IS
+COMMENT ON FUNCTION health_score_internal._require_outcome_varies(health_score.model, text, bigint, bigint) IS
   'Internal: an error when an outcome is true for no customer, or for every one.';
 
 -- A built model, for the functions that read its views.
-CREATE OR REPLACE FUNCTION health_score._built_model(model_name text)
+CREATE OR REPLACE FUNCTION health_score_internal._built_model(model_name text)
 RETURNS health_score.model
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._model(model_name);
+    m health_score.model := health_score_internal._model(model_name);
 BEGIN
-    PERFORM health_score._require_built(m, NULL);
+    PERFORM health_score_internal._require_built(m, NULL);
     RETURN m;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score._built_model(text) IS
+COMMENT ON FUNCTION health_score_internal._built_model(text) IS
   'Internal: a model''s catalog row; an error when it does not exist or was never built.';
 
 CREATE OR REPLACE FUNCTION health_score.validate(model text, outcome text)
@@ -77,7 +77,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._built_model(validate.model);
+    m health_score.model := health_score_internal._built_model(validate.model);
     bands text[];
     counts bigint[];
     rates float8[];
@@ -106,9 +106,9 @@ SELECT array_agg(r.band ORDER BY r.position), array_agg(r.customers ORDER BY r.p
        (SELECT o.true_count FROM overall AS o), (SELECT o.false_count FROM overall AS o)
   FROM (SELECT pb.*, array_position('{red,yellow,green,unscored,all}'::text[], pb.band) AS position
           FROM per_band AS pb) AS r$q$,
-                   health_score._outcome_join_sql(m, outcome))
+                   health_score_internal._outcome_join_sql(m, outcome))
        INTO bands, counts, rates, lifts, true_count, false_count;
-    PERFORM health_score._require_outcome_varies(m, outcome, true_count, false_count);
+    PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
     RETURN QUERY SELECT * FROM unnest(bands, counts, rates, lifts);
 END;
 $$;
@@ -122,15 +122,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._built_model(model_auc.model);
+    m health_score.model := health_score_internal._built_model(model_auc.model);
     result float8;
     true_count bigint;
     false_count bigint;
 BEGIN
     EXECUTE format('SELECT health_score.auc(s.score, o.bad), count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s',
-                   health_score._outcome_join_sql(m, outcome))
+                   health_score_internal._outcome_join_sql(m, outcome))
        INTO result, true_count, false_count;
-    PERFORM health_score._require_outcome_varies(m, outcome, true_count, false_count);
+    PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
     RETURN result;
 END;
 $$;
@@ -145,8 +145,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._built_model(explain.model);
-    key_type text := format_type(health_score._column_type(m.source, m.key), NULL);
+    m health_score.model := health_score_internal._built_model(explain.model);
+    key_type text := format_type(health_score_internal._column_type(m.source, m.key), NULL);
     x health_score.metric;
     arms text[] := '{}';
     rows_written bigint;
@@ -170,9 +170,9 @@ BEGIN
     END;
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
-                               health_score._metric_score_sql(m, x,
-                                   health_score._metric_value_sql(m, x.name, x.expression)),
-                               health_score._metric_weight_sql(m, x), x.position);
+                               health_score_internal._metric_score_sql(m, x,
+                                   health_score_internal._metric_value_sql(m, x.name, x.expression)),
+                               health_score_internal._metric_weight_sql(m, x), x.position);
     END LOOP;
     -- points: the metric's part of the weighted mean; points to gain: how
     -- much the score would rise with the metric at 100 (a missing metric
@@ -203,7 +203,7 @@ SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
                                 detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-        PERFORM health_score._raise_scoring_error(m, code, message, detail, hint, explain.key);
+        PERFORM health_score_internal._raise_scoring_error(m, code, message, detail, hint, explain.key);
     END;
     GET DIAGNOSTICS rows_written = ROW_COUNT;
     IF rows_written = 0 THEN
@@ -211,7 +211,7 @@ SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
               USING ERRCODE = '42704';
     ELSIF rows_written > cardinality(arms) THEN
         -- a key in several rows lists each metric once per row
-        PERFORM health_score._require_unique_keys(m, m.source::text);
+        PERFORM health_score_internal._require_unique_keys(m, m.source::text);
     END IF;
 END;
 $$;
@@ -226,7 +226,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m health_score.model := health_score._built_model(suggest_weights.model);
+    m health_score.model := health_score_internal._built_model(suggest_weights.model);
     names text[];
     current_weights float8[];
     score_columns text;
@@ -243,13 +243,13 @@ BEGIN
            string_agg(format('s.%I', x.name || '_score'), ', ' ORDER BY x.position)
       INTO names, current_weights, score_columns
       FROM health_score.metric AS x WHERE x.model = m.name;
-    joined := health_score._outcome_join_sql(m, outcome);
+    joined := health_score_internal._outcome_join_sql(m, outcome);
     EXECUTE format($q$SELECT health_score.logistic_fit(ARRAY[%s], o.bad, $1), health_score.auc(s.score, o.bad),
        count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad)
   FROM %s$q$,
                    score_columns, joined)
        INTO beta, before, true_count, false_count USING ridge;
-    PERFORM health_score._require_outcome_varies(m, outcome, true_count, false_count);
+    PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
     IF beta IS NULL THEN
         RAISE EXCEPTION 'outcome % is the same for every customer of model "%"', quote_literal(outcome), m.name
               USING ERRCODE = '22023';
@@ -280,15 +280,15 @@ COMMENT ON FUNCTION health_score.suggest_weights(text, text, float8) IS
 -- scores view as s, joined to the outcome evaluated over the source alone
 -- as o.bad, so that an outcome naming a column the view also has (the
 -- key, a segment) means the source's.
-CREATE OR REPLACE FUNCTION health_score._outcome_join_sql(m health_score.model, outcome text)
+CREATE OR REPLACE FUNCTION health_score_internal._outcome_join_sql(m health_score.model, outcome text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format('%1$I.scores AS s JOIN (SELECT (src.%3$I)::%4$s AS outcome_key, %5$s AS bad FROM %2$s AS src) AS o ON o.outcome_key = s.%3$I',
-                  m.target_schema, m.source, m.key, health_score._key_type_sql(m),
-                  health_score._outcome_sql(m, outcome))
+                  m.target_schema, m.source, m.key, health_score_internal._key_type_sql(m),
+                  health_score_internal._outcome_sql(m, outcome))
 $$;
 
-COMMENT ON FUNCTION health_score._outcome_join_sql(health_score.model, text) IS
+COMMENT ON FUNCTION health_score_internal._outcome_join_sql(health_score.model, text) IS
   'Internal: the FROM clause joining a model''s scores view (as s) to an outcome over its source (as o.bad).';

@@ -39,12 +39,12 @@ COMMENT ON FUNCTION health_score.scorecard(text[], float8[], float8[], float8[],
 -- calls a volatile function up into the views that read its result, so
 -- the row is scored once however many of its elements they read (see
 -- _scored_sql).
-CREATE OR REPLACE FUNCTION health_score._model_row(names text[], methods text[], worst float8[],
+CREATE OR REPLACE FUNCTION health_score_internal._model_row(names text[], methods text[], worst float8[],
                                         best float8[], weights float8[], min_coverage float8,
                                         VARIADIC metric_values "any")
 RETURNS float8[]
 AS 'MODULE_PATHNAME', 'hs_model_row'
 LANGUAGE C VOLATILE PARALLEL SAFE;
 
-COMMENT ON FUNCTION health_score._model_row(text[], text[], float8[], float8[], float8[], float8, "any") IS
+COMMENT ON FUNCTION health_score_internal._model_row(text[], text[], float8[], float8[], float8[], float8, "any") IS
   'Internal: one customer''s row of a model, {score, coverage, metric scores...}: each float8 value scaled by its method (linear, log, or score: already 0-100) between worst and best, NULL or NaN missing, weighted with min_coverage; score and metric scores rounded to 0.1 as the views show them; score and coverage NULL when every weight is zero.';

@@ -70,7 +70,7 @@ SELECT health_score.build('bench');
 -- the scores moved a little (seeded), as if taken a week apart each
 SELECT health_score.snapshot('bench', date '2026-01-05' - 7 * 12) \g /dev/null
 SELECT setseed(0.5) \g /dev/null
-SELECT health_score._history_partition(m, date '2026-01-05' - 7 * 12 + 7 * w)
+SELECT health_score_internal._history_partition(m, date '2026-01-05' - 7 * 12 + 7 * w)
   FROM health_score.model AS m, generate_series(1, 11) AS w WHERE m.name = 'bench' \g /dev/null
 INSERT INTO health_score_bench.history
 SELECT h.taken_on + 7 * w, h.id, h.segment,
@@ -116,8 +116,8 @@ FROM (SELECT segment::text AS segment,
              (SELECT dist FROM health_score.reference WHERE model = 'bench' AND item = 'segment score') AS seg_dist) AS d$q$)) AS t(q) \gset
 SELECT q AS io_query FROM (VALUES ($q$INSERT INTO bench.history_copy
 SELECT date '2026-01-05', id, segment, score, band, grade, percentile, segment_percentile, 1,
-       health_score._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
-       health_score._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
+       health_score_internal._metric_scores_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}', s.metric_scores),
+       health_score_internal._contributions_object('{m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12}',
                                           '{3,2,1,1,2,2,3,1,1,2,1,1}', s.metric_scores)
   FROM (SELECT *, ARRAY[m1_score, m2_score, m3_score, m4_score, m5_score, m6_score, m7_score,
                         m8_score, m9_score, m10_score, m11_score, m12_score] AS metric_scores

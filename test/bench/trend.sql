@@ -117,7 +117,7 @@ AS $$ SELECT CASE WHEN s < 40 THEN 'red' WHEN s < 70 THEN 'yellow' WHEN s >= 70 
 SET work_mem = '2GB';
 SET maintenance_work_mem = '2GB';
 
--- the monthly partitions, named as health_score._history_partition names
+-- the monthly partitions, named as health_score_internal._history_partition names
 -- them, but unlogged: generating writes no WAL; reading them is the same
 SELECT format('CREATE UNLOGGED TABLE health_score_bench_trend.%I PARTITION OF health_score_bench_trend.history FOR VALUES FROM (%L) TO (%L)',
               'history_' || to_char(month, 'YYYY_MM'), month::date, (month + interval '1 month')::date)

@@ -10,6 +10,13 @@
 COMMENT ON SCHEMA health_score IS
   'health_score extension: customer health scores, bands, grades and survey aggregates';
 
+-- What a user calls is in health_score; the helpers those functions call
+-- are here, out of the user's \df health_score.* listing.
+CREATE SCHEMA health_score_internal;
+
+COMMENT ON SCHEMA health_score_internal IS
+  'health_score extension: internal helpers of the functions in schema health_score; not for direct use, and not a stable interface';
+
 ------------------------------------------------------------------------
 -- Composite types the functions return
 ------------------------------------------------------------------------
@@ -114,7 +121,7 @@ COMMENT ON COLUMN health_score.trend_summary_date.max_score IS 'Highest score.';
 -- distribution: every value of a group, sorted, with its multiplicity
 -- What snapshot() stores of a customer's trend, from _snapshot_trend
 -- (src/snapshot_trend.c); internal.
-CREATE TYPE health_score._snapshot_trend_figures AS (
+CREATE TYPE health_score_internal._snapshot_trend_figures AS (
   week_ago float8,
   month_ago float8,
   slope_per_day float8,
@@ -123,7 +130,7 @@ CREATE TYPE health_score._snapshot_trend_figures AS (
 
 -- A customer's top mover between two snapshots, from _top_mover
 -- (src/top_mover.c); internal.
-CREATE TYPE health_score._mover AS (
+CREATE TYPE health_score_internal._mover AS (
   metric text,
   change float8
 );

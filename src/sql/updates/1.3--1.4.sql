@@ -16,6 +16,49 @@
  * value, buckets) aggregate are new functions, which the sources define.
  */
 
+-- scores_mv is no longer a materialized view to refresh
+DROP FUNCTION health_score._populate_scores_mv(health_score.model);
+
+-- snapshot builds a history row's jsonb objects in C now
+-- (_history_objects_sql, src/snapshot_row.c)
+DROP FUNCTION health_score._contributions_sql(health_score.model);
+DROP FUNCTION health_score._metric_scores_sql(health_score.model);
+
+-- validate, model_auc and suggest_weights evaluate the outcome over the
+-- source alone (_outcome_join_sql), where a key or segment column named
+-- in it was ambiguous
+DROP FUNCTION health_score._scores_join_sql(health_score.model);
+
+-- snapshot() refuses a day after today unless allow_future
+DROP FUNCTION health_score.snapshot(text, date);
+
+-- The extension's internal helpers leave the user's schema: \df
+-- health_score.* lists what a user calls, and health_score_internal holds
+-- the rest.  ALTER ... SET SCHEMA keeps each routine's OID, so the views
+-- of a model built under 1.3 keep calling the functions they call.
+CREATE SCHEMA health_score_internal;
+COMMENT ON SCHEMA health_score_internal IS
+  'health_score extension: internal helpers of the functions in schema health_score; not for direct use, and not a stable interface';
+GRANT USAGE ON SCHEMA health_score_internal TO PUBLIC;
+
+DO $move$
+DECLARE
+  routine regprocedure;
+BEGIN
+  FOR routine IN
+    SELECT p.oid
+      FROM pg_catalog.pg_proc AS p
+      JOIN pg_catalog.pg_depend AS d
+        ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension AS e ON e.oid = d.refobjid AND e.extname = 'health_score'
+     WHERE p.pronamespace = 'health_score'::regnamespace
+       AND p.proname LIKE '\_%'
+  LOOP
+    EXECUTE pg_catalog.format('ALTER ROUTINE %s SET SCHEMA health_score_internal', routine);
+  END LOOP;
+END
+$move$;
+
 CREATE TABLE health_score.reference (
     model       text NOT NULL REFERENCES health_score.model (name)
                 ON UPDATE CASCADE ON DELETE CASCADE,
@@ -44,7 +87,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON health_score.reference TO PUBLIC;
 ALTER TABLE health_score.reference ENABLE ROW LEVEL SECURITY;
 CREATE POLICY owned ON health_score.reference
   USING (EXISTS (SELECT FROM health_score.model AS hm WHERE hm.name = reference.model
-                    AND health_score._is_model_owner(hm.owner)));
+                    AND health_score_internal._is_model_owner(hm.owner)));
 CREATE POLICY readable ON health_score.reference FOR SELECT
   USING (EXISTS (SELECT FROM health_score.model AS hm
                    JOIN pg_catalog.pg_namespace AS n ON n.nspname = hm.target_schema
@@ -52,25 +95,9 @@ CREATE POLICY readable ON health_score.reference FOR SELECT
                   WHERE hm.name = reference.model
                     AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
 
--- scores_mv is no longer a materialized view to refresh
-DROP FUNCTION health_score._populate_scores_mv(health_score.model);
-
--- snapshot builds a history row's jsonb objects in C now
--- (_history_objects_sql, src/snapshot_row.c)
-DROP FUNCTION health_score._contributions_sql(health_score.model);
-DROP FUNCTION health_score._metric_scores_sql(health_score.model);
-
--- validate, model_auc and suggest_weights evaluate the outcome over the
--- source alone (_outcome_join_sql), where a key or segment column named
--- in it was ambiguous
-DROP FUNCTION health_score._scores_join_sql(health_score.model);
-
--- snapshot() refuses a day after today unless allow_future
-DROP FUNCTION health_score.snapshot(text, date);
-
 -- What snapshot() stores of a customer's trend, from _snapshot_trend
 -- (src/snapshot_trend.c); internal.
-CREATE TYPE health_score._snapshot_trend_figures AS (
+CREATE TYPE health_score_internal._snapshot_trend_figures AS (
   week_ago float8,
   month_ago float8,
   slope_per_day float8,
@@ -79,7 +106,7 @@ CREATE TYPE health_score._snapshot_trend_figures AS (
 
 -- A customer's top mover between two snapshots, from _top_mover
 -- (src/top_mover.c); internal.
-CREATE TYPE health_score._mover AS (
+CREATE TYPE health_score_internal._mover AS (
   metric text,
   change float8
 );
