@@ -51,6 +51,147 @@ $$;
 COMMENT ON FUNCTION health_score_internal._drop_built(text, text, text) IS
   'Internal: drops a view build() created, without CASCADE.';
 
+-- The metrics as the model's views were built: refresh, snapshot and
+-- explain read these, so that a change not yet built (add_metric,
+-- apply_weights) never mixes with views made of the earlier definition.
+-- build() records them before it makes the views, in its transaction.
+CREATE OR REPLACE FUNCTION health_score_internal._built_metrics(m health_score.model)
+RETURNS SETOF health_score.metric
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF m.built_metrics IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::health_score.metric, m.built_metrics) AS x
+                      ORDER BY x.position;
+    ELSIF m.built_version IS NOT NULL AND m.version = m.built_version THEN
+        -- built before 1.4 recorded them, and unchanged since
+        RETURN QUERY SELECT * FROM health_score.metric AS x WHERE x.model = m.name ORDER BY x.position;
+    ELSE
+        RAISE EXCEPTION 'model "%" has changed since it was built by an earlier version of health_score', m.name
+              USING ERRCODE = '55000', HINT = format('Run SELECT health_score.build(%L).', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._built_metrics(health_score.model) IS
+  'Internal: the metrics of a model as its views were last built.';
+
+-- The source of a model is a table's OID: a dropped table leaves a
+-- number that every query would fail on, far from the cause.
+CREATE OR REPLACE FUNCTION health_score_internal._require_source(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = m.source) THEN
+        RAISE EXCEPTION 'the source of model "%" no longer exists', m.name
+              USING ERRCODE = '42P01',
+                    DETAIL = format('Its source was the relation with OID %s, since dropped.', m.source::oid),
+                    HINT = format('Drop the model, SELECT health_score.drop_model(%L) (with drop_history => true once its history is copied elsewhere), and create it again over the new source.', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._require_source(health_score.model) IS
+  'Internal: an error when the relation a model scores was dropped.';
+
+-- What the built model reads that its source no longer has: the key, a
+-- segment, or a column a metric's expression names (dropped, renamed or
+-- of another type).  NULL when the source still has all of it.
+CREATE OR REPLACE FUNCTION health_score_internal._source_problem(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    x health_score.metric;
+    segment text;
+BEGIN
+    IF health_score_internal._column_type(m.source, m.key) IS NULL THEN
+        RETURN format('Key column %s is no longer in %s.', quote_ident(m.key), m.source);
+    END IF;
+    FOREACH segment IN ARRAY m.segments LOOP
+        IF health_score_internal._column_type(m.source, segment) IS NULL THEN
+            RETURN format('Segment column %s is no longer in %s.', quote_ident(segment), m.source);
+        END IF;
+    END LOOP;
+    FOR x IN SELECT * FROM health_score_internal._built_metrics(m) LOOP
+        BEGIN
+            PERFORM health_score_internal._metric_value_sql(m, x.name, x.expression);
+        EXCEPTION WHEN syntax_error_or_access_rule_violation OR data_exception THEN
+            RETURN SQLERRM || '.';
+        END;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._source_problem(health_score.model) IS
+  'Internal: the first column the built model reads that its source no longer has, as a sentence; NULL when none.';
+
+-- An error naming the cause when the source no longer has what the built
+-- model reads.
+CREATE OR REPLACE FUNCTION health_score_internal._require_source_matches(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    problem text;
+BEGIN
+    PERFORM health_score_internal._require_source(m);
+    problem := health_score_internal._source_problem(m);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'model "%" reads what its source % no longer has', m.name, m.source
+              USING ERRCODE = '55000', DETAIL = problem,
+                    HINT = format('Put the column back, or change the metric (add_metric with replace => true, or drop_metric); then SELECT health_score.build(%L) makes the views again.', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._require_source_matches(health_score.model) IS
+  'Internal: an error naming the column when the source no longer has what the built model reads.';
+
+-- An error unless the source still has what the built model reads and
+-- every view build() made is there: ALTER TABLE ... DROP COLUMN ...
+-- CASCADE on the source drops the views that read the column and leaves
+-- the model looking built.
+CREATE OR REPLACE FUNCTION health_score_internal._require_views(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text[];
+BEGIN
+    PERFORM health_score_internal._require_built(m, NULL);
+    -- the cause first: a column a metric reads dropped with CASCADE took
+    -- the views with it; one renamed left them working (they follow
+    -- the column), but build() and the percentile metrics' cuts read the
+    -- expressions again and would fail later, farther from the cause
+    PERFORM health_score_internal._require_source_matches(m);
+    missing := ARRAY(SELECT v FROM unnest(health_score_internal._built_views()) AS v
+                      WHERE to_regclass(format('%I.%I', m.target_schema, v)) IS NULL);
+    IF cardinality(missing) = 0 THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'model "%" has no %', m.name,
+                    array_to_string(ARRAY(SELECT quote_ident(m.target_schema) || '.' || quote_ident(v)
+                                            FROM unnest(missing) AS v), ', ')
+          USING ERRCODE = '55000',
+                DETAIL = CASE WHEN cardinality(missing) = 1
+                              THEN 'It was dropped, or the model was built by an earlier version of health_score.'
+                              ELSE 'They were dropped, or the model was built by an earlier version of health_score.' END,
+                HINT = format('Run SELECT health_score.build(%L), which makes %s again.', m.name,
+                              CASE WHEN cardinality(missing) = 1 THEN 'it' ELSE 'them' END);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._require_views(health_score.model) IS
+  'Internal: an error naming the cause unless the source exists and every view build() made is there.';
+
 -- GRANT statements that restore the privileges others hold on a relation.
 CREATE OR REPLACE FUNCTION health_score_internal._grants_of(rel regclass)
 RETURNS SETOF text
@@ -512,7 +653,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT ARRAY[m.key] || m.segments || '{score,band,grade,coverage}'::text[]
            || coalesce((SELECT array_agg(x.name || '_score' ORDER BY x.position)
-                          FROM health_score.metric AS x WHERE x.model = m.name), '{}')
+                          FROM health_score_internal._built_metrics(m) AS x), '{}')
 $$;
 
 COMMENT ON FUNCTION health_score_internal._stored_columns(health_score.model) IS
@@ -540,7 +681,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     metric_columns text := (SELECT string_agg(format(E',\n       s.%I', x.name || '_score'), '' ORDER BY x.position)
-                              FROM health_score.metric AS x WHERE x.model = m.name);
+                              FROM health_score_internal._built_metrics(m) AS x);
 BEGIN
     RETURN format($q$SELECT s.%1$I, %2$ss.score, s.band, s.grade,
        %3$s,
@@ -693,10 +834,10 @@ BEGIN
     -- until the next, whose views no longer read them
     DELETE FROM health_score.reference AS r
      WHERE r.model = m.name
-       AND r.item IN (SELECT 'metric ' || hm.name FROM health_score.metric AS hm
-                       WHERE hm.model = m.name AND hm.method = 'percentile');
-    FOR x IN SELECT * FROM health_score.metric AS hm
-              WHERE hm.model = m.name AND hm.method = 'percentile' ORDER BY hm.position LOOP
+       AND r.item IN (SELECT 'metric ' || hm.name FROM health_score_internal._built_metrics(m) AS hm
+                       WHERE hm.method = 'percentile');
+    FOR x IN SELECT * FROM health_score_internal._built_metrics(m) AS hm
+              WHERE hm.method = 'percentile' ORDER BY hm.position LOOP
         -- NaN is a missing value in the views, so it is none here either;
         -- 99 cuts rank a value as its distribution would, and weigh nothing
         columns := columns ||
@@ -833,6 +974,7 @@ DECLARE
     statement text;
     relation text;
 BEGIN
+    PERFORM health_score_internal._require_source(m);
     IF to_regnamespace(schema_name) IS NULL THEN
         EXECUTE format('CREATE SCHEMA %s', schema_name);
         UPDATE health_score.model AS hm SET owns_schema = true WHERE hm.name = m.name;
@@ -849,6 +991,14 @@ BEGIN
     END IF;
 
     -- privileges others hold on the views survive their re-creation
+    -- what the views are made of, read by refresh, snapshot and explain
+    -- until the next build (extra_float_digits = 1: every float8 exactly)
+    UPDATE health_score.model AS hm
+       SET built_metrics = coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.position)
+                                       FROM health_score.metric AS x WHERE x.model = m.name), '[]')
+     WHERE hm.name = m.name
+    RETURNING hm.* INTO m;
+
     grants := ARRAY(SELECT g FROM unnest(health_score_internal._built_views()) AS v,
                          health_score_internal._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
 
@@ -892,7 +1042,7 @@ DECLARE
     m health_score.model := health_score_internal._model(refresh.model);
 BEGIN
     PERFORM health_score_internal._require_owner(m);
-    PERFORM health_score_internal._require_built(m, 'stored_scores');
+    PERFORM health_score_internal._require_views(m);
     -- the model stays as built until the refresh commits
     SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
     PERFORM health_score_internal._refresh_stored(m);

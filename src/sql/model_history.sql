@@ -137,7 +137,7 @@ AS $$
                           string_agg(format('src.%I', x.name || '_score'), ', ' ORDER BY x.position)) AS scores,
                    format('ARRAY[%s]::float8[]',
                           string_agg(health_score_internal._metric_weight_sql(m, x, false), ', ' ORDER BY x.position)) AS weights
-              FROM health_score.metric AS x WHERE x.model = m.name) AS metrics
+              FROM health_score_internal._built_metrics(m) AS x) AS metrics
 $$;
 
 COMMENT ON FUNCTION health_score_internal._history_objects_sql(health_score.model) IS
@@ -256,7 +256,7 @@ BEGIN
     m := health_score_internal._model(snapshot.model);
     PERFORM health_score_internal._require_owner(m);
     schema_name := quote_ident(m.target_schema);
-    PERFORM health_score_internal._require_built(m, 'stored_scores');
+    PERFORM health_score_internal._require_views(m);
     IF snapshot.taken_on IS NULL THEN
         RAISE EXCEPTION 'taken_on must not be NULL' USING ERRCODE = '22004';
     ELSIF snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN

@@ -63,13 +63,13 @@ AS $$
 DECLARE
     m health_score.model := health_score_internal._model(model_name);
 BEGIN
-    PERFORM health_score_internal._require_built(m, NULL);
+    PERFORM health_score_internal._require_views(m);
     RETURN m;
 END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._built_model(text) IS
-  'Internal: a model''s catalog row; an error when it does not exist or was never built.';
+  'Internal: a model''s catalog row; an error when it does not exist, was never built or lost its views.';
 
 CREATE OR REPLACE FUNCTION health_score.validate(model text, outcome text)
 RETURNS TABLE (band text, customers bigint, outcome_rate float8, lift float8)
@@ -168,7 +168,15 @@ BEGIN
               USING ERRCODE = '42704',
                     DETAIL = format('Its keys are the %s values of %s.%s: %s.', key_type, m.source, m.key, SQLERRM);
     END;
-    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+    -- the model as its views were built, which the score explained is
+    -- made of; a change since is not in either until build()
+    PERFORM health_score_internal._require_source_matches(m);
+    IF m.version > m.built_version THEN
+        RAISE NOTICE 'model "%" has changes not yet built: explain shows version %, as the views do', m.name, m.built_version
+              USING DETAIL = format('Its version is %s.', m.version),
+                    HINT = format('Run SELECT health_score.build(%L) to score with them.', m.name);
+    END IF;
+    FOR x IN SELECT * FROM health_score_internal._built_metrics(m) AS hm ORDER BY hm.position LOOP
         arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
                                health_score_internal._metric_score_sql(m, x,
                                    health_score_internal._metric_value_sql(m, x.name, x.expression)),

@@ -308,7 +308,8 @@ CREATE TABLE health_score.model (
     built_version integer,
     built_at      timestamptz,
     owns_schema   boolean NOT NULL DEFAULT false,
-    owner         name NOT NULL DEFAULT current_user
+    owner         name NOT NULL DEFAULT current_user,
+    built_metrics jsonb
 );
 
 COMMENT ON TABLE health_score.model IS
@@ -343,6 +344,8 @@ COMMENT ON COLUMN health_score.model.built_version IS 'The version the views wer
 COMMENT ON COLUMN health_score.model.built_at IS 'When the views were last built.';
 
 COMMENT ON COLUMN health_score.model.owner IS 'The role that created the model; only its members may change, build, snapshot or drop it.';
+
+COMMENT ON COLUMN health_score.model.built_metrics IS 'The metrics as the last build() made the views of them (rows of health_score.metric as jsonb): refresh, snapshot and explain read these, so a change not yet built never mixes with the views. NULL until built, and for a model built before 1.4.';
 
 COMMENT ON COLUMN health_score.model.owns_schema IS 'build() created target_schema, so drop_model() may drop it once it is empty.';
 

@@ -110,3 +110,9 @@ CREATE TYPE health_score_internal._mover AS (
   metric text,
   change float8
 );
+
+-- The metrics as built: refresh, snapshot and explain read the model as
+-- its views were built, not as changed since (see _built_metrics)
+ALTER TABLE health_score.model ADD COLUMN built_metrics jsonb;
+
+COMMENT ON COLUMN health_score.model.built_metrics IS 'The metrics as the last build() made the views of them (rows of health_score.metric as jsonb): refresh, snapshot and explain read these, so a change not yet built never mixes with the views. NULL until built, and for a model built before 1.4.';
