@@ -237,6 +237,91 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION health_score_internal._top_mover(jsonb, jsonb) IS
   'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, and that change rounded to 0.1; the first by name on a tie; NULLs when none changed.';
 
+-- Replace a model's history rows of a day by the rows of current_sql,
+-- with the trend figures snapshot() stores, computed from the history
+-- before the day.  current_sql gives the day's rows: the key, the
+-- segments, score, band, grade, percentile, segment_percentile,
+-- model_version, metric_scores and contributions; scores_sql the key and
+-- score of the same customers, the point the trend figures end on (a
+-- narrower read, where current_sql is an expensive view).  snapshot()
+-- feeds it the stored scores; the rows are a parameter so that a day
+-- already in the history can be figured again the same way.  Callers
+-- hold the model's snapshot lock, and the model's snapshots table must
+-- list the days before this one as they are to stand: the previous
+-- snapshot and the 12 the sparkline draws are read from it.
+CREATE OR REPLACE FUNCTION health_score_internal._write_history_day(m health_score.model, day date,
+                                                                  current_sql text, scores_sql text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    previous_day date;
+    sparkline_from date;
+    written bigint;
+BEGIN
+    EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
+       INTO previous_day USING day;
+    -- the 12 snapshots the sparkline draws end with this one
+    EXECUTE format('SELECT min(d) FROM (SELECT sn.taken_on FROM %s.snapshots AS sn WHERE sn.taken_on < $1 UNION SELECT $1 ORDER BY 1 DESC LIMIT 12) AS recent(d)',
+                   schema_name)
+       INTO sparkline_from USING day;
+
+    -- Every figure of the trend view, computed here once per snapshot
+    -- rather than on every read: one pass of _snapshot_trend over the
+    -- customer's recent history and the day's score.  The history is read
+    -- back 120 days, or to the first of the 12 snapshots the sparkline
+    -- draws if that is earlier.
+    --
+    -- The rows are computed into a temporary table first: CREATE TABLE AS
+    -- runs its query in parallel, an INSERT ... SELECT never does; and
+    -- current_sql may read the very rows the day's DELETE removes.  The
+    -- top mover is kept there whole, and its two fields read by the
+    -- INSERT: named twice in this query, it would be computed twice.
+    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
+SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
+       cur.model_version, cur.metric_scores, cur.contributions,
+       prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
+       health_score_internal._top_mover(cur.contributions, prev.contributions) AS mover,
+       round((cur.score - (se.figures).week_ago)::numeric, 1)::float8 AS delta_wow,
+       round((cur.score - (se.figures).month_ago)::numeric, 1)::float8 AS delta_mom,
+       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
+       -- the same whatever the order its sums were added in
+       round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
+       (se.figures).sparkline
+  FROM (%4$s) AS cur
+  JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
+          FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
+                 WHERE h.taken_on < %6$L::date AND h.taken_on >= least(%6$L::date - 120, %8$L::date)
+                UNION ALL
+                SELECT c.%2$I, %6$L::date, c.score FROM (%5$s) AS c) AS p
+         GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
+  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I$q$,
+                   schema_name, m.key, health_score_internal._segment_columns(m, 'cur'),
+                   current_sql, scores_sql,
+                   -- ISO dates read back the same whatever the DateStyle
+                   to_char(day, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
+                   to_char(sparkline_from, 'YYYY-MM-DD'));
+    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name) USING day;
+    EXECUTE format($q$INSERT INTO %1$s.history
+SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
+       t.model_version, t.metric_scores, t.contributions,
+       t.previous_on, t.previous_score, t.previous_band,
+       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
+  FROM pg_temp.health_score_snapshot AS t$q$,
+                   schema_name, m.key, health_score_internal._segment_columns(m, 't'))
+      USING day;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    DROP TABLE pg_temp.health_score_snapshot;
+    RETURN written;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._write_history_day(health_score.model, date, text, text) IS
+  'Internal: replaces a model''s history rows of a day by the rows of current_sql, with the trend figures computed from the history before the day and the scores of scores_sql; returns the rows written.';
+
 CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date,
                                                allow_future boolean DEFAULT false)
 RETURNS bigint
@@ -247,10 +332,7 @@ AS $$
 DECLARE
     m health_score.model;
     schema_name text;
-    segment_list text;
     objects record;
-    previous_day date;
-    sparkline_from date;
     written bigint;
 BEGIN
     m := health_score_internal._model(snapshot.model);
@@ -282,63 +364,11 @@ BEGIN
     -- ranks, the same that scores and scores_mv show from now on
     PERFORM health_score_internal._refresh_stored(m);
     PERFORM health_score_internal._history_partition(m, snapshot.taken_on);
-    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
-      USING snapshot.taken_on;
-    EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
-       INTO previous_day USING snapshot.taken_on;
-
-    -- the 12 snapshots the sparkline draws end with this one
-    EXECUTE format('SELECT min(d) FROM (SELECT sn.taken_on FROM %s.snapshots AS sn WHERE sn.taken_on < $1 UNION SELECT $1 ORDER BY 1 DESC LIMIT 12) AS recent(d)',
-                   schema_name)
-       INTO sparkline_from USING snapshot.taken_on;
-
-    segment_list := health_score_internal._segment_columns(m, 'cur');
     objects := health_score_internal._history_objects_sql(m);
-    -- Every figure of the trend view, computed here once per snapshot
-    -- rather than on every read: one pass of _snapshot_trend over the
-    -- customer's recent history and today's score.  The history is read
-    -- back 120 days, or to the first of the 12 snapshots the sparkline
-    -- draws if that is earlier.
-    --
-    -- The rows are computed into a temporary table first: CREATE TABLE AS
-    -- runs its query in parallel, an INSERT ... SELECT never does.  The
-    -- top mover is kept there whole, and its two fields read by the
-    -- INSERT: named twice in this query, it would be computed twice.
-    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
-SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
-       cur.metric_scores, cur.contributions,
-       prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
-       health_score_internal._top_mover(cur.contributions, prev.contributions) AS mover,
-       round((cur.score - (se.figures).week_ago)::numeric, 1)::float8 AS delta_wow,
-       round((cur.score - (se.figures).month_ago)::numeric, 1)::float8 AS delta_mom,
-       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
-       -- the same whatever the order its sums were added in
-       round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
-       (se.figures).sparkline
-  FROM (SELECT src.*, %4$s AS metric_scores, %5$s AS contributions
-          FROM %1$s.scores_mv AS src) AS cur
-  JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
-          FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
-                 WHERE h.taken_on < %6$L::date AND h.taken_on >= least(%6$L::date - 120, %8$L::date)
-                UNION ALL
-                SELECT c.%2$I, %6$L::date, c.score FROM %1$s.stored_scores AS c) AS p
-         GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
-  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I$q$,
-                   schema_name, m.key, segment_list,
-                   objects.metric_scores, objects.contributions,
-                   -- ISO dates read back the same whatever the DateStyle
-                   to_char(snapshot.taken_on, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
-                   to_char(sparkline_from, 'YYYY-MM-DD'));
-    EXECUTE format($q$INSERT INTO %1$s.history
-SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
-       %4$s, t.metric_scores, t.contributions,
-       t.previous_on, t.previous_score, t.previous_band,
-       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
-  FROM pg_temp.health_score_snapshot AS t$q$,
-                   schema_name, m.key, health_score_internal._segment_columns(m, 't'), m.built_version)
-      USING snapshot.taken_on;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    DROP TABLE pg_temp.health_score_snapshot;
+    written := health_score_internal._write_history_day(m, snapshot.taken_on,
+        format('SELECT src.*, %s AS model_version, %s AS metric_scores, %s AS contributions FROM %s.scores_mv AS src',
+               m.built_version, objects.metric_scores, objects.contributions, schema_name),
+        format('SELECT c.%I, c.score FROM %s.stored_scores AS c', m.key, schema_name));
 
     EXECUTE format($q$INSERT INTO %s.snapshots AS sn VALUES ($1, $2, $3, now())
 ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
