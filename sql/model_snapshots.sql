@@ -1,6 +1,6 @@
 --
--- model_snapshots: drop_snapshot, and the scale of the sparkline
--- snapshot stores.
+-- model_snapshots: drop_snapshot, the scale of the sparkline snapshot
+-- stores, and the comments of the history's columns.
 --
 -- drop_snapshot promises that every later day's history row is what
 -- snapshot() would have stored had the dropped day never been taken.  The
@@ -303,6 +303,17 @@ SELECT t.id, t.sparkline AS trend_view,
        health_score.sparkline(array_agg(h.score ORDER BY h.taken_on)) AS own_range
   FROM regress_snap_scale.trend t JOIN regress_snap_scale.history h USING (id)
  GROUP BY t.id, t.sparkline ORDER BY t.id;
+
+------------------------------------------------------------------------
+-- 6. Every column of the history has a comment, the segments' too
+------------------------------------------------------------------------
+SELECT a.attname, col_description(a.attrelid, a.attnum)
+  FROM pg_attribute a
+ WHERE a.attrelid = 'regress_snap_b.history'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+   AND a.attname IN ('region', 'plan');
+SELECT count(*) AS columns, count(*) FILTER (WHERE col_description(a.attrelid, a.attnum) IS NULL) AS uncommented
+  FROM pg_attribute a
+ WHERE a.attrelid = 'regress_snap_b.history'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
 
 ------------------------------------------------------------------------
 SELECT health_score.drop_model(name, drop_history => true)

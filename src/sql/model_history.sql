@@ -18,6 +18,7 @@ DECLARE
     schema_name text := quote_ident(m.target_schema);
     segment_columns text := (SELECT string_agg(format('%I text', seg), ', ' ORDER BY o)
                                FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o));
+    segment text;
 BEGIN
     IF to_regclass(schema_name || '.history') IS NOT NULL THEN
         RETURN;
@@ -70,6 +71,10 @@ BEGIN
                           m.name, m.source));
     EXECUTE format('COMMENT ON COLUMN %s.history.taken_on IS %L', schema_name, 'The day of the snapshot.');
     EXECUTE format('COMMENT ON COLUMN %s.history.%I IS %L', schema_name, m.key, format('Customer key: %s of %s.', m.key, m.source));
+    FOR segment IN SELECT unnest(m.segments) LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.history.%I IS %L', schema_name, segment,
+                       format('Segment: %s of %s at the snapshot, as text.', segment, m.source));
+    END LOOP;
     EXECUTE format('COMMENT ON COLUMN %s.history.score IS %L', schema_name, 'Health score 0-100 at the snapshot.');
     EXECUTE format('COMMENT ON COLUMN %s.history.band IS %L', schema_name, 'Band at the snapshot, under the thresholds of that time.');
     EXECUTE format('COMMENT ON COLUMN %s.history.grade IS %L', schema_name, 'Grade at the snapshot.');

@@ -110,3 +110,30 @@ CREATE TYPE health_score_internal._mover AS (
   metric text,
   change float8
 );
+
+-- The segment columns of a model's history have a comment now, which
+-- build() gives only a history it creates: give one to the histories
+-- already stored, in the words of _create_history.
+DO $comment$
+DECLARE
+  m record;
+BEGIN
+  FOR m IN
+    -- the source named as regclass prints it under _create_history's
+    -- search_path, pg_catalog: with its schema
+    SELECT hm.target_schema, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS source,
+           seg.segment
+      FROM health_score.model AS hm
+      JOIN pg_catalog.pg_class AS c ON c.oid = hm.source
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     CROSS JOIN LATERAL unnest(hm.segments) AS seg(segment)
+      JOIN pg_catalog.pg_attribute AS a
+        ON a.attrelid = pg_catalog.to_regclass(pg_catalog.format('%I.history', hm.target_schema))
+       AND a.attname = seg.segment AND NOT a.attisdropped
+     WHERE pg_catalog.col_description(a.attrelid, a.attnum) IS NULL
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.history.%I IS %L', m.target_schema, m.segment,
+                              pg_catalog.format('Segment: %s of %s at the snapshot, as text.', m.segment, m.source));
+  END LOOP;
+END
+$comment$;
