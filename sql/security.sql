@@ -421,6 +421,7 @@ SELECT * FROM health_score.explain('hs_sec_acct', '41');
 SELECT health_score.drop_metric('hs_sec_acct', 'seats');
 SELECT health_score.apply_weights('hs_sec_acct', '{"seats": 100}');
 SELECT health_score.snapshot('hs_sec_acct', '2026-11-16');
+SELECT health_score.drop_snapshot('hs_sec_acct', '2026-11-16');
 SELECT health_score.prune_history('hs_sec_acct', '0 days');
 SELECT health_score.schedule_refresh('hs_sec_acct', '* * * * *');
 WITH u AS (UPDATE health_score.model SET red_below = 0 WHERE name = 'hs_sec_acct' RETURNING 1)

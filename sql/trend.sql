@@ -206,7 +206,10 @@ SELECT count(*) FILTER (WHERE abs((SELECT sum(v::float8) FROM jsonb_each_text(co
 -- by hand, at 13 Oct against 10 Sep: customer 1 falls from green (92.5)
 -- to yellow ((3 * 35 + 100) / 4 = 51.25, 51.3), customer 3 climbs from
 -- yellow (65) to green ((3 * 95 + 100) / 4 = 96.25, 96.3), customer 2
--- stays red (it fell on 8 and 10 Sep), 6 has one snapshot, 5 no score
+-- stays red (it fell on 8 and 10 Sep), 6 has one snapshot, 5 no score.
+-- The sparklines are on the 0-100 scale, block floor(score * 8 / 100) of
+-- ▁▂▃▄▅▆▇█: customer 2's 78.8, 60, 22.5, 22.5 are ▇▅▂▂, 3's 50, 65, 65,
+-- 96.3 are ▅▆▆█, 4's 15 is ▂ each time, 6's 63.8 is ▆
 SELECT * FROM health_score_acct.trend ORDER BY id;
 SELECT id, band_change, delta_wow FROM health_score_acct.dropped;
 
@@ -250,7 +253,9 @@ SELECT count(*) AS history_rows,
            AS differ
   FROM health_score_acct.history h;
 
--- a model with one snapshot: no previous, no delta, no slope
+-- a model with one snapshot: no previous, no delta, no slope; a
+-- sparkline of one block at the score's height (35 and 30 are ▃, 95 █,
+-- 20 ▂, 60 ▅), where on its own range it was the flat ▄
 SELECT health_score.create_model('once', 'accounts', 'id');
 SELECT health_score.add_metric('once', 'usage', 'usage', 1, 'linear', worst => 0, best => 100);
 SELECT health_score.build('once');
@@ -260,7 +265,7 @@ SELECT id, score, band, previous_score, delta_wow, delta_mom, band_change, dropp
 
 -- delta_wow and delta_mom look back at most 120 days, even where the
 -- sparkline reads further: 151 days after a snapshot, the deltas are
--- NULL, and the sparkline draws both days
+-- NULL, and the sparkline draws both days (35 ▃, 45 ▄)
 SELECT health_score.snapshot('once', '2026-03-10');
 UPDATE accounts SET usage = usage + 10 WHERE id = 1;
 SELECT health_score.snapshot('once', '2026-08-08');

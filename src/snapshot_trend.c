@@ -16,7 +16,8 @@
  * size: the two "last score before" points, the least-squares sums, and
  * the at most 12 points a sparkline draws.  The figures are the same as
  * those aggregates give: the same ties (at equal days the greater score),
- * the same sums (trend.c's), the same drawing (sparkline.c's).
+ * the same sums (trend.c's), the same drawing (sparkline.c's, on the
+ * 0-100 scale, as sparkline(scores, 0, 100)).
  *
  * day and sparkline_from are the query's constants, the same on every
  * row; the state takes them from its first row.
@@ -338,7 +339,12 @@ day_score_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* The sparkline of the kept points, oldest first; NULL when none. */
+/*
+ * The sparkline of the kept points, oldest first; NULL when none.  Drawn
+ * on the 0-100 health scale, not from the customer's own lowest to
+ * highest score: on its own range a one-point wobble would fill the
+ * height of the line and read as a fall from green to red.
+ */
 static Datum
 sparkline_of(const SnapshotTrend *state, bool *isnull)
 {
@@ -352,7 +358,8 @@ sparkline_of(const SnapshotTrend *state, bool *isnull)
 	qsort(sorted, state->spark_count, sizeof(DayScore), day_score_cmp);
 	for (int i = 0; i < state->spark_count; i++)
 		scores[i] = sorted[i].score;
-	return PointerGetDatum(hs_sparkline_draw(state->spark_count, scores, NULL, false, 0, 0));
+	return PointerGetDatum(hs_sparkline_draw(state->spark_count, scores, NULL, true,
+											 HS_SCORE_MIN, HS_SCORE_MAX));
 }
 
 /* The figures, as health_score_internal._snapshot_trend_figures. */

@@ -1,6 +1,7 @@
 /*
- * Scoring models over time: the history table, snapshot and
- * prune_history, and the trend views' SQL (test sql/trend.sql).
+ * Scoring models over time: the history table, snapshot, drop_snapshot and
+ * prune_history, and the trend views' SQL (tests sql/trend.sql,
+ * sql/model_snapshots.sql).
  *
  * The current definition of each object, run by CREATE EXTENSION and again
  * by every update script: CREATE OR REPLACE only.
@@ -17,6 +18,7 @@ DECLARE
     schema_name text := quote_ident(m.target_schema);
     segment_columns text := (SELECT string_agg(format('%I text', seg), ', ' ORDER BY o)
                                FROM unnest(m.segments) WITH ORDINALITY AS u(seg, o));
+    segment text;
 BEGIN
     IF to_regclass(schema_name || '.history') IS NOT NULL THEN
         RETURN;
@@ -69,6 +71,10 @@ BEGIN
                           m.name, m.source));
     EXECUTE format('COMMENT ON COLUMN %s.history.taken_on IS %L', schema_name, 'The day of the snapshot.');
     EXECUTE format('COMMENT ON COLUMN %s.history.%I IS %L', schema_name, m.key, format('Customer key: %s of %s.', m.key, m.source));
+    FOR segment IN SELECT unnest(m.segments) LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.history.%I IS %L', schema_name, segment,
+                       format('Segment: %s of %s at the snapshot, as text.', segment, m.source));
+    END LOOP;
     EXECUTE format('COMMENT ON COLUMN %s.history.score IS %L', schema_name, 'Health score 0-100 at the snapshot.');
     EXECUTE format('COMMENT ON COLUMN %s.history.band IS %L', schema_name, 'Band at the snapshot, under the thresholds of that time.');
     EXECUTE format('COMMENT ON COLUMN %s.history.grade IS %L', schema_name, 'Grade at the snapshot.');
@@ -85,7 +91,7 @@ BEGIN
     EXECUTE format('COMMENT ON COLUMN %s.history.delta_wow IS %L', schema_name, 'score minus the customer''s last score at least 7 days older (within 120 days), one decimal.');
     EXECUTE format('COMMENT ON COLUMN %s.history.delta_mom IS %L', schema_name, 'score minus the customer''s last score at least 28 days older (within 120 days), one decimal.');
     EXECUTE format('COMMENT ON COLUMN %s.history.slope_90d IS %L', schema_name, 'Least-squares slope of the score in points per day over the snapshots of the 90 days up to this one, three decimals.');
-    EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters.');
+    EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters on the 0-100 scale (▁ below 12.5, █ from 87.5).');
     PERFORM health_score_internal._distribute_like_source(m, to_regclass(schema_name || '.history'));
 END;
 $$;
@@ -201,7 +207,7 @@ CREATE OR REPLACE AGGREGATE health_score_internal._snapshot_trend(taken_on date,
 );
 
 COMMENT ON AGGREGATE health_score_internal._snapshot_trend(date, float8, date, date) IS
-  'Internal: the trend figures snapshot() stores for a customer taken on day: the last score at least 7 and at least 28 days before it, the least-squares slope over the points after day - 90, and the sparkline of the points from sparkline_from on; as trend() and sparkline() filtered to those points give them.';
+  'Internal: the trend figures snapshot() stores for a customer taken on day: the last score at least 7 and at least 28 days before it, the least-squares slope over the points after day - 90, and the sparkline of the points from sparkline_from on, drawn on the 0-100 scale; as trend() and sparkline(scores, 0, 100) filtered to those points give them.';
 
 -- The partition of a model's history that holds a day's rows, created
 -- when missing.  Callers hold the model's snapshot lock.
@@ -237,6 +243,92 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION health_score_internal._top_mover(jsonb, jsonb) IS
   'Internal: of the metrics in either contributions object (absent counts as 0), the one whose contribution changed most, and that change rounded to 0.1; the first by name on a tie; NULLs when none changed.';
 
+-- Replace a model's history rows of a day by the rows of current_sql,
+-- with the trend figures snapshot() stores, computed from the history
+-- before the day.  current_sql gives the day's rows: the key, the
+-- segments, score, band, grade, percentile, segment_percentile,
+-- model_version, metric_scores and contributions; scores_sql the key and
+-- score of the same customers, the point the trend figures end on (a
+-- narrower read, where current_sql is an expensive view).  snapshot()
+-- feeds it the stored scores; drop_snapshot() a later day's own history
+-- rows, so that a later day is figured exactly as a snapshot of it would
+-- have been.  Callers hold the model's snapshot lock, and the model's
+-- snapshots table must list the days before this one as they are to
+-- stand: the previous snapshot and the 12 the sparkline draws are read
+-- from it.
+CREATE OR REPLACE FUNCTION health_score_internal._write_history_day(m health_score.model, day date,
+                                                                  current_sql text, scores_sql text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    schema_name text := quote_ident(m.target_schema);
+    previous_day date;
+    sparkline_from date;
+    written bigint;
+BEGIN
+    EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
+       INTO previous_day USING day;
+    -- the 12 snapshots the sparkline draws end with this one
+    EXECUTE format('SELECT min(d) FROM (SELECT sn.taken_on FROM %s.snapshots AS sn WHERE sn.taken_on < $1 UNION SELECT $1 ORDER BY 1 DESC LIMIT 12) AS recent(d)',
+                   schema_name)
+       INTO sparkline_from USING day;
+
+    -- Every figure of the trend view, computed here once per snapshot
+    -- rather than on every read: one pass of _snapshot_trend over the
+    -- customer's recent history and the day's score.  The history is read
+    -- back 120 days, or to the first of the 12 snapshots the sparkline
+    -- draws if that is earlier.
+    --
+    -- The rows are computed into a temporary table first: CREATE TABLE AS
+    -- runs its query in parallel, an INSERT ... SELECT never does; and
+    -- drop_snapshot() reads the day's rows it rewrites from the history
+    -- itself.  The top mover is kept there whole, and its two fields read
+    -- by the INSERT: named twice in this query, it would be computed twice.
+    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
+SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
+       cur.model_version, cur.metric_scores, cur.contributions,
+       prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
+       health_score_internal._top_mover(cur.contributions, prev.contributions) AS mover,
+       round((cur.score - (se.figures).week_ago)::numeric, 1)::float8 AS delta_wow,
+       round((cur.score - (se.figures).month_ago)::numeric, 1)::float8 AS delta_mom,
+       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
+       -- the same whatever the order its sums were added in
+       round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
+       (se.figures).sparkline
+  FROM (%4$s) AS cur
+  JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
+          FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
+                 WHERE h.taken_on < %6$L::date AND h.taken_on >= least(%6$L::date - 120, %8$L::date)
+                UNION ALL
+                SELECT c.%2$I, %6$L::date, c.score FROM (%5$s) AS c) AS p
+         GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
+  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I$q$,
+                   schema_name, m.key, health_score_internal._segment_columns(m, 'cur'),
+                   current_sql, scores_sql,
+                   -- ISO dates read back the same whatever the DateStyle
+                   to_char(day, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
+                   to_char(sparkline_from, 'YYYY-MM-DD'));
+    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name) USING day;
+    EXECUTE format($q$INSERT INTO %1$s.history
+SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
+       t.model_version, t.metric_scores, t.contributions,
+       t.previous_on, t.previous_score, t.previous_band,
+       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
+  FROM pg_temp.health_score_snapshot AS t$q$,
+                   schema_name, m.key, health_score_internal._segment_columns(m, 't'))
+      USING day;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    DROP TABLE pg_temp.health_score_snapshot;
+    RETURN written;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._write_history_day(health_score.model, date, text, text) IS
+  'Internal: replaces a model''s history rows of a day by the rows of current_sql, with the trend figures computed from the history before the day and the scores of scores_sql; returns the rows written.';
+
 CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date,
                                                allow_future boolean DEFAULT false)
 RETURNS bigint
@@ -247,10 +339,7 @@ AS $$
 DECLARE
     m health_score.model;
     schema_name text;
-    segment_list text;
     objects record;
-    previous_day date;
-    sparkline_from date;
     written bigint;
 BEGIN
     m := health_score_internal._model(snapshot.model);
@@ -282,63 +371,11 @@ BEGIN
     -- ranks, the same that scores and scores_mv show from now on
     PERFORM health_score_internal._refresh_stored(m);
     PERFORM health_score_internal._history_partition(m, snapshot.taken_on);
-    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
-      USING snapshot.taken_on;
-    EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn WHERE sn.taken_on < $1', schema_name)
-       INTO previous_day USING snapshot.taken_on;
-
-    -- the 12 snapshots the sparkline draws end with this one
-    EXECUTE format('SELECT min(d) FROM (SELECT sn.taken_on FROM %s.snapshots AS sn WHERE sn.taken_on < $1 UNION SELECT $1 ORDER BY 1 DESC LIMIT 12) AS recent(d)',
-                   schema_name)
-       INTO sparkline_from USING snapshot.taken_on;
-
-    segment_list := health_score_internal._segment_columns(m, 'cur');
     objects := health_score_internal._history_objects_sql(m);
-    -- Every figure of the trend view, computed here once per snapshot
-    -- rather than on every read: one pass of _snapshot_trend over the
-    -- customer's recent history and today's score.  The history is read
-    -- back 120 days, or to the first of the 12 snapshots the sparkline
-    -- draws if that is earlier.
-    --
-    -- The rows are computed into a temporary table first: CREATE TABLE AS
-    -- runs its query in parallel, an INSERT ... SELECT never does.  The
-    -- top mover is kept there whole, and its two fields read by the
-    -- INSERT: named twice in this query, it would be computed twice.
-    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_snapshot AS
-SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment_percentile,
-       cur.metric_scores, cur.contributions,
-       prev.taken_on AS previous_on, prev.score AS previous_score, prev.band AS previous_band,
-       health_score_internal._top_mover(cur.contributions, prev.contributions) AS mover,
-       round((cur.score - (se.figures).week_ago)::numeric, 1)::float8 AS delta_wow,
-       round((cur.score - (se.figures).month_ago)::numeric, 1)::float8 AS delta_mom,
-       -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
-       -- the same whatever the order its sums were added in
-       round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
-       (se.figures).sparkline
-  FROM (SELECT src.*, %4$s AS metric_scores, %5$s AS contributions
-          FROM %1$s.scores_mv AS src) AS cur
-  JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
-          FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
-                 WHERE h.taken_on < %6$L::date AND h.taken_on >= least(%6$L::date - 120, %8$L::date)
-                UNION ALL
-                SELECT c.%2$I, %6$L::date, c.score FROM %1$s.stored_scores AS c) AS p
-         GROUP BY p.%2$I) AS se ON se.%2$I = cur.%2$I
-  LEFT JOIN %1$s.history AS prev ON prev.taken_on = %7$L::date AND prev.%2$I = cur.%2$I$q$,
-                   schema_name, m.key, segment_list,
-                   objects.metric_scores, objects.contributions,
-                   -- ISO dates read back the same whatever the DateStyle
-                   to_char(snapshot.taken_on, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
-                   to_char(sparkline_from, 'YYYY-MM-DD'));
-    EXECUTE format($q$INSERT INTO %1$s.history
-SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
-       %4$s, t.metric_scores, t.contributions,
-       t.previous_on, t.previous_score, t.previous_band,
-       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
-  FROM pg_temp.health_score_snapshot AS t$q$,
-                   schema_name, m.key, health_score_internal._segment_columns(m, 't'), m.built_version)
-      USING snapshot.taken_on;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    DROP TABLE pg_temp.health_score_snapshot;
+    written := health_score_internal._write_history_day(m, snapshot.taken_on,
+        format('SELECT src.*, %s AS model_version, %s AS metric_scores, %s AS contributions FROM %s.scores_mv AS src',
+               m.built_version, objects.metric_scores, objects.contributions, schema_name),
+        format('SELECT c.%I, c.score FROM %s.stored_scores AS c', m.key, schema_name));
 
     EXECUTE format($q$INSERT INTO %s.snapshots AS sn VALUES ($1, $2, $3, now())
 ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
@@ -350,6 +387,80 @@ $$;
 
 COMMENT ON FUNCTION health_score.snapshot(text, date, boolean) IS
   'Refreshes the model as refresh() does (the one pass over the source), then appends its scores from stored_scores to its history for the day taken_on (today by default; a later day only with allow_future), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
+
+CREATE OR REPLACE FUNCTION health_score.drop_snapshot(model text, taken_on date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+    schema_name text;
+    latest date;
+    removed bigint;
+    later record;
+BEGIN
+    m := health_score_internal._model(drop_snapshot.model);
+    PERFORM health_score_internal._require_owner(m);
+    IF drop_snapshot.taken_on IS NULL THEN
+        RAISE EXCEPTION 'taken_on must not be NULL'
+              USING ERRCODE = '22004',
+                    HINT = format('Pass the day of a snapshot of model %s, as in health_score.drop_snapshot(%L, ''2026-09-10'').',
+                                  m.name, m.name);
+    ELSIF drop_snapshot.taken_on IN ('infinity'::date, '-infinity'::date) THEN
+        RAISE EXCEPTION 'taken_on must be a finite date: %', drop_snapshot.taken_on USING ERRCODE = '22008';
+    END IF;
+    PERFORM health_score_internal._require_built(m, 'history');
+    schema_name := quote_ident(m.target_schema);
+
+    -- after any snapshot of the model under way, whose rows and figures
+    -- this rewrites; and keep a build from changing the model meanwhile
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.snapshot'), hashtext(m.name));
+    SELECT * INTO m FROM health_score.model AS hm WHERE hm.name = m.name FOR SHARE;
+
+    EXECUTE format('DELETE FROM %s.snapshots AS sn WHERE sn.taken_on = $1', schema_name)
+      USING drop_snapshot.taken_on;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    IF removed = 0 THEN
+        EXECUTE format('SELECT max(sn.taken_on) FROM %s.snapshots AS sn', schema_name) INTO latest;
+        RAISE EXCEPTION 'model "%" has no snapshot taken on %', m.name,
+                        to_char(drop_snapshot.taken_on, 'YYYY-MM-DD')
+              USING ERRCODE = '22023',
+                    DETAIL = CASE WHEN latest IS NULL THEN format('Model "%s" has no snapshots.', m.name)
+                                  ELSE format('Its latest snapshot was taken on %s.', to_char(latest, 'YYYY-MM-DD')) END,
+                    HINT = format('The days taken are listed by SELECT taken_on FROM %s.snapshots ORDER BY taken_on.',
+                                  schema_name);
+    END IF;
+    EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name)
+      USING drop_snapshot.taken_on;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+
+    -- Each later day the dropped one reached is figured again from its own
+    -- rows, as a snapshot of it would be without the dropped day.  A later
+    -- day reached it if it lies within the 120 days its deltas and slope
+    -- look back, or if the dropped day was among the 12 snapshots its
+    -- sparkline draws (it is then among the 11 later snapshots; the first
+    -- of them also had it as its previous snapshot).  The days beyond
+    -- never read it: their rows stand as they are.
+    FOR later IN EXECUTE format($q$SELECT d.taken_on
+  FROM (SELECT sn.taken_on, row_number() OVER (ORDER BY sn.taken_on) AS n
+          FROM %s.snapshots AS sn WHERE sn.taken_on > $1) AS d
+ WHERE d.n <= 11 OR d.taken_on <= $1 + 120
+ ORDER BY d.taken_on$q$, schema_name)
+      USING drop_snapshot.taken_on
+    LOOP
+        PERFORM health_score_internal._write_history_day(m, later.taken_on,
+            format('SELECT h.* FROM %s.history AS h WHERE h.taken_on = %L::date',
+                   schema_name, to_char(later.taken_on, 'YYYY-MM-DD')),
+            format('SELECT h.%I, h.score FROM %s.history AS h WHERE h.taken_on = %L::date',
+                   m.key, schema_name, to_char(later.taken_on, 'YYYY-MM-DD')));
+    END LOOP;
+    RETURN removed;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.drop_snapshot(text, date) IS
+  'Removes the model''s snapshot of the day taken_on from its history and snapshots, and figures again the trend columns (previous snapshot, top mover, deltas, slope, sparkline) of the later days that read it, as if it had never been taken. The model''s owner only. Returns the number of history rows removed.';
 
 CREATE OR REPLACE FUNCTION health_score.prune_history(model text, keep interval)
 RETURNS bigint

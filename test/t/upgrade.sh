@@ -137,6 +137,11 @@ SELECT health_score.add_metric('acct13', 'logins', 'logins', 2, 'percentile');
 SELECT health_score.add_metric('acct13', 'tickets', 'tickets', 1, 'linear', worst => 6, best => 0);
 SELECT health_score.build('acct13');
 SELECT health_score.snapshot('acct13', '2026-11-30');
+-- a model with a segment, whose history 1.3 made with no comment on it
+SELECT health_score.create_model('seg13', 'accounts', 'id', '{rating}');
+SELECT health_score.add_metric('seg13', 'tickets', 'tickets', 1, 'linear', worst => 6, best => 0);
+SELECT health_score.build('seg13');
+SELECT health_score.snapshot('seg13', '2026-11-30');
 GRANT USAGE ON SCHEMA health_score_acct13 TO $reader;
 GRANT SELECT ON accounts, health_score_acct13.scores, health_score_acct13.red, health_score_acct13.scores_mv TO $reader;
 -- a dashboard's index on the materialized view
@@ -170,6 +175,21 @@ current=$(value "$upgraded" "SELECT default_version FROM pg_available_extensions
 [ "$(same_results)" = t ] || hs_fail "results changed by the update to $current"
 [ "$(value "$upgraded" "$acct13_differences")" = 0 ] ||
 	hs_fail "the views of a model built under 1.3 give other rows after the update to $current, before build()"
+# The update comments the segment columns of the histories made before,
+# in the words the history of a model built now gets
+hs_psql -d "$upgraded" >/dev/null <<'SQL'
+SELECT health_score.create_model('seg14', 'accounts', 'id', '{rating}');
+SELECT health_score.add_metric('seg14', 'tickets', 'tickets', 1, 'linear', worst => 6, best => 0);
+SELECT health_score.build('seg14');
+SQL
+segment_comments=$(value "$upgraded" "SELECT format('%s|%s', col_description(h13.attrelid, h13.attnum),
+                                                    col_description(h13.attrelid, h13.attnum) = col_description(h14.attrelid, h14.attnum))
+                                         FROM pg_attribute AS h13, pg_attribute AS h14
+                                        WHERE h13.attrelid = 'health_score_seg13.history'::regclass AND h13.attname = 'rating'
+                                          AND h14.attrelid = 'health_score_seg14.history'::regclass AND h14.attname = 'rating'")
+[ "$segment_comments" = "Segment: rating of public.accounts at the snapshot, as text.|t" ] ||
+	hs_fail "the update to $current gave the segment column of a 1.3 history the comment (and same as a new build's) '$segment_comments'"
+echo "ok: the update to $current comments the segment columns of the histories made before it, as build() does now"
 # Before build(): 1.3's scores_mv is still the materialized view, and its
 # reader reads the same rows from it; refresh() and snapshot(), which
 # need stored_scores, say so and ask for build()

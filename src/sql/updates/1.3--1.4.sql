@@ -116,3 +116,29 @@ CREATE TYPE health_score_internal._mover AS (
 ALTER TABLE health_score.model ADD COLUMN built_metrics jsonb;
 
 COMMENT ON COLUMN health_score.model.built_metrics IS 'The metrics as the last build() made the views of them (rows of health_score.metric as jsonb): refresh, snapshot and explain read these, so a change not yet built never mixes with the views. NULL until built, and for a model built before 1.4.';
+-- The segment columns of a model's history have a comment now, which
+-- build() gives only a history it creates: give one to the histories
+-- already stored, in the words of _create_history.
+DO $comment$
+DECLARE
+  m record;
+BEGIN
+  FOR m IN
+    -- the source named as regclass prints it under _create_history's
+    -- search_path, pg_catalog: with its schema
+    SELECT hm.target_schema, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS source,
+           seg.segment
+      FROM health_score.model AS hm
+      JOIN pg_catalog.pg_class AS c ON c.oid = hm.source
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     CROSS JOIN LATERAL unnest(hm.segments) AS seg(segment)
+      JOIN pg_catalog.pg_attribute AS a
+        ON a.attrelid = pg_catalog.to_regclass(pg_catalog.format('%I.history', hm.target_schema))
+       AND a.attname = seg.segment AND NOT a.attisdropped
+     WHERE pg_catalog.col_description(a.attrelid, a.attnum) IS NULL
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.history.%I IS %L', m.target_schema, m.segment,
+                              pg_catalog.format('Segment: %s of %s at the snapshot, as text.', m.segment, m.source));
+  END LOOP;
+END
+$comment$;
