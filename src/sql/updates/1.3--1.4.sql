@@ -110,3 +110,6 @@ CREATE TYPE health_score_internal._mover AS (
   metric text,
   change float8
 );
+
+-- apply_weights() says what becomes of segment weights (overrides)
+DROP FUNCTION health_score.apply_weights(text, jsonb);
