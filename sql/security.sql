@@ -678,7 +678,7 @@ SELECT count(*) AS trend, sum(score) AS score_sum FROM hs_sec_uuid.trend;
 SELECT band, customers, outcome_rate FROM health_score.validate('hs_sec_uuid', 'churned') WHERE band = 'all';
 SELECT round(health_score.model_auc('hs_sec_uuid', 'churned')::numeric, 6) AS auc;
 SELECT metric, raw_value, metric_score FROM health_score.explain('hs_sec_uuid', md5('3')::uuid::text);
-SELECT count(*) AS suggestions FROM health_score.suggest_weights('hs_sec_uuid', 'churned');
+SELECT count(*) AS suggestions FROM health_score.suggest_weights('hs_sec_uuid', 'churned', folds => 2);
 RESET ROLE;
 
 -- A model whose owner role was dropped: DROP OWNED drops its schema but

@@ -255,16 +255,18 @@ SELECT metric, current_weight, round(suggested_weight::numeric, 1) AS suggested_
 SELECT bool_and(auc_suggested >= auc_current) AS better,
        round(min(auc_current)::numeric, 3) AS auc_current
   FROM health_score.suggest_weights('subs', $$churn = 'yes'$$);
--- the suggestion's weights are those of the fit: -coefficient, scaled to 100
-SELECT bool_and(abs(suggested_weight - 100 * greatest(-coefficient, 0)
-                    / (SELECT sum(greatest(-coefficient, 0)) FROM health_score.suggest_weights('subs', $$churn = 'yes'$$)))
-                < 1e-9) AS weights_from_coefficients
+-- the suggestion's weights are those of the fit: -coefficient, scaled to
+-- 100, rounded to one decimal
+SELECT bool_and(suggested_weight = round((100 * greatest(-coefficient, 0)
+                    / (SELECT sum(greatest(-coefficient, 0)) FROM health_score.suggest_weights('subs', $$churn = 'yes'$$)))::numeric, 1)::float8)
+       AS weights_from_coefficients
   FROM health_score.suggest_weights('subs', $$churn = 'yes'$$);
 SELECT health_score.apply_weights('subs', jsonb_object_agg(metric, round(suggested_weight::numeric, 1)))
   FROM health_score.suggest_weights('subs', $$churn = 'yes'$$);
 SELECT name, weight FROM health_score.metric WHERE model = 'subs' ORDER BY position;
 SELECT version, change LIKE 'applied weights%' AS applied FROM health_score.model_version
  WHERE model = 'subs' ORDER BY version DESC LIMIT 1;
+SELECT health_score.build('subs');
 
 -- bad input
 SELECT * FROM health_score.validate('subs', 'churn');

@@ -210,10 +210,13 @@ $$;
 COMMENT ON FUNCTION health_score_internal._grants_of(regclass) IS
   'Internal: GRANT statements for the privileges others hold on a relation, so build() keeps them when it recreates it.';
 
--- The model's scored rows: key, segments, one column per metric's
--- unrounded score, score (rounded to one decimal) and coverage.  Both
--- scores and segment_summary read it.
-CREATE OR REPLACE FUNCTION health_score_internal._scored_sql(m health_score.model)
+-- The model's scored rows with the metrics given in place of its own,
+-- in their order: key, segments, one column per metric's score, score
+-- (rounded to one decimal) and coverage.  suggest_weights() scores
+-- other weights with it, by the code that will score them once they are
+-- applied and built, so that what it reports is what model_auc() will
+-- then say.
+CREATE OR REPLACE FUNCTION health_score_internal._scored_sql(m health_score.model, metrics health_score.metric[])
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -238,7 +241,7 @@ BEGIN
         columns := columns || format('(src.%1$I)::text AS %1$I', segment);
         outputs := outputs || format('per_row.%I', segment);
     END LOOP;
-    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+    FOREACH x IN ARRAY metrics LOOP
         value_sql := health_score_internal._metric_value_sql(m, x.name, x.expression);
         names := names || x.name;
         weights := weights || health_score_internal._metric_weight_sql(m, x);
@@ -281,6 +284,20 @@ BEGIN
                   array_to_string(metric_values, E',\n                                       '),
                   m.source);
 END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._scored_sql(health_score.model, health_score.metric[]) IS
+  'Internal: the SQL of a model''s scored rows with the given metric definitions (weights, segment weights) in place of its own.';
+
+-- The model's scored rows, by its own metrics.  Both scores and
+-- segment_summary read them.
+CREATE OR REPLACE FUNCTION health_score_internal._scored_sql(m health_score.model)
+RETURNS text
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT health_score_internal._scored_sql(m, ARRAY(SELECT hm FROM health_score.metric AS hm
+                                                        WHERE hm.model = m.name ORDER BY hm.position))
 $$;
 
 COMMENT ON FUNCTION health_score_internal._scored_sql(health_score.model) IS

@@ -637,7 +637,33 @@ $$;
 COMMENT ON FUNCTION health_score.drop_metric(text, text) IS
   'Removes a metric from a model; build() again to update the views. Returns the model''s new version.';
 
-CREATE OR REPLACE FUNCTION health_score.apply_weights(model text, weights jsonb)
+-- A metric's segment weights for a new weight, each in the same ratio to
+-- the weight as before: an override says "count this metric k times as
+-- much in this segment", and a new weight must not turn that into
+-- something else.  A weight of 0 gives no ratio: its overrides come back
+-- as they are, which apply_weights() does only when told to.  The float8
+-- goes into the jsonb as its shortest exact decimal, so that the views
+-- build() makes and suggest_weights() weigh with the very same value.
+CREATE OR REPLACE FUNCTION health_score_internal._scaled_segment_weights(x health_score.metric, new_weight float8)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+    SELECT CASE WHEN x.segment_weights IS NULL OR x.weight = 0 OR new_weight = x.weight
+                THEN x.segment_weights
+                ELSE (SELECT jsonb_object_agg(s.key,
+                                              coalesce((SELECT jsonb_object_agg(o.key, o.value::text::float8 / x.weight * new_weight)
+                                                          FROM jsonb_each(s.value) AS o),
+                                                       '{}'::jsonb))
+                        FROM jsonb_each(x.segment_weights) AS s)
+           END
+$$;
+
+COMMENT ON FUNCTION health_score_internal._scaled_segment_weights(health_score.metric, float8) IS
+  'Internal: a metric''s segment_weights for a new weight, each override keeping its ratio to the weight (as they are when the weight was 0).';
+
+CREATE OR REPLACE FUNCTION health_score.apply_weights(model text, weights jsonb, overrides text DEFAULT 'scale')
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -645,13 +671,29 @@ AS $$
 DECLARE
     m health_score.model := health_score_internal._model_for_update(apply_weights.model);
     entry record;
+    x health_score.metric;
+    new_weight float8;
+    new_segment_weights jsonb;
+    override record;
+    unscalable text[];
+    changed boolean := false;
+    overrides_changed text[] := '{}';
 BEGIN
     IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
         RAISE EXCEPTION 'weights must be a JSON object of metric names and weights, not %', weights
               USING ERRCODE = '22023';
     END IF;
+    IF overrides IS NULL THEN
+        RAISE EXCEPTION 'overrides must not be NULL'
+              USING ERRCODE = '22004',
+                    HINT = 'Pass scale (keep each segment weight''s ratio to its metric''s weight), keep or drop.';
+    ELSIF overrides NOT IN ('scale', 'keep', 'drop') THEN
+        RAISE EXCEPTION 'overrides must be scale, keep or drop, not %', quote_literal(overrides)
+              USING ERRCODE = '22023',
+                    HINT = 'scale keeps each segment weight''s ratio to its metric''s weight, keep leaves the segment weights as they are, drop removes them.';
+    END IF;
     FOR entry IN SELECT * FROM jsonb_each(weights) LOOP
-        IF NOT EXISTS (SELECT FROM health_score.metric AS x WHERE x.model = m.name AND x.name = entry.key) THEN
+        IF NOT EXISTS (SELECT FROM health_score.metric AS hm WHERE hm.model = m.name AND hm.name = entry.key) THEN
             RAISE EXCEPTION 'metric "%" does not exist in model "%"', entry.key, m.name
                   USING ERRCODE = '42704';
         ELSIF jsonb_typeof(entry.value) <> 'number' THEN
@@ -659,18 +701,76 @@ BEGIN
                   USING ERRCODE = '22023';
         END IF;
         PERFORM health_score_internal._check_weight(entry.key, entry.value::text::float8, 'weight');
-        UPDATE health_score.metric AS x SET weight = entry.value::text::float8
-         WHERE x.model = m.name AND x.name = entry.key;
     END LOOP;
-    IF (SELECT sum(x.weight) FROM health_score.metric AS x WHERE x.model = m.name) <= 0 THEN
+
+    -- A segment weight over a weight of 0 ("this metric counts only in
+    -- that segment") has no ratio to keep: refuse, rather than guess
+    -- what the user meant by the new weight.
+    IF overrides = 'scale' THEN
+        unscalable := ARRAY(
+            SELECT format('"%s" %s', hm.name, hm.segment_weights)
+              FROM health_score.metric AS hm, jsonb_each(hm.segment_weights) AS s, jsonb_each(s.value) AS o
+             WHERE hm.model = m.name AND hm.weight = 0 AND (weights ->> hm.name)::float8 <> 0
+               AND o.value::text::float8 <> 0
+             GROUP BY hm.name, hm.segment_weights, hm.position ORDER BY hm.position);
+        IF cardinality(unscalable) > 0 THEN
+            RAISE EXCEPTION 'segment weights of metric %, whose weight is 0, have no ratio to the new weight to keep',
+                            split_part(unscalable[1], ' ', 1)
+                  USING ERRCODE = '22023',
+                        DETAIL = format('Model "%s", metrics with weight 0 and segment weights that are not: %s.',
+                                        m.name, array_to_string(unscalable, ', ')),
+                        HINT = format('Pass overrides => ''keep'' to leave them as they are, or overrides => ''drop'' to remove them: SELECT health_score.apply_weights(%L, %L, overrides => ''keep'').',
+                                      m.name, weights);
+        END IF;
+    END IF;
+
+    FOR x IN SELECT * FROM health_score.metric AS hm
+              WHERE hm.model = m.name AND weights ? hm.name ORDER BY hm.position LOOP
+        new_weight := (weights ->> x.name)::float8;
+        new_segment_weights := CASE overrides
+                                   WHEN 'keep' THEN x.segment_weights
+                                   WHEN 'drop' THEN NULL
+                                   ELSE health_score_internal._scaled_segment_weights(x, new_weight) END;
+        -- scaled up, a segment weight may leave the float8 range
+        FOR override IN SELECT s.key AS segment, o.key AS value, o.value AS weight
+                          FROM jsonb_each(new_segment_weights) AS s, jsonb_each(s.value) AS o LOOP
+            IF jsonb_typeof(override.weight) <> 'number' THEN
+                RAISE EXCEPTION 'metric "%": weight for % = % scaled to the new weight % is out of range',
+                                x.name, override.segment, quote_literal(override.value), new_weight
+                      USING ERRCODE = '22003',
+                            HINT = 'Pass overrides => ''keep'' or ''drop'', or a smaller weight.';
+            END IF;
+        END LOOP;
+        IF (x.weight, x.segment_weights) IS DISTINCT FROM (new_weight, new_segment_weights) THEN
+            UPDATE health_score.metric AS hm
+               SET weight = new_weight, segment_weights = new_segment_weights
+             WHERE hm.model = m.name AND hm.name = x.name;
+            changed := true;
+            IF x.segment_weights IS DISTINCT FROM new_segment_weights THEN
+                overrides_changed := overrides_changed || x.name;
+            END IF;
+        END IF;
+    END LOOP;
+    -- nothing to change is no new version: the views built from the
+    -- current one stay current
+    IF NOT changed THEN
+        RETURN m.version;
+    END IF;
+    IF (SELECT sum(hm.weight) FROM health_score.metric AS hm WHERE hm.model = m.name) <= 0 THEN
         RAISE EXCEPTION 'weights of model "%" must not all be zero', m.name USING ERRCODE = '22023';
     END IF;
-    RETURN health_score_internal._bump_version(m.name, format('applied weights %s', weights));
+    RETURN health_score_internal._bump_version(m.name,
+               format('applied weights %s', weights)
+               || CASE WHEN cardinality(overrides_changed) > 0
+                       THEN format('; segment weights %s: %s',
+                                   CASE overrides WHEN 'drop' THEN 'dropped' ELSE 'scaled' END,
+                                   array_to_string(overrides_changed, ', '))
+                       ELSE '' END);
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.apply_weights(text, jsonb) IS
-  'Sets the weights of the metrics named in weights ({"logins": 30, ...}), for example those suggest_weights() returned; other metrics keep theirs. Returns the model''s new version; build() again to use them.';
+COMMENT ON FUNCTION health_score.apply_weights(text, jsonb, text) IS
+  'Sets the weights of the metrics named in weights ({"logins": 30, ...}), for example those suggest_weights() returned; other metrics keep theirs. overrides says what becomes of the segment weights of the metrics named: scale (the default) keeps each one''s ratio to its metric''s weight, refusing where that weight was 0 and the segment weight is not; keep leaves them as they are; drop removes them. Returns the model''s new version, or its current one when nothing changes; build() again to use them.';
 
 -- Whether the current user is a member of a model's owner role.  Once
 -- that role has been dropped (DROP OWNED leaves the catalog's rows), the

@@ -1,6 +1,6 @@
 /*
  * Scoring models against outcomes: validate, model_auc, explain,
- * suggest_weights (test sql/validation.sql).
+ * suggest_weights (tests sql/validation.sql, sql/model_weights.sql).
  *
  * The current definition of each object, run by CREATE EXTENSION and again
  * by every update script: CREATE OR REPLACE only.
@@ -227,62 +227,204 @@ $$;
 COMMENT ON FUNCTION health_score.explain(text, text) IS
   'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain.';
 
-CREATE OR REPLACE FUNCTION health_score.suggest_weights(model text, outcome text, ridge float8 DEFAULT 1)
+-- The weights a logistic fit of the bad outcome on the metric scores
+-- supports: a health score should fall as risk rises, so a metric counts
+-- by its negative coefficient, and one whose coefficient is positive
+-- counts 0.  Scaled to sum to 100 and rounded to one decimal, which is
+-- what a user applies: the AUC reported for them is that of these
+-- values.  Never -0: a coefficient of exactly 0 gives 0.  NULL when no
+-- metric's coefficient is negative.
+CREATE OR REPLACE FUNCTION health_score_internal._suggested_weights(coefficients float8[])
+RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH helps AS (
+        SELECT CASE WHEN u.b < 0 THEN -u.b ELSE 0 END AS w, u.o
+          FROM unnest(coefficients[2:]) WITH ORDINALITY AS u(b, o)
+    )
+    SELECT array_agg(round((100 * h.w / t.total)::numeric, 1)::float8 ORDER BY h.o)
+      FROM helps AS h, (SELECT sum(hh.w) AS total FROM helps AS hh) AS t
+     WHERE t.total > 0
+$$;
+
+COMMENT ON FUNCTION health_score_internal._suggested_weights(float8[]) IS
+  'Internal: the weights a logistic_fit result supports, one per metric: each negative coefficient negated (others 0), scaled to sum to 100, rounded to one decimal; NULL when none is negative.';
+
+-- A model's metrics with other weights, their segment weights scaled as
+-- apply_weights() scales them by default.
+CREATE OR REPLACE FUNCTION health_score_internal._reweighted(metrics health_score.metric[], weights float8[])
+RETURNS health_score.metric[]
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    reweighted health_score.metric[] := '{}';
+    x health_score.metric;
+BEGIN
+    FOR i IN 1 .. cardinality(metrics) LOOP
+        x := metrics[i];
+        x.segment_weights := health_score_internal._scaled_segment_weights(x, weights[i]);
+        x.weight := weights[i];
+        reweighted := reweighted || x;
+    END LOOP;
+    RETURN reweighted;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._reweighted(health_score.metric[], float8[]) IS
+  'Internal: metric definitions with new weights, each segment weight keeping its ratio to its metric''s weight as apply_weights() keeps it.';
+
+-- The AUC of the model's score with the given metrics against the
+-- outcome in pg_temp.health_score_suggest, over the customers of one
+-- fold there (all of them when fold is NULL).  The score is the one the
+-- model's views would show: _scored_sql, overrides and min_coverage
+-- included.
+CREATE OR REPLACE FUNCTION health_score_internal._suggest_auc(m health_score.model, metrics health_score.metric[],
+                                                             fold integer)
+RETURNS float8
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    result float8;
+BEGIN
+    EXECUTE format($q$SELECT health_score.auc(s.score, t.bad)
+  FROM (%1$s) AS s JOIN pg_temp.health_score_suggest AS t ON t.customer = s.%2$I
+ WHERE $1 IS NULL OR t.fold = $1$q$,
+                   health_score_internal._scored_sql(m, metrics), m.key)
+       INTO result USING fold;
+    RETURN result;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._suggest_auc(health_score.model, health_score.metric[], integer) IS
+  'Internal: suggest_weights()''s AUC of a model scored with the given metric definitions, over one fold of its customers or all of them.';
+
+CREATE OR REPLACE FUNCTION health_score.suggest_weights(model text, outcome text, ridge float8 DEFAULT 1,
+                                                        folds integer DEFAULT 5, seed integer DEFAULT 0)
 RETURNS TABLE (metric text, current_weight float8, suggested_weight float8, coefficient float8,
-               wrong_sign boolean, auc_current float8, auc_suggested float8)
+               wrong_sign boolean, auc_current float8, auc_suggested float8,
+               cv_auc_current float8, cv_auc_suggested float8)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score_internal._built_model(suggest_weights.model);
-    names text[];
-    current_weights float8[];
-    score_columns text;
-    joined text;
+    metrics health_score.metric[];
     beta float8[];
     suggested float8[];
-    total float8;
+    fold_beta float8[];
+    fold_weights float8[];
+    fold_current float8;
+    cv_current float8[] := '{}';
+    cv_suggested float8[] := '{}';
+    every_fold_fitted boolean := true;
     before float8;
     after float8;
+    cv_before float8;
+    cv_after float8;
     true_count bigint;
     false_count bigint;
 BEGIN
-    SELECT array_agg(x.name ORDER BY x.position), array_agg(x.weight ORDER BY x.position),
-           string_agg(format('s.%I', x.name || '_score'), ', ' ORDER BY x.position)
-      INTO names, current_weights, score_columns
-      FROM health_score.metric AS x WHERE x.model = m.name;
-    joined := health_score_internal._outcome_join_sql(m, outcome);
-    EXECUTE format($q$SELECT health_score.logistic_fit(ARRAY[%s], o.bad, $1), health_score.auc(s.score, o.bad),
-       count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad)
-  FROM %s$q$,
-                   score_columns, joined)
+    IF folds IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION 'folds and seed must not be NULL'
+              USING ERRCODE = '22004', HINT = 'Leave them out for 5 folds and seed 0.';
+    ELSIF folds < 2 THEN
+        RAISE EXCEPTION 'folds must be at least 2: %', folds
+              USING ERRCODE = '22023',
+                    HINT = 'Cross-validation fits on all folds but one and measures on that one: pass folds => 5, say.';
+    END IF;
+    -- the current weights are the views' only when they were built
+    IF m.built_version <> m.version THEN
+        RAISE EXCEPTION 'model "%" has changed since it was built', m.name
+              USING ERRCODE = '55000',
+                    DETAIL = format('Its views show version %s, its definition is version %s.', m.built_version, m.version),
+                    HINT = format('Run SELECT health_score.build(%L) first: the current weights are compared as the views score them.', m.name);
+    END IF;
+    metrics := ARRAY(SELECT hm FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position);
+
+    -- The customers whose outcome is known, once: the scores view's
+    -- score and metric scores, the outcome, and the fold, which plain
+    -- SQL can reproduce (README): within each outcome, customers are
+    -- ordered by md5(seed:key) and dealt out to the folds in turn, so
+    -- that every fold holds its share of both outcomes.
+    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_suggest ON COMMIT DROP AS
+SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
+       1 + (row_number() OVER (PARTITION BY o.bad
+                               ORDER BY md5(%3$L || ':' || s.%1$I::text) COLLATE "C", s.%1$I::text COLLATE "C")
+            - 1) %% %4$s AS fold
+  FROM %5$s
+ WHERE o.bad IS NOT NULL$q$,
+                   m.key,
+                   (SELECT string_agg(format('s.%I', u.name || '_score'), ', ' ORDER BY u.ordinality)
+                      FROM unnest(metrics) WITH ORDINALITY AS u),
+                   seed, folds, health_score_internal._outcome_join_sql(m, outcome));
+    EXECUTE $q$SELECT health_score.logistic_fit(t.features, t.bad, $1), health_score.auc(t.score, t.bad),
+       count(*) FILTER (WHERE t.bad), count(*) FILTER (WHERE NOT t.bad)
+  FROM pg_temp.health_score_suggest AS t$q$
        INTO beta, before, true_count, false_count USING ridge;
     PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
+    IF folds > least(true_count, false_count) THEN
+        RAISE EXCEPTION 'folds must not exceed the customers of either outcome: % folds for % customers', folds, true_count + false_count
+              USING ERRCODE = '22023',
+                    DETAIL = format('Outcome %s of model "%s" is true for %s customers and false for %s; each fold needs one of each.',
+                                    quote_literal(outcome), m.name, true_count, false_count),
+                    HINT = format('Pass folds => %s or fewer.', least(true_count, false_count));
+    END IF;
     IF beta IS NULL THEN
         RAISE EXCEPTION 'outcome % is the same for every customer of model "%"', quote_literal(outcome), m.name
               USING ERRCODE = '22023';
     END IF;
-    -- a health score should fall as risk rises: a metric helps when its
-    -- coefficient on the bad outcome is negative
-    suggested := ARRAY(SELECT greatest(-b, 0) FROM unnest(beta[2:]) AS b);
-    total := (SELECT sum(w) FROM unnest(suggested) AS w);
-    IF total > 0 THEN
-        suggested := ARRAY(SELECT 100 * w / total FROM unnest(suggested) AS w);
-        EXECUTE format('SELECT health_score.auc(health_score.weighted_score(ARRAY[%s], $1), o.bad) FROM %s',
-                       score_columns, joined)
-           INTO after USING suggested;
-    ELSE
-        suggested := NULL;
+    suggested := health_score_internal._suggested_weights(beta);
+    IF suggested IS NOT NULL THEN
+        after := health_score_internal._suggest_auc(m, health_score_internal._reweighted(metrics, suggested), NULL);
+    END IF;
+
+    -- Each fold in turn: weights fitted on the others, both sets of
+    -- weights measured on it, as the full fit is.
+    FOR f IN 1 .. folds LOOP
+        EXECUTE $q$SELECT health_score.logistic_fit(t.features, t.bad, $1) FILTER (WHERE t.fold <> $2),
+       health_score.auc(t.score, t.bad) FILTER (WHERE t.fold = $2)
+  FROM pg_temp.health_score_suggest AS t$q$
+           INTO fold_beta, fold_current USING ridge, f;
+        cv_current := cv_current || fold_current;
+        fold_weights := health_score_internal._suggested_weights(fold_beta);
+        IF fold_weights IS NULL THEN
+            every_fold_fitted := false;
+        ELSE
+            cv_suggested := cv_suggested
+                            || health_score_internal._suggest_auc(m, health_score_internal._reweighted(metrics, fold_weights), f);
+        END IF;
+    END LOOP;
+    DROP TABLE pg_temp.health_score_suggest;
+    -- a fold with no AUC (no scored customer of one outcome) tells nothing
+    cv_before := (SELECT avg(a) FROM unnest(cv_current) AS a);
+    IF every_fold_fitted THEN
+        cv_after := (SELECT avg(a) FROM unnest(cv_suggested) AS a);
+    END IF;
+
+    IF after <= before OR cv_after <= cv_before THEN
+        RAISE WARNING 'the suggested weights of model "%" predict outcome % no better than its current weights',
+                      m.name, quote_literal(outcome)
+              USING DETAIL = format('AUC %s with the suggested weights, %s with the current ones; cross-validated over %s folds, %s and %s.',
+                                    round(after::numeric, 4), round(before::numeric, 4), folds,
+                                    coalesce(round(cv_after::numeric, 4)::text, 'none'),
+                                    coalesce(round(cv_before::numeric, 4)::text, 'none')),
+                    HINT = 'Keep the current weights; a larger ridge, other metrics or more history may support better ones.';
     END IF;
     RETURN QUERY
-    SELECT u.name, u.weight, u.suggestion, u.coefficient, u.coefficient > 0, before, after
-      FROM unnest(names, current_weights, suggested, beta[2:]) AS u(name, weight, suggestion, coefficient)
-     WHERE u.name IS NOT NULL;
+    -- + 0: a coefficient of exactly 0 may come out of the fit as -0
+    SELECT u.x_name, u.weight, u.suggestion, u.coefficient + 0, u.coefficient > 0, before, after, cv_before, cv_after
+      FROM unnest(ARRAY(SELECT x.name FROM unnest(metrics) AS x), ARRAY(SELECT x.weight FROM unnest(metrics) AS x),
+                  suggested, beta[2:]) AS u(x_name, weight, suggestion, coefficient)
+     WHERE u.x_name IS NOT NULL;
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.suggest_weights(text, text, float8) IS
-  'Weights the outcome supports: a logistic regression (logistic_fit, with ridge) of the bad outcome on the model''s metric scores, each metric weighted by its negative coefficient, the weights summing to 100. A metric whose coefficient has the wrong sign (a higher score going with more of the outcome) gets 0 and wrong_sign. With the AUC of the current score and of the suggested weights. Changes nothing: apply_weights does.';
+COMMENT ON FUNCTION health_score.suggest_weights(text, text, float8, integer, integer) IS
+  'Weights the outcome supports: a logistic regression (logistic_fit, with ridge) of the bad outcome on the model''s metric scores, each metric weighted by its negative coefficient, the weights summing to 100 (rounded to one decimal). A metric whose coefficient has the wrong sign (a higher score going with more of the outcome) gets 0 and wrong_sign. With the AUC of the current and of the suggested weights, each scored as the model''s views score (segment weights keeping their ratio, min_coverage), on the customers the weights were fitted to and cross-validated over folds seeded by seed. Warns when the suggestion does not beat the current weights. Changes nothing: apply_weights does.';
 
 -- The FROM clause of a comparison of the scores with an outcome: the
 -- scores view as s, joined to the outcome evaluated over the source alone

@@ -142,3 +142,10 @@ BEGIN
   END LOOP;
 END
 $comment$;
+
+-- apply_weights() says what becomes of segment weights (overrides)
+DROP FUNCTION health_score.apply_weights(text, jsonb);
+
+-- suggest_weights() cross-validates: folds and seed in, cv_auc_current
+-- and cv_auc_suggested out
+DROP FUNCTION health_score.suggest_weights(text, text, float8);
