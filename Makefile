@@ -10,6 +10,7 @@ OBJS = \
 	src/weighting.o \
 	src/scorecard.o \
 	src/model_row.o \
+	src/parse_position.o \
 	src/labels.o \
 	src/tally.o \
 	src/survey.o \

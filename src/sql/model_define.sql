@@ -137,39 +137,83 @@ $$;
 COMMENT ON FUNCTION health_score_internal._column_type(regclass, text) IS
   'Internal: the type of a column of a table or view; NULL when there is no such column.';
 
+-- Raise an error with the fields given: RAISE takes no NULL option, and
+-- an empty one prints an empty line.
+CREATE OR REPLACE FUNCTION health_score_internal._raise_error(code text, message text, detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    detail := nullif(detail, '');
+    hint := nullif(hint, '');
+    IF detail IS NULL AND hint IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+    ELSIF hint IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, DETAIL = detail;
+    ELSIF detail IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, DETAIL = detail, HINT = hint;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._raise_error(text, text, text, text) IS
+  'Internal: raises an error with the given SQLSTATE and message, and the detail and hint when not NULL or empty.';
+
+CREATE OR REPLACE FUNCTION health_score_internal._parse_error_position(query text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'hs_parse_error_position'
+LANGUAGE C VOLATILE STRICT;
+
+COMMENT ON FUNCTION health_score_internal._parse_error_position(text) IS
+  'Internal: the 1-based character position at which preparing query fails with an error of class 42; 0 when that error has no position, NULL when the query prepares.';
+
 -- Check an expression over the model's source and return its type (a
 -- domain's base type), or raise an error that starts with what, the
--- metric or outcome it is for.  A temporary view does the checking, so the
--- expression is parsed and analysed exactly as in the built views, but
--- never evaluated.
+-- metric or outcome it is for, and the model.  A temporary view does the
+-- checking, so the expression is parsed and analysed exactly as in the
+-- built views, but never evaluated.
 CREATE OR REPLACE FUNCTION health_score_internal._expression_type(m health_score.model, what text, expression text)
 RETURNS regtype
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    subject text := format('%s of model "%s"', what, m.name);
+    check_sql text;
+    -- where each of the expression's two copies in check_sql begins
+    select_copy integer := length('SELECT (');
+    where_copy integer;
     value_type regtype;
     message text;
     state text;
+    detail text;
+    hint text;
+    error_at integer;
 BEGIN
     IF expression IS NULL OR btrim(expression) = '' THEN
-        RAISE EXCEPTION '%: expression must not be empty', what
-              USING ERRCODE = '22023';
+        RAISE EXCEPTION '%: expression must not be empty', subject
+              USING ERRCODE = '22023',
+                    HINT = 'Give SQL over the source''s columns, as in logins_30d or tickets * 2.';
     END IF;
     -- An expression is pasted into the views' SQL: it must stay one
     -- expression, with no way to end a statement or hide the rest of a
     -- line.
     IF strpos(expression, ';') > 0 OR strpos(expression, '--') > 0 OR strpos(expression, '/*') > 0 THEN
         RAISE EXCEPTION '%: expression must not contain ";", "--" or "/*": %',
-                        what, quote_literal(expression)
-              USING ERRCODE = '42601';
+                        subject, quote_literal(expression)
+              USING ERRCODE = '42601',
+                    HINT = 'An expression is one SQL expression over the source''s columns, without statements or comments.';
     END IF;
+    -- In the WHERE clause too, where PostgreSQL refuses aggregates,
+    -- window functions and set-returning functions: one value per
+    -- customer row.
+    check_sql := format('SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
+                        m.key, expression, m.source);
+    where_copy := length(format('SELECT (%s) AS value FROM %s AS src WHERE (', expression, m.source));
     BEGIN
-        -- In the WHERE clause too, where PostgreSQL refuses aggregates,
-        -- window functions and set-returning functions: one value per
-        -- customer row.
-        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
-                       m.key, expression, m.source);
+        EXECUTE 'CREATE TEMPORARY VIEW health_score_expression_check AS ' || check_sql;
         value_type := health_score_internal._base_type(health_score_internal._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
         -- unqualified: the search_path ends with pg_temp, and Citus takes
         -- a qualified pg_temp for a schema of that name, which is not there
@@ -177,10 +221,44 @@ BEGIN
     EXCEPTION WHEN insufficient_privilege OR lock_not_available THEN
         RAISE;
     WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
-        RAISE EXCEPTION '%: expression % is not valid over %: %',
-                        what, quote_literal(expression), m.source, message
-              USING ERRCODE = state;
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        -- The position the error had in check_sql, which the user never
+        -- saw, moved into their expression (either copy of it).
+        IF state LIKE '42%' THEN
+            error_at := health_score_internal._parse_error_position(check_sql);
+        END IF;
+        IF error_at > where_copy AND error_at <= where_copy + length(expression) THEN
+            error_at := error_at - where_copy;
+        ELSIF error_at > select_copy AND error_at <= select_copy + length(expression) THEN
+            error_at := error_at - select_copy;
+        ELSIF state = '42601' AND error_at > select_copy + length(expression) THEN
+            -- past its end, at a parenthesis or a word of check_sql
+            message := 'syntax error at end of expression';
+            error_at := length(expression) + 1;
+        ELSE
+            error_at := NULL;
+        END IF;
+        detail := concat_ws(' ',
+                            CASE WHEN error_at > length(expression)
+                                 THEN 'The expression ends before it is complete.'
+                                 WHEN error_at IS NOT NULL
+                                 THEN format('The error is at character %s of the expression: %s.',
+                                             error_at, quote_literal(substr(expression, error_at, 20)))
+                            END,
+                            nullif(detail, ''));
+        hint := concat_ws(' ',
+                          CASE WHEN state IN ('42883', '42704') THEN
+                              'The expression is resolved with search_path = pg_catalog: schema-qualify a function, operator or type of another schema, as in public.tickets_of(id).'
+                               WHEN state IN ('42803', '42P20', '0A000') THEN
+                              'The expression must give one value per customer row: no aggregate, window or set-returning function.'
+                          END,
+                          -- the columns are the user's, the alias is ours
+                          nullif(replace(hint, 'column "src.', 'column "'), ''));
+        PERFORM health_score_internal._raise_error(
+            state,
+            format('%s: expression %s is not valid over %s: %s', subject, quote_literal(expression), m.source, message),
+            detail, hint);
     END;
     RETURN value_type;
 END;
@@ -205,8 +283,8 @@ BEGIN
                          'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
         RETURN format('((%s)::float8)', expression);
     END IF;
-    RAISE EXCEPTION 'metric "%": expression % has type %, not a number',
-                    metric_name, quote_literal(expression), value_type
+    RAISE EXCEPTION 'metric "%" of model "%": expression % has type %, not a number',
+                    metric_name, m.name, quote_literal(expression), value_type
           USING ERRCODE = '42804',
                 HINT = 'A metric''s expression must give a number or a boolean; cast it, or map text values with CASE.';
 END;
