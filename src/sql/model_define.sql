@@ -552,6 +552,20 @@ BEGIN
     IF (SELECT count(DISTINCT s) <> count(*) FROM unnest(segments) AS s) THEN
         RAISE EXCEPTION 'segments must not repeat a column: %', segments USING ERRCODE = '42701';
     END IF;
+    -- band() takes any threshold (one beyond 0-100 is a band never
+    -- reached); a model's scores run from 0 to 100, so there it is a typo
+    IF red_below IS NULL OR green_from IS NULL THEN
+        RAISE EXCEPTION 'model "%": % must not be NULL', model_name,
+                        CASE WHEN red_below IS NULL THEN 'red_below' ELSE 'green_from' END
+              USING ERRCODE = '22004',
+                    HINT = 'Leave it out for the default (red_below 40, green_from 70).';
+    ELSIF NOT red_below BETWEEN 0 AND 100 OR NOT green_from BETWEEN 0 AND 100 THEN
+        RAISE EXCEPTION 'model "%": % must be between 0 and 100: %', model_name,
+                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN 'red_below' ELSE 'green_from' END,
+                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN red_below ELSE green_from END
+              USING ERRCODE = '22023',
+                    HINT = 'Scores run from 0 to 100: red below red_below, green from green_from up, as in red_below => 40, green_from => 70.';
+    END IF;
     -- the labelling functions check their own arguments
     PERFORM health_score.band(50, red_below, green_from);
     PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
