@@ -481,6 +481,153 @@ $$;
 COMMENT ON FUNCTION health_score_internal._reserved_columns() IS
   'Internal: the column names of a model''s views and history that source columns and metric scores must not take.';
 
+-- Warn about a metric that does nothing for the customers the caller
+-- sees: its value is NULL (or NaN) for every one of them, or its
+-- segment_weights weigh a segment value none of them has (values compare
+-- exactly: 'Month-to-Month' misses 'Month-to-month').  add_metric reads
+-- the source (over_source, only_metric named); build reads the
+-- stored_scores it has just filled, whose metric scores are NULL exactly
+-- where the values were, rather than the source again.  Either way one
+-- query: each row is unpivoted into its (segment, value) pairs, counted
+-- by one GROUP BY, with the pair (0, NULL) counting every customer.
+CREATE OR REPLACE FUNCTION health_score_internal._warn_metric_data(m health_score.model, only_metric text,
+                                                                   over_source boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    relation text := CASE WHEN over_source THEN m.source::text
+                          ELSE format('%I.stored_scores', m.target_schema) END;
+    x health_score.metric;
+    metric_names text[] := '{}';
+    expressions text[] := '{}';
+    value_columns text[] := '{}';
+    override_metrics text[] := '{}';
+    override_segments text[] := '{}';
+    override_values text[] := '{}';
+    segments text[];
+    columns text[];
+    pairs text := '(0, NULL::text)';
+    equal_arms text := '';
+    customers bigint;
+    present bigint[];
+    missing_metrics text[];
+    missing_segments text[];
+    missing_values text[];
+    missing_close text[];
+    read_note text := '';
+    i integer;
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm
+              WHERE hm.model = m.name AND (only_metric IS NULL OR hm.name = only_metric)
+              ORDER BY hm.position LOOP
+        metric_names := metric_names || x.name;
+        expressions := expressions || x.expression;
+        value_columns := value_columns ||
+            CASE WHEN over_source
+                 THEN format('NULLIF(%s, %L::float8)',
+                             health_score_internal._metric_value_sql(m, x.name, x.expression), 'NaN')
+                 ELSE format('src.%I', x.name || '_score') END;
+        SELECT override_metrics || coalesce(array_agg(x.name ORDER BY s.key, v.key), '{}'),
+               override_segments || coalesce(array_agg(s.key ORDER BY s.key, v.key), '{}'),
+               override_values || coalesce(array_agg(v.key ORDER BY s.key, v.key), '{}')
+          INTO override_metrics, override_segments, override_values
+          FROM jsonb_each(x.segment_weights) AS s, jsonb_object_keys(s.value) AS v(key);
+    END LOOP;
+    segments := ARRAY(SELECT u.segment FROM unnest(m.segments) WITH ORDINALITY AS u(segment, n)
+                       WHERE u.segment = ANY (override_segments) ORDER BY u.n);
+    FOR i IN 1 .. cardinality(segments) LOOP
+        pairs := pairs || format(', (%1$s, t.s%1$s)', i);
+        -- in the segment's own type, as the views compare them; a CASE,
+        -- so that no value is cast to the type of another segment
+        equal_arms := equal_arms || format(' WHEN s.segment = %1$s THEN s.value::%2$s = o.value::%2$s', i,
+                                           format_type(health_score_internal._column_type(m.source, segments[i]), NULL));
+    END LOOP;
+    LOOP
+        IF cardinality(segments) = 0 AND cardinality(value_columns) = 0 THEN
+            RETURN;
+        END IF;
+        columns := ARRAY(SELECT format('(src.%I)::text AS s%s', segments[n], n)
+                           FROM generate_series(1, cardinality(segments)) AS n ORDER BY n)
+                || ARRAY(SELECT format('%s AS v%s', value_columns[n], n)
+                           FROM generate_series(1, cardinality(value_columns)) AS n ORDER BY n);
+        BEGIN
+            EXECUTE format($q$WITH counted AS (
+    SELECT u.segment, u.value, count(*) AS customers, ARRAY[%1$s]::bigint[] AS present
+      FROM (SELECT %2$s FROM %3$s AS src) AS t,
+           LATERAL (VALUES %4$s) AS u(segment, value)
+     GROUP BY u.segment, u.value),
+missing AS (
+    SELECT o.n, o.metric, o.segment, o.value,
+           (SELECT string_agg(quote_literal(c.value), ', ' ORDER BY c.value)
+              FROM counted AS c
+             WHERE c.segment = array_position($1, o.segment)
+               AND lower(btrim(c.value)) = lower(btrim(o.value))) AS close
+      FROM unnest($2, $3, $4) WITH ORDINALITY AS o(metric, segment, value, n)
+     WHERE NOT EXISTS (SELECT FROM counted AS s
+                        WHERE s.segment = array_position($1, o.segment)
+                          AND CASE WHEN s.segment <> array_position($1, o.segment) THEN false%5$s END))
+SELECT c.customers, c.present,
+       ARRAY(SELECT mi.metric FROM missing AS mi ORDER BY mi.n),
+       ARRAY(SELECT mi.segment FROM missing AS mi ORDER BY mi.n),
+       ARRAY(SELECT mi.value FROM missing AS mi ORDER BY mi.n),
+       ARRAY(SELECT mi.close FROM missing AS mi ORDER BY mi.n)
+  FROM counted AS c
+ WHERE c.segment = 0$q$,
+                           coalesce((SELECT string_agg(format('count(t.v%s)', n), ', ' ORDER BY n)
+                                       FROM generate_series(1, cardinality(value_columns)) AS n), ''),
+                           array_to_string(columns, ', '), relation, pairs, equal_arms)
+               INTO customers, present, missing_metrics, missing_segments, missing_values, missing_close
+              USING segments, override_metrics, override_segments, override_values;
+            EXIT;
+        EXCEPTION WHEN data_exception OR insufficient_privilege THEN
+            -- What add_metric may not read, or an expression that fails
+            -- for a customer, is build's to report (check_model names the
+            -- customer): a warning must not refuse the metric.  Check
+            -- the segment values alone, or nothing.
+            IF NOT over_source THEN
+                RAISE;
+            ELSIF cardinality(value_columns) = 0 THEN
+                RETURN;
+            END IF;
+            metric_names := '{}';
+            value_columns := '{}';
+        END;
+    END LOOP;
+    -- Of no customers every value is NULL and every segment absent:
+    -- nothing worth a warning before the data is loaded.
+    IF coalesce(customers, 0) = 0 THEN
+        RETURN;
+    END IF;
+    IF row_security_active(m.source) THEN
+        read_note := format(' Row-level security of %s applies to you: only the customers it shows you were read.', m.source);
+    END IF;
+
+    FOR i IN 1 .. cardinality(metric_names) LOOP
+        CONTINUE WHEN present[i] > 0;
+        RAISE WARNING 'metric "%" of model "%" is NULL for every customer of %', metric_names[i], m.name, m.source
+              USING DETAIL = format('Its expression %s gives no value (or NaN) for any of the %s customers read, so it scores nobody and weighs in no score.%s',
+                                    quote_literal(expressions[i]), customers, read_note),
+                    HINT = 'Check the columns the expression reads and the values it compares with, then correct it with add_metric(..., replace => true), or drop it with drop_metric().';
+    END LOOP;
+    FOR i IN 1 .. cardinality(missing_metrics) LOOP
+        RAISE WARNING 'metric "%" of model "%": no customer of % has % = %',
+                      missing_metrics[i], m.name, m.source, missing_segments[i], quote_literal(missing_values[i])
+              USING DETAIL = format('The metric''s segment_weights give %s = %s a weight, which therefore applies to nobody: values compare exactly, case included.%s',
+                                    missing_segments[i], quote_literal(missing_values[i]), read_note),
+                    HINT = CASE WHEN missing_close[i] IS NOT NULL
+                                THEN format('The source has %s; correct segment_weights with add_metric(..., replace => true).', missing_close[i])
+                                ELSE format('SELECT DISTINCT %I FROM %s lists the values; correct segment_weights with add_metric(..., replace => true).',
+                                            missing_segments[i], m.source)
+                           END;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._warn_metric_data(health_score.model, text, boolean) IS
+  'Internal: warns about a model''s metrics whose value is NULL for every customer, or whose segment_weights name a segment value no customer has; reads the source, or (over_source false) the stored_scores build has just filled.';
+
 CREATE OR REPLACE FUNCTION health_score.create_model(name text, source regclass, key text,
                                           segments text[] DEFAULT '{}',
                                           red_below float8 DEFAULT 40,
@@ -601,7 +748,9 @@ DECLARE
     metric_name text := add_metric.name;
     existing boolean;
     segment text;
+    segment_type text;
     override record;
+    new_version integer;
 BEGIN
     IF metric_name IS NULL OR method IS NULL THEN
         RAISE EXCEPTION 'name and method must not be NULL' USING ERRCODE = '22004';
@@ -663,13 +812,18 @@ BEGIN
             IF NOT segment = ANY (m.segments) THEN
                 RAISE EXCEPTION 'metric "%": segment_weights names "%", which is not a segment of model "%"',
                                 metric_name, segment, m.name
-                      USING ERRCODE = '22023';
+                      USING ERRCODE = '22023',
+                            HINT = CASE WHEN cardinality(m.segments) = 0
+                                        THEN format('Model "%s" has no segments; a model''s segments are given to create_model().', m.name)
+                                        ELSE format('The segments of model "%s" are %s.', m.name, array_to_string(m.segments, ', '))
+                                   END;
             ELSIF jsonb_typeof(segment_weights -> segment) <> 'object' THEN
                 RAISE EXCEPTION 'metric "%": segment_weights for "%" must be a JSON object, not %',
                                 metric_name, segment, segment_weights -> segment
                       USING ERRCODE = '22023',
                             HINT = 'Write {"segment column": {"value": weight, ...}}.';
             END IF;
+            segment_type := format_type(health_score_internal._column_type(m.source, segment), NULL);
             FOR override IN SELECT * FROM jsonb_each(segment_weights -> segment) LOOP
                 IF jsonb_typeof(override.value) <> 'number' THEN
                     RAISE EXCEPTION 'metric "%": weight for % = % must be a number, not %',
@@ -678,6 +832,17 @@ BEGIN
                 END IF;
                 PERFORM health_score_internal._check_weight(metric_name, override.value::text::float8,
                                                    format('weight for %s = %L', segment, override.key));
+                -- the views compare in the segment's type: a value that is
+                -- none would fail every build
+                BEGIN
+                    EXECUTE format('SELECT %L::%s', override.key, segment_type);
+                EXCEPTION WHEN data_exception THEN
+                    RAISE EXCEPTION 'metric "%" of model "%": segment_weights value % is not a valid % for segment column "%"',
+                                    metric_name, m.name, quote_literal(override.key), segment_type, segment
+                          USING ERRCODE = '22P02',
+                                HINT = format('Write the value as the source writes it: SELECT DISTINCT %I FROM %s lists them.',
+                                              segment, m.source);
+                END;
             END LOOP;
         END LOOP;
     END IF;
@@ -692,16 +857,19 @@ BEGIN
                thresholds = add_metric.thresholds, scores = add_metric.scores,
                category = add_metric.category, segment_weights = add_metric.segment_weights
          WHERE x.model = m.name AND x.name = metric_name;
-        RETURN health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
+        new_version := health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
+    ELSE
+        INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
+                                         best, thresholds, scores, category, segment_weights)
+        SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
+               add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
+               add_metric.thresholds, add_metric.scores, add_metric.category,
+               add_metric.segment_weights
+          FROM health_score.metric AS x WHERE x.model = m.name;
+        new_version := health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
     END IF;
-    INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
-                                     best, thresholds, scores, category, segment_weights)
-    SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
-           add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
-           add_metric.thresholds, add_metric.scores, add_metric.category,
-           add_metric.segment_weights
-      FROM health_score.metric AS x WHERE x.model = m.name;
-    RETURN health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
+    PERFORM health_score_internal._warn_metric_data(m, metric_name, true);
+    RETURN new_version;
 END;
 $$;
 
