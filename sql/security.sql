@@ -90,14 +90,19 @@ SELECT function AS unpinned,
 -- SAFE, with no configuration of their own; but _model_row and
 -- _contributions_object, VOLATILE so that the planner does not pull the
 -- query that calls them up into the views (see _scored_sql) or into
--- snapshot()'s query, and only those
+-- snapshot()'s query, and only those; and _parse_error_position,
+-- VOLATILE and PARALLEL UNSAFE since it prepares a query in a
+-- subtransaction, which no parallel worker may start
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
  WHERE lanname = 'c'
    AND (provolatile <> CASE WHEN function IN ('health_score_internal._model_row'::regproc,
-                                              'health_score_internal._contributions_object'::regproc)
+                                              'health_score_internal._contributions_object'::regproc,
+                                              'health_score_internal._parse_error_position'::regproc)
                             THEN 'v' ELSE 'i' END
-        OR proparallel <> 's' OR proconfig IS NOT NULL)
+        OR proparallel <> CASE WHEN function = 'health_score_internal._parse_error_position'::regproc
+                               THEN 'u' ELSE 's' END
+        OR proconfig IS NOT NULL)
  ORDER BY function::text;
 -- \df health_score.* lists what a user calls: every helper, a name
 -- starting with _, is in health_score_internal, and nothing else is

@@ -1035,6 +1035,7 @@ BEGIN
                            WHERE hm.model = m.name AND hm.method = 'percentile');
     PERFORM health_score_internal._create_stored(m);
     PERFORM health_score_internal._refresh_stored(m);
+    PERFORM health_score_internal._warn_metric_data(m, NULL, false);
 
     PERFORM health_score_internal._comment_views(m);
     FOREACH statement IN ARRAY grants LOOP

@@ -137,39 +137,83 @@ $$;
 COMMENT ON FUNCTION health_score_internal._column_type(regclass, text) IS
   'Internal: the type of a column of a table or view; NULL when there is no such column.';
 
+-- Raise an error with the fields given: RAISE takes no NULL option, and
+-- an empty one prints an empty line.
+CREATE OR REPLACE FUNCTION health_score_internal._raise_error(code text, message text, detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    detail := nullif(detail, '');
+    hint := nullif(hint, '');
+    IF detail IS NULL AND hint IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+    ELSIF hint IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, DETAIL = detail;
+    ELSIF detail IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, DETAIL = detail, HINT = hint;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._raise_error(text, text, text, text) IS
+  'Internal: raises an error with the given SQLSTATE and message, and the detail and hint when not NULL or empty.';
+
+CREATE OR REPLACE FUNCTION health_score_internal._parse_error_position(query text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'hs_parse_error_position'
+LANGUAGE C VOLATILE STRICT;
+
+COMMENT ON FUNCTION health_score_internal._parse_error_position(text) IS
+  'Internal: the 1-based character position at which preparing query fails with an error of class 42; 0 when that error has no position, NULL when the query prepares.';
+
 -- Check an expression over the model's source and return its type (a
 -- domain's base type), or raise an error that starts with what, the
--- metric or outcome it is for.  A temporary view does the checking, so the
--- expression is parsed and analysed exactly as in the built views, but
--- never evaluated.
+-- metric or outcome it is for, and the model.  A temporary view does the
+-- checking, so the expression is parsed and analysed exactly as in the
+-- built views, but never evaluated.
 CREATE OR REPLACE FUNCTION health_score_internal._expression_type(m health_score.model, what text, expression text)
 RETURNS regtype
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    subject text := format('%s of model "%s"', what, m.name);
+    check_sql text;
+    -- where each of the expression's two copies in check_sql begins
+    select_copy integer := length('SELECT (');
+    where_copy integer;
     value_type regtype;
     message text;
     state text;
+    detail text;
+    hint text;
+    error_at integer;
 BEGIN
     IF expression IS NULL OR btrim(expression) = '' THEN
-        RAISE EXCEPTION '%: expression must not be empty', what
-              USING ERRCODE = '22023';
+        RAISE EXCEPTION '%: expression must not be empty', subject
+              USING ERRCODE = '22023',
+                    HINT = 'Give SQL over the source''s columns, as in logins_30d or tickets * 2.';
     END IF;
     -- An expression is pasted into the views' SQL: it must stay one
     -- expression, with no way to end a statement or hide the rest of a
     -- line.
     IF strpos(expression, ';') > 0 OR strpos(expression, '--') > 0 OR strpos(expression, '/*') > 0 THEN
         RAISE EXCEPTION '%: expression must not contain ";", "--" or "/*": %',
-                        what, quote_literal(expression)
-              USING ERRCODE = '42601';
+                        subject, quote_literal(expression)
+              USING ERRCODE = '42601',
+                    HINT = 'An expression is one SQL expression over the source''s columns, without statements or comments.';
     END IF;
+    -- In the WHERE clause too, where PostgreSQL refuses aggregates,
+    -- window functions and set-returning functions: one value per
+    -- customer row.
+    check_sql := format('SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
+                        m.key, expression, m.source);
+    where_copy := length(format('SELECT (%s) AS value FROM %s AS src WHERE (', expression, m.source));
     BEGIN
-        -- In the WHERE clause too, where PostgreSQL refuses aggregates,
-        -- window functions and set-returning functions: one value per
-        -- customer row.
-        EXECUTE format('CREATE TEMPORARY VIEW health_score_expression_check AS SELECT (%2$s) AS value FROM %3$s AS src WHERE (%2$s) IS NULL OR src.%1$I IS NULL',
-                       m.key, expression, m.source);
+        EXECUTE 'CREATE TEMPORARY VIEW health_score_expression_check AS ' || check_sql;
         value_type := health_score_internal._base_type(health_score_internal._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
         -- unqualified: the search_path ends with pg_temp, and Citus takes
         -- a qualified pg_temp for a schema of that name, which is not there
@@ -177,10 +221,47 @@ BEGIN
     EXCEPTION WHEN insufficient_privilege OR lock_not_available THEN
         RAISE;
     WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
-        RAISE EXCEPTION '%: expression % is not valid over %: %',
-                        what, quote_literal(expression), m.source, message
-              USING ERRCODE = state;
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        -- The position the error had in check_sql, which the user never
+        -- saw, moved into their expression (either copy of it).
+        IF state LIKE '42%' THEN
+            error_at := health_score_internal._parse_error_position(check_sql);
+        END IF;
+        IF error_at > where_copy AND error_at <= where_copy + length(expression) THEN
+            error_at := error_at - where_copy;
+        ELSIF error_at > select_copy AND error_at <= select_copy + length(expression) THEN
+            error_at := error_at - select_copy;
+        ELSIF state = '42601' AND error_at > select_copy + length(expression) THEN
+            -- past its end, at a parenthesis or a word of check_sql
+            message := 'syntax error at end of expression';
+            error_at := length(expression) + 1;
+        ELSE
+            error_at := NULL;
+        END IF;
+        detail := concat_ws(' ',
+                            CASE WHEN error_at > length(expression)
+                                 THEN 'The expression ends before it is complete.'
+                                 WHEN error_at IS NOT NULL
+                                 THEN format('The error is at character %s of the expression: %s.',
+                                             error_at, quote_literal(substr(expression, error_at, 20)))
+                            END,
+                            nullif(detail, ''));
+        hint := concat_ws(' ',
+                          CASE WHEN state IN ('42883', '42704') THEN
+                              'The expression is resolved with search_path = pg_catalog: schema-qualify a function, operator or type of another schema, as in public.tickets_of(id).'
+                               WHEN state = '42703' AND nullif(hint, '') IS NULL THEN
+                              format('The expression names a column %s does not have (\d %s lists them; was it renamed or dropped?): correct it, a metric''s with add_metric(..., replace => true).',
+                                     m.source, m.source)
+                               WHEN state IN ('42803', '42P20', '0A000') THEN
+                              'The expression must give one value per customer row: no aggregate, window or set-returning function.'
+                          END,
+                          -- the columns are the user's, the alias is ours
+                          nullif(replace(hint, 'column "src.', 'column "'), ''));
+        PERFORM health_score_internal._raise_error(
+            state,
+            format('%s: expression %s is not valid over %s: %s', subject, quote_literal(expression), m.source, message),
+            detail, hint);
     END;
     RETURN value_type;
 END;
@@ -205,8 +286,8 @@ BEGIN
                          'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
         RETURN format('((%s)::float8)', expression);
     END IF;
-    RAISE EXCEPTION 'metric "%": expression % has type %, not a number',
-                    metric_name, quote_literal(expression), value_type
+    RAISE EXCEPTION 'metric "%" of model "%": expression % has type %, not a number',
+                    metric_name, m.name, quote_literal(expression), value_type
           USING ERRCODE = '42804',
                 HINT = 'A metric''s expression must give a number or a boolean; cast it, or map text values with CASE.';
 END;
@@ -403,6 +484,153 @@ $$;
 COMMENT ON FUNCTION health_score_internal._reserved_columns() IS
   'Internal: the column names of a model''s views and history that source columns and metric scores must not take.';
 
+-- Warn about a metric that does nothing for the customers the caller
+-- sees: its value is NULL (or NaN) for every one of them, or its
+-- segment_weights weigh a segment value none of them has (values compare
+-- exactly: 'Month-to-Month' misses 'Month-to-month').  add_metric reads
+-- the source (over_source, only_metric named); build reads the
+-- stored_scores it has just filled, whose metric scores are NULL exactly
+-- where the values were, rather than the source again.  Either way one
+-- query: each row is unpivoted into its (segment, value) pairs, counted
+-- by one GROUP BY, with the pair (0, NULL) counting every customer.
+CREATE OR REPLACE FUNCTION health_score_internal._warn_metric_data(m health_score.model, only_metric text,
+                                                                   over_source boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    relation text := CASE WHEN over_source THEN m.source::text
+                          ELSE format('%I.stored_scores', m.target_schema) END;
+    x health_score.metric;
+    metric_names text[] := '{}';
+    expressions text[] := '{}';
+    value_columns text[] := '{}';
+    override_metrics text[] := '{}';
+    override_segments text[] := '{}';
+    override_values text[] := '{}';
+    segments text[];
+    columns text[];
+    pairs text := '(0, NULL::text)';
+    equal_arms text := '';
+    customers bigint;
+    present bigint[];
+    missing_metrics text[];
+    missing_segments text[];
+    missing_values text[];
+    missing_close text[];
+    read_note text := '';
+    i integer;
+BEGIN
+    FOR x IN SELECT * FROM health_score.metric AS hm
+              WHERE hm.model = m.name AND (only_metric IS NULL OR hm.name = only_metric)
+              ORDER BY hm.position LOOP
+        metric_names := metric_names || x.name;
+        expressions := expressions || x.expression;
+        value_columns := value_columns ||
+            CASE WHEN over_source
+                 THEN format('NULLIF(%s, %L::float8)',
+                             health_score_internal._metric_value_sql(m, x.name, x.expression), 'NaN')
+                 ELSE format('src.%I', x.name || '_score') END;
+        SELECT override_metrics || coalesce(array_agg(x.name ORDER BY s.key, v.key), '{}'),
+               override_segments || coalesce(array_agg(s.key ORDER BY s.key, v.key), '{}'),
+               override_values || coalesce(array_agg(v.key ORDER BY s.key, v.key), '{}')
+          INTO override_metrics, override_segments, override_values
+          FROM jsonb_each(x.segment_weights) AS s, jsonb_object_keys(s.value) AS v(key);
+    END LOOP;
+    segments := ARRAY(SELECT u.segment FROM unnest(m.segments) WITH ORDINALITY AS u(segment, n)
+                       WHERE u.segment = ANY (override_segments) ORDER BY u.n);
+    FOR i IN 1 .. cardinality(segments) LOOP
+        pairs := pairs || format(', (%1$s, t.s%1$s)', i);
+        -- in the segment's own type, as the views compare them; a CASE,
+        -- so that no value is cast to the type of another segment
+        equal_arms := equal_arms || format(' WHEN s.segment = %1$s THEN s.value::%2$s = o.value::%2$s', i,
+                                           format_type(health_score_internal._column_type(m.source, segments[i]), NULL));
+    END LOOP;
+    LOOP
+        IF cardinality(segments) = 0 AND cardinality(value_columns) = 0 THEN
+            RETURN;
+        END IF;
+        columns := ARRAY(SELECT format('(src.%I)::text AS s%s', segments[n], n)
+                           FROM generate_series(1, cardinality(segments)) AS n ORDER BY n)
+                || ARRAY(SELECT format('%s AS v%s', value_columns[n], n)
+                           FROM generate_series(1, cardinality(value_columns)) AS n ORDER BY n);
+        BEGIN
+            EXECUTE format($q$WITH counted AS (
+    SELECT u.segment, u.value, count(*) AS customers, ARRAY[%1$s]::bigint[] AS present
+      FROM (SELECT %2$s FROM %3$s AS src) AS t,
+           LATERAL (VALUES %4$s) AS u(segment, value)
+     GROUP BY u.segment, u.value),
+missing AS (
+    SELECT o.n, o.metric, o.segment, o.value,
+           (SELECT string_agg(quote_literal(c.value), ', ' ORDER BY c.value)
+              FROM counted AS c
+             WHERE c.segment = array_position($1, o.segment)
+               AND lower(btrim(c.value)) = lower(btrim(o.value))) AS close
+      FROM unnest($2, $3, $4) WITH ORDINALITY AS o(metric, segment, value, n)
+     WHERE NOT EXISTS (SELECT FROM counted AS s
+                        WHERE s.segment = array_position($1, o.segment)
+                          AND CASE WHEN s.segment <> array_position($1, o.segment) THEN false%5$s END))
+SELECT c.customers, c.present,
+       ARRAY(SELECT mi.metric FROM missing AS mi ORDER BY mi.n),
+       ARRAY(SELECT mi.segment FROM missing AS mi ORDER BY mi.n),
+       ARRAY(SELECT mi.value FROM missing AS mi ORDER BY mi.n),
+       ARRAY(SELECT mi.close FROM missing AS mi ORDER BY mi.n)
+  FROM counted AS c
+ WHERE c.segment = 0$q$,
+                           coalesce((SELECT string_agg(format('count(t.v%s)', n), ', ' ORDER BY n)
+                                       FROM generate_series(1, cardinality(value_columns)) AS n), ''),
+                           array_to_string(columns, ', '), relation, pairs, equal_arms)
+               INTO customers, present, missing_metrics, missing_segments, missing_values, missing_close
+              USING segments, override_metrics, override_segments, override_values;
+            EXIT;
+        EXCEPTION WHEN data_exception OR insufficient_privilege THEN
+            -- What add_metric may not read, or an expression that fails
+            -- for a customer, is build's to report (check_model names the
+            -- customer): a warning must not refuse the metric.  Check
+            -- the segment values alone, or nothing.
+            IF NOT over_source THEN
+                RAISE;
+            ELSIF cardinality(value_columns) = 0 THEN
+                RETURN;
+            END IF;
+            metric_names := '{}';
+            value_columns := '{}';
+        END;
+    END LOOP;
+    -- Of no customers every value is NULL and every segment absent:
+    -- nothing worth a warning before the data is loaded.
+    IF coalesce(customers, 0) = 0 THEN
+        RETURN;
+    END IF;
+    IF row_security_active(m.source) THEN
+        read_note := format(' Row-level security of %s applies to you: only the customers it shows you were read.', m.source);
+    END IF;
+
+    FOR i IN 1 .. cardinality(metric_names) LOOP
+        CONTINUE WHEN present[i] > 0;
+        RAISE WARNING 'metric "%" of model "%" is NULL for every customer of %', metric_names[i], m.name, m.source
+              USING DETAIL = format('Its expression %s gives no value (or NaN) for any of the %s customers read, so it scores nobody and weighs in no score.%s',
+                                    quote_literal(expressions[i]), customers, read_note),
+                    HINT = 'Check the columns the expression reads and the values it compares with, then correct it with add_metric(..., replace => true), or drop it with drop_metric().';
+    END LOOP;
+    FOR i IN 1 .. cardinality(missing_metrics) LOOP
+        RAISE WARNING 'metric "%" of model "%": no customer of % has % = %',
+                      missing_metrics[i], m.name, m.source, missing_segments[i], quote_literal(missing_values[i])
+              USING DETAIL = format('The metric''s segment_weights give %s = %s a weight, which therefore applies to nobody: values compare exactly, case included.%s',
+                                    missing_segments[i], quote_literal(missing_values[i]), read_note),
+                    HINT = CASE WHEN missing_close[i] IS NOT NULL
+                                THEN format('The source has %s; correct segment_weights with add_metric(..., replace => true).', missing_close[i])
+                                ELSE format('SELECT DISTINCT %I FROM %s lists the values; correct segment_weights with add_metric(..., replace => true).',
+                                            missing_segments[i], m.source)
+                           END;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._warn_metric_data(health_score.model, text, boolean) IS
+  'Internal: warns about a model''s metrics whose value is NULL for every customer, or whose segment_weights name a segment value no customer has; reads the source, or (over_source false) the stored_scores build has just filled.';
+
 CREATE OR REPLACE FUNCTION health_score.create_model(name text, source regclass, key text,
                                           segments text[] DEFAULT '{}',
                                           red_below float8 DEFAULT 40,
@@ -474,6 +702,20 @@ BEGIN
     IF (SELECT count(DISTINCT s) <> count(*) FROM unnest(segments) AS s) THEN
         RAISE EXCEPTION 'segments must not repeat a column: %', segments USING ERRCODE = '42701';
     END IF;
+    -- band() takes any threshold (one beyond 0-100 is a band never
+    -- reached); a model's scores run from 0 to 100, so there it is a typo
+    IF red_below IS NULL OR green_from IS NULL THEN
+        RAISE EXCEPTION 'model "%": % must not be NULL', model_name,
+                        CASE WHEN red_below IS NULL THEN 'red_below' ELSE 'green_from' END
+              USING ERRCODE = '22004',
+                    HINT = 'Leave it out for the default (red_below 40, green_from 70).';
+    ELSIF NOT red_below BETWEEN 0 AND 100 OR NOT green_from BETWEEN 0 AND 100 THEN
+        RAISE EXCEPTION 'model "%": % must be between 0 and 100: %', model_name,
+                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN 'red_below' ELSE 'green_from' END,
+                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN red_below ELSE green_from END
+              USING ERRCODE = '22023',
+                    HINT = 'Scores run from 0 to 100: red below red_below, green from green_from up, as in red_below => 40, green_from => 70.';
+    END IF;
     -- the labelling functions check their own arguments
     PERFORM health_score.band(50, red_below, green_from);
     PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
@@ -509,7 +751,9 @@ DECLARE
     metric_name text := add_metric.name;
     existing boolean;
     segment text;
+    segment_type text;
     override record;
+    new_version integer;
 BEGIN
     IF metric_name IS NULL OR method IS NULL THEN
         RAISE EXCEPTION 'name and method must not be NULL' USING ERRCODE = '22004';
@@ -571,13 +815,18 @@ BEGIN
             IF NOT segment = ANY (m.segments) THEN
                 RAISE EXCEPTION 'metric "%": segment_weights names "%", which is not a segment of model "%"',
                                 metric_name, segment, m.name
-                      USING ERRCODE = '22023';
+                      USING ERRCODE = '22023',
+                            HINT = CASE WHEN cardinality(m.segments) = 0
+                                        THEN format('Model "%s" has no segments; a model''s segments are given to create_model().', m.name)
+                                        ELSE format('The segments of model "%s" are %s.', m.name, array_to_string(m.segments, ', '))
+                                   END;
             ELSIF jsonb_typeof(segment_weights -> segment) <> 'object' THEN
                 RAISE EXCEPTION 'metric "%": segment_weights for "%" must be a JSON object, not %',
                                 metric_name, segment, segment_weights -> segment
                       USING ERRCODE = '22023',
                             HINT = 'Write {"segment column": {"value": weight, ...}}.';
             END IF;
+            segment_type := format_type(health_score_internal._column_type(m.source, segment), NULL);
             FOR override IN SELECT * FROM jsonb_each(segment_weights -> segment) LOOP
                 IF jsonb_typeof(override.value) <> 'number' THEN
                     RAISE EXCEPTION 'metric "%": weight for % = % must be a number, not %',
@@ -586,6 +835,17 @@ BEGIN
                 END IF;
                 PERFORM health_score_internal._check_weight(metric_name, override.value::text::float8,
                                                    format('weight for %s = %L', segment, override.key));
+                -- the views compare in the segment's type: a value that is
+                -- none would fail every build
+                BEGIN
+                    EXECUTE format('SELECT %L::%s', override.key, segment_type);
+                EXCEPTION WHEN data_exception THEN
+                    RAISE EXCEPTION 'metric "%" of model "%": segment_weights value % is not a valid % for segment column "%"',
+                                    metric_name, m.name, quote_literal(override.key), segment_type, segment
+                          USING ERRCODE = '22P02',
+                                HINT = format('Write the value as the source writes it: SELECT DISTINCT %I FROM %s lists them.',
+                                              segment, m.source);
+                END;
             END LOOP;
         END LOOP;
     END IF;
@@ -600,16 +860,19 @@ BEGIN
                thresholds = add_metric.thresholds, scores = add_metric.scores,
                category = add_metric.category, segment_weights = add_metric.segment_weights
          WHERE x.model = m.name AND x.name = metric_name;
-        RETURN health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
+        new_version := health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
+    ELSE
+        INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
+                                         best, thresholds, scores, category, segment_weights)
+        SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
+               add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
+               add_metric.thresholds, add_metric.scores, add_metric.category,
+               add_metric.segment_weights
+          FROM health_score.metric AS x WHERE x.model = m.name;
+        new_version := health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
     END IF;
-    INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
-                                     best, thresholds, scores, category, segment_weights)
-    SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
-           add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
-           add_metric.thresholds, add_metric.scores, add_metric.category,
-           add_metric.segment_weights
-      FROM health_score.metric AS x WHERE x.model = m.name;
-    RETURN health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
+    PERFORM health_score_internal._warn_metric_data(m, metric_name, true);
+    RETURN new_version;
 END;
 $$;
 

@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * parse_position.c
+ *	  _parse_error_position(): where in a query its parse or analysis
+ *	  fails.
+ *
+ * A model's metric expressions are checked by pasting them into
+ * generated SQL.  When one does not parse, or names an unknown column,
+ * function or type, PostgreSQL reports the position of the error in that
+ * generated SQL, which PL/pgSQL's GET STACKED DIAGNOSTICS cannot read and
+ * which would point the user at text they never wrote.  This function
+ * prepares the query again (parse and analysis only: nothing runs) in a
+ * subtransaction, catches the error and returns its position, which the
+ * caller maps back into the user's expression.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "health_score.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+PG_FUNCTION_INFO_V1(hs_parse_error_position);
+
+/*
+ * _parse_error_position(query text) returns integer
+ *
+ * The 1-based character position in query at which preparing it fails,
+ * 0 when it fails without a position, NULL when it prepares without an
+ * error.  Only errors of class 42 (syntax error or access rule
+ * violation), which parse analysis raises, are caught; any other error
+ * (a cancel, running out of memory) propagates.
+ */
+Datum
+hs_parse_error_position(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	int			position = -1;
+
+	BeginInternalSubTransaction(NULL);
+	/* the subtransaction's context would be gone by the time we return */
+	MemoryContextSwitchTo(oldcontext);
+
+	PG_TRY();
+	{
+		SPIPlanPtr	plan;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		plan = SPI_prepare(query, 0, NULL);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_finish();
+
+		/* nothing to keep: the locks analysis took go with the subtransaction */
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) !=
+			ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION)
+			ReThrowError(edata);
+
+		/* SPI reports a position in the query it was given as internal */
+		position = edata->internalpos > 0 ? edata->internalpos : Max(edata->cursorpos, 0);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+
+	if (position < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(position);
+}
