@@ -103,6 +103,21 @@ SELECT code, message FROM pg_temp.error_of($$SELECT health_score.refresh('chkvie
 SELECT code, message FROM pg_temp.error_of($$SELECT health_score.snapshot('chkview', '2026-01-05')$$);
 SELECT count(*) AS stored FROM health_score_chkview.stored_scores;
 
+-- an outcome that fails for a customer: validate, model_auc and
+-- suggest_weights name the outcome and the first such customer (tenure
+-- is 0 for id 10 first), without the generated SQL
+SELECT f AS function, e.code, e.message, e.context_lines <= 8 AS short_context, e.generated_sql
+  FROM unnest(ARRAY[$$SELECT health_score.model_auc('chk', 'charges / tenure > 100')$$,
+                    $$SELECT * FROM health_score.validate('chk', 'charges / tenure > 100')$$,
+                    $$SELECT * FROM health_score.suggest_weights('chk', 'charges / tenure > 100')$$]) AS f,
+       pg_temp.error_of(f) AS e;
+SELECT code, message, hint FROM pg_temp.error_of($$SELECT health_score.model_auc('chk', '(tenure || ''x'')::integer > 3')$$);
+-- an outcome no metric goes against: no weights to suggest, and a
+-- warning says why (every coefficient positive, every wrong_sign)
+SET client_min_messages = warning;
+SELECT metric, suggested_weight, wrong_sign, coefficient > 0 AS positive
+  FROM health_score.suggest_weights('chk', 'id > 20', folds => 2) ORDER BY metric;
+
 SELECT health_score.drop_model('chkview');
 SELECT health_score.drop_model('chk', drop_history => true);
 DROP VIEW hs_chk_view;

@@ -54,6 +54,44 @@ $$;
 COMMENT ON FUNCTION health_score_internal._require_outcome_varies(health_score.model, text, bigint, bigint) IS
   'Internal: an error when an outcome is true for no customer, or for every one.';
 
+-- validate, model_auc and suggest_weights call this when comparing the
+-- scores with an outcome failed with a data error (SQLSTATE class 22):
+-- it names the outcome and the first customer it fails for, or, when the
+-- outcome fails for nobody, lets _raise_scoring_error name the metric;
+-- either way without the generated SQL the original's CONTEXT showed.
+CREATE OR REPLACE FUNCTION health_score_internal._raise_comparison_error(m health_score.model, outcome text,
+                                                                        code text, message text,
+                                                                        detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    as_metric health_score.metric;
+    p record;
+BEGIN
+    -- the outcome searched as a metric's value would be: a boolean is
+    -- one as 0 or 1
+    as_metric.name := 'outcome';
+    as_metric.expression := outcome;
+    as_metric.method := 'linear';
+    SELECT * INTO p FROM health_score_internal._metric_problems(m, as_metric, true);
+    IF p.error_code IS NOT NULL THEN
+        RAISE EXCEPTION 'outcome % of model "%" fails for % = %: %',
+                        quote_literal(outcome), m.name, m.key, quote_literal(p.customer_key), p.problem
+              USING ERRCODE = p.error_code,
+                    HINT = CASE p.error_code
+                               WHEN '22012' THEN 'Make the divisor NULL where it is zero, as in a / NULLIF(b, 0): the outcome is then unknown for those customers, who are left out.'
+                               ELSE 'Fix the expression or the data: the outcome is evaluated for every customer of the source.'
+                           END;
+    END IF;
+    PERFORM health_score_internal._raise_scoring_error(m, code, message, detail, hint);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._raise_comparison_error(health_score.model, text, text, text, text, text) IS
+  'Internal: raises a data error of a comparison of a model''s scores with an outcome again, naming the outcome or metric and an example customer.';
+
 -- A built model, for the functions that read its views.
 CREATE OR REPLACE FUNCTION health_score_internal._built_model(model_name text)
 RETURNS health_score.model
@@ -84,8 +122,13 @@ DECLARE
     lifts float8[];
     true_count bigint;
     false_count bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
 BEGIN
-    EXECUTE format($q$WITH joined AS (
+    BEGIN
+        EXECUTE format($q$WITH joined AS (
     SELECT coalesce(s.band, 'unscored') AS band, o.bad
       FROM %1$s
 ), overall AS (
@@ -106,8 +149,13 @@ SELECT array_agg(r.band ORDER BY r.position), array_agg(r.customers ORDER BY r.p
        (SELECT o.true_count FROM overall AS o), (SELECT o.false_count FROM overall AS o)
   FROM (SELECT pb.*, array_position('{red,yellow,green,unscored,all}'::text[], pb.band) AS position
           FROM per_band AS pb) AS r$q$,
-                   health_score_internal._outcome_join_sql(m, outcome))
-       INTO bands, counts, rates, lifts, true_count, false_count;
+                       health_score_internal._outcome_join_sql(m, outcome))
+           INTO bands, counts, rates, lifts, true_count, false_count;
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score_internal._raise_comparison_error(m, outcome, code, message, detail, hint);
+    END;
     PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
     RETURN QUERY SELECT * FROM unnest(bands, counts, rates, lifts);
 END;
@@ -126,10 +174,20 @@ DECLARE
     result float8;
     true_count bigint;
     false_count bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
 BEGIN
-    EXECUTE format('SELECT health_score.auc(s.score, o.bad), count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s',
-                   health_score_internal._outcome_join_sql(m, outcome))
-       INTO result, true_count, false_count;
+    BEGIN
+        EXECUTE format('SELECT health_score.auc(s.score, o.bad), count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s',
+                       health_score_internal._outcome_join_sql(m, outcome))
+           INTO result, true_count, false_count;
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score_internal._raise_comparison_error(m, outcome, code, message, detail, hint);
+    END;
     PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
     RETURN result;
 END;
@@ -327,6 +385,10 @@ DECLARE
     cv_after float8;
     true_count bigint;
     false_count bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
 BEGIN
     IF folds IS NULL OR seed IS NULL THEN
         RAISE EXCEPTION 'folds and seed must not be NULL'
@@ -350,17 +412,23 @@ BEGIN
     -- SQL can reproduce (README): within each outcome, customers are
     -- ordered by md5(seed:key) and dealt out to the folds in turn, so
     -- that every fold holds its share of both outcomes.
-    EXECUTE format($q$CREATE TEMPORARY TABLE health_score_suggest ON COMMIT DROP AS
+    BEGIN
+        EXECUTE format($q$CREATE TEMPORARY TABLE health_score_suggest ON COMMIT DROP AS
 SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
        1 + (row_number() OVER (PARTITION BY o.bad
                                ORDER BY md5(%3$L || ':' || s.%1$I::text) COLLATE "C", s.%1$I::text COLLATE "C")
             - 1) %% %4$s AS fold
   FROM %5$s
  WHERE o.bad IS NOT NULL$q$,
-                   m.key,
-                   (SELECT string_agg(format('s.%I', u.name || '_score'), ', ' ORDER BY u.ordinality)
-                      FROM unnest(metrics) WITH ORDINALITY AS u),
-                   seed, folds, health_score_internal._outcome_join_sql(m, outcome));
+                       m.key,
+                       (SELECT string_agg(format('s.%I', u.name || '_score'), ', ' ORDER BY u.ordinality)
+                          FROM unnest(metrics) WITH ORDINALITY AS u),
+                       seed, folds, health_score_internal._outcome_join_sql(m, outcome));
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score_internal._raise_comparison_error(m, outcome, code, message, detail, hint);
+    END;
     EXECUTE $q$SELECT health_score.logistic_fit(t.features, t.bad, $1), health_score.auc(t.score, t.bad),
        count(*) FILTER (WHERE t.bad), count(*) FILTER (WHERE NOT t.bad)
   FROM pg_temp.health_score_suggest AS t$q$
@@ -405,7 +473,12 @@ SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
         cv_after := (SELECT avg(a) FROM unnest(cv_suggested) AS a);
     END IF;
 
-    IF after <= before OR cv_after <= cv_before THEN
+    IF suggested IS NULL THEN
+        RAISE WARNING 'no metric of model "%" goes with less of outcome %: there are no weights to suggest',
+                      m.name, quote_literal(outcome)
+              USING DETAIL = 'No metric''s coefficient is negative: a higher score goes with as much of the outcome or more.',
+                    HINT = 'The outcome must be the bad one (churn = ''yes'', not churn = ''no''); if it is, the metrics do not predict it.';
+    ELSIF after <= before OR cv_after <= cv_before THEN
         RAISE WARNING 'the suggested weights of model "%" predict outcome % no better than its current weights',
                       m.name, quote_literal(outcome)
               USING DETAIL = format('AUC %s with the suggested weights, %s with the current ones; cross-validated over %s folds, %s and %s.',
