@@ -10,7 +10,7 @@ OBJS = \
 	src/weighting.o \
 	src/scorecard.o \
 	src/model_row.o \
-	src/parse_position.o \
+	src/query_check.o \
 	src/labels.o \
 	src/tally.o \
 	src/survey.o \

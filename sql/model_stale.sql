@@ -70,6 +70,19 @@ SELECT metric, weight FROM health_score.explain('st', '3') ORDER BY metric;
 SELECT round(sum(e.points)::numeric, 1) = s.score AS explain_matches_view
   FROM health_score.explain('st', '3') AS e, health_score_st.scores AS s WHERE s.id = 3 GROUP BY s.score;
 SELECT pg_temp.mismatches();
+-- explain takes no lock per call (it once made a temporary view per
+-- metric, each holding a lock to the end of the transaction, and a few
+-- hundred calls filled the lock table): the locks after 20 calls in one
+-- statement are those after one
+BEGIN;
+SELECT count(*) AS rows_of_one FROM health_score.explain('st', '1');
+SELECT count(*) AS locks_after_one FROM pg_locks WHERE pid = pg_backend_pid() \gset
+COMMIT;
+BEGIN;
+SELECT count(*) AS rows_of_twenty FROM generate_series(1, 20) AS g, LATERAL health_score.explain('st', g::text);
+SELECT count(*) - :locks_after_one AS more_locks_after_twenty
+  FROM pg_locks WHERE pid = pg_backend_pid();
+COMMIT;
 SELECT health_score.drop_metric('st', 'extra');
 SELECT health_score.add_metric('st', 'visits', 'visits', 1, 'percentile', replace => true);
 SELECT health_score.build('st');

@@ -90,17 +90,20 @@ SELECT function AS unpinned,
 -- SAFE, with no configuration of their own; but _model_row and
 -- _contributions_object, VOLATILE so that the planner does not pull the
 -- query that calls them up into the views (see _scored_sql) or into
--- snapshot()'s query, and only those; and _parse_error_position,
--- VOLATILE and PARALLEL UNSAFE since it prepares a query in a
--- subtransaction, which no parallel worker may start
+-- snapshot()'s query, and only those; and _parse_error_position and
+-- _query_result_type, VOLATILE and PARALLEL UNSAFE since they prepare a
+-- query (the first in a subtransaction, which no parallel worker may
+-- start), which depends on the catalogs
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
  WHERE lanname = 'c'
    AND (provolatile <> CASE WHEN function IN ('health_score_internal._model_row'::regproc,
                                               'health_score_internal._contributions_object'::regproc,
-                                              'health_score_internal._parse_error_position'::regproc)
+                                              'health_score_internal._parse_error_position'::regproc,
+                                              'health_score_internal._query_result_type'::regproc)
                             THEN 'v' ELSE 'i' END
-        OR proparallel <> CASE WHEN function = 'health_score_internal._parse_error_position'::regproc
+        OR proparallel <> CASE WHEN function IN ('health_score_internal._parse_error_position'::regproc,
+                                                 'health_score_internal._query_result_type'::regproc)
                                THEN 'u' ELSE 's' END
         OR proconfig IS NOT NULL)
  ORDER BY function::text;

@@ -161,6 +161,14 @@ $$;
 COMMENT ON FUNCTION health_score_internal._raise_error(text, text, text, text) IS
   'Internal: raises an error with the given SQLSTATE and message, and the detail and hint when not NULL or empty.';
 
+CREATE OR REPLACE FUNCTION health_score_internal._query_result_type(query text)
+RETURNS regtype
+AS 'MODULE_PATHNAME', 'hs_query_result_type'
+LANGUAGE C VOLATILE STRICT;
+
+COMMENT ON FUNCTION health_score_internal._query_result_type(text) IS
+  'Internal: the type of the first result column of query, by parse analysis alone: nothing runs, nothing is created.';
+
 CREATE OR REPLACE FUNCTION health_score_internal._parse_error_position(query text)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'hs_parse_error_position'
@@ -171,9 +179,9 @@ COMMENT ON FUNCTION health_score_internal._parse_error_position(text) IS
 
 -- Check an expression over the model's source and return its type (a
 -- domain's base type), or raise an error that starts with what, the
--- metric or outcome it is for, and the model.  A temporary view does the
--- checking, so the expression is parsed and analysed exactly as in the
--- built views, but never evaluated.
+-- metric or outcome it is for, and the model.  The expression is
+-- parsed and analysed as in the built views (_query_result_type), but
+-- never evaluated, and nothing is created.
 CREATE OR REPLACE FUNCTION health_score_internal._expression_type(m health_score.model, what text, expression text)
 RETURNS regtype
 LANGUAGE plpgsql
@@ -213,11 +221,7 @@ BEGIN
                         m.key, expression, m.source);
     where_copy := length(format('SELECT (%s) AS value FROM %s AS src WHERE (', expression, m.source));
     BEGIN
-        EXECUTE 'CREATE TEMPORARY VIEW health_score_expression_check AS ' || check_sql;
-        value_type := health_score_internal._base_type(health_score_internal._column_type('pg_temp.health_score_expression_check'::regclass, 'value'));
-        -- unqualified: the search_path ends with pg_temp, and Citus takes
-        -- a qualified pg_temp for a schema of that name, which is not there
-        DROP VIEW health_score_expression_check;
+        value_type := health_score_internal._base_type(health_score_internal._query_result_type(check_sql));
     EXCEPTION WHEN insufficient_privilege OR lock_not_available THEN
         RAISE;
     WHEN OTHERS THEN

@@ -1,17 +1,23 @@
 /*-------------------------------------------------------------------------
  *
- * parse_position.c
- *	  _parse_error_position(): where in a query its parse or analysis
- *	  fails.
+ * query_check.c
+ *	  Checking a metric's or an outcome's expression by parse analysis
+ *	  alone: _query_result_type() and _parse_error_position().
  *
- * A model's metric expressions are checked by pasting them into
- * generated SQL.  When one does not parse, or names an unknown column,
- * function or type, PostgreSQL reports the position of the error in that
+ * A model's expressions are checked by pasting them into generated SQL
+ * and preparing it: parse and analysis only, nothing runs and nothing is
+ * created.  (A temporary view would find the same, but every view
+ * created holds a lock until the end of the transaction, and explain()
+ * checks every metric on every call: a few hundred calls in one
+ * statement would fill the lock table.)
+ *
+ * When an expression does not parse, or names an unknown column,
+ * function or type, PostgreSQL reports the position of the error in the
  * generated SQL, which PL/pgSQL's GET STACKED DIAGNOSTICS cannot read and
- * which would point the user at text they never wrote.  This function
- * prepares the query again (parse and analysis only: nothing runs) in a
- * subtransaction, catches the error and returns its position, which the
- * caller maps back into the user's expression.
+ * which would point the user at text they never wrote.
+ * _parse_error_position() prepares the query again in a subtransaction,
+ * catches the error and returns its position, which the caller maps back
+ * into the user's expression.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,9 +28,49 @@
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/resowner.h"
 
+PG_FUNCTION_INFO_V1(hs_query_result_type);
 PG_FUNCTION_INFO_V1(hs_parse_error_position);
+
+/*
+ * _query_result_type(query text) returns regtype
+ *
+ * The type of the first result column of query, as parse analysis finds
+ * it.  The errors of the analysis propagate as they are.  The locks it
+ * takes are those a query of the same relations would take, once per
+ * transaction however often it is called.
+ */
+Datum
+hs_query_result_type(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SPIPlanPtr	plan;
+	List	   *sources;
+	CachedPlanSource *source;
+	Oid			result_type;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("query must be one statement")));
+	source = (CachedPlanSource *) linitial(sources);
+	if (source->resultDesc == NULL || source->resultDesc->natts < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("query must return a column")));
+	result_type = TupleDescAttr(source->resultDesc, 0)->atttypid;
+	SPI_freeplan(plan);
+	SPI_finish();
+	PG_RETURN_OID(result_type);
+}
 
 /*
  * _parse_error_position(query text) returns integer
