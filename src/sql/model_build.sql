@@ -77,26 +77,6 @@ $$;
 COMMENT ON FUNCTION health_score_internal._built_metrics(health_score.model) IS
   'Internal: the metrics of a model as its views were last built.';
 
--- The source of a model is a table's OID: a dropped table leaves a
--- number that every query would fail on, far from the cause.
-CREATE OR REPLACE FUNCTION health_score_internal._require_source(m health_score.model)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = m.source) THEN
-        RAISE EXCEPTION 'the source of model "%" no longer exists', m.name
-              USING ERRCODE = '42P01',
-                    DETAIL = format('Its source was the relation with OID %s, since dropped.', m.source::oid),
-                    HINT = format('Drop the model, SELECT health_score.drop_model(%L) (with drop_history => true once its history is copied elsewhere), and create it again over the new source.', m.name);
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION health_score_internal._require_source(health_score.model) IS
-  'Internal: an error when the relation a model scores was dropped.';
-
 -- What the built model reads that its source no longer has: the key, a
 -- segment, or a column a metric's expression names (dropped, renamed or
 -- of another type).  NULL when the source still has all of it.
@@ -993,7 +973,16 @@ DECLARE
 BEGIN
     PERFORM health_score_internal._require_source(m);
     IF to_regnamespace(schema_name) IS NULL THEN
-        EXECUTE format('CREATE SCHEMA %s', schema_name);
+        BEGIN
+            EXECUTE format('CREATE SCHEMA %s', schema_name);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'model "%" cannot create its schema %: permission denied for database %',
+                            m.name, schema_name, quote_ident(current_database())
+                  USING ERRCODE = '42501',
+                        HINT = format('Ask for CREATE on the database (GRANT CREATE ON DATABASE %s TO %s), or have the schema made for you (CREATE SCHEMA %s AUTHORIZATION %s): build() then builds into it.',
+                                      quote_ident(current_database()), quote_ident(current_user), schema_name,
+                                      quote_ident(current_user));
+        END;
         UPDATE health_score.model AS hm SET owns_schema = true WHERE hm.name = m.name;
     ELSIF m.built_version IS NULL THEN
         -- the first build into a schema that exists: never take over

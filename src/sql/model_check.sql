@@ -93,6 +93,7 @@ DECLARE
     m health_score.model := health_score_internal._model(check_model.model);
     x health_score.metric;
 BEGIN
+    PERFORM health_score_internal._require_source(m);
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         RETURN QUERY SELECT x.name, p.customer_key, p.problem, p.value
                        FROM health_score_internal._metric_problems(m, x, false) AS p;

@@ -82,6 +82,26 @@ $$;
 COMMENT ON FUNCTION health_score_internal._require_built(health_score.model, text) IS
   'Internal: an error unless the model was built (and, if named, the relation exists in its schema).';
 
+-- The source of a model is a table's OID: a dropped table leaves a
+-- number that every query would fail on, far from the cause.
+CREATE OR REPLACE FUNCTION health_score_internal._require_source(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.oid = m.source) THEN
+        RAISE EXCEPTION 'the source of model "%" no longer exists', m.name
+              USING ERRCODE = '42P01',
+                    DETAIL = format('Its source was the relation with OID %s, since dropped.', m.source::oid),
+                    HINT = format('Drop the model, SELECT health_score.drop_model(%L) (with drop_history => true once its history is copied elsewhere), and create it again over the new source.', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._require_source(health_score.model) IS
+  'Internal: an error when the relation a model scores was dropped.';
+
 -- Only members of a model's owner role may change it: its metrics run
 -- with the privileges of whoever builds, refreshes or reads it.
 CREATE OR REPLACE FUNCTION health_score_internal._require_owner(m health_score.model)
@@ -262,6 +282,11 @@ BEGIN
                           END,
                           -- the columns are the user's, the alias is ours
                           nullif(replace(hint, 'column "src.', 'column "'), ''));
+        -- the expression is checked in a WHERE clause too, which the user
+        -- never wrote: "aggregate functions are not allowed in WHERE"
+        IF state IN ('42803', '42P20', '0A000') THEN
+            message := regexp_replace(message, ' in WHERE$', ' in an expression');
+        END IF;
         PERFORM health_score_internal._raise_error(
             state,
             format('%s: expression %s is not valid over %s: %s', subject, quote_literal(expression), m.source, message),
@@ -651,6 +676,9 @@ DECLARE
     model_name text := create_model.name;
     schema_name text := coalesce(create_model.target_schema, 'health_score_' || create_model.name);
     segment text;
+    message text;
+    state text;
+    hint text;
 BEGIN
     IF model_name IS NULL OR source IS NULL OR key IS NULL OR segments IS NULL THEN
         RAISE EXCEPTION 'name, source, key and segments must not be NULL'
@@ -721,8 +749,18 @@ BEGIN
                     HINT = 'Scores run from 0 to 100: red below red_below, green from green_from up, as in red_below => 40, green_from => 70.';
     END IF;
     -- the labelling functions check their own arguments
-    PERFORM health_score.band(50, red_below, green_from);
-    PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
+    -- the labelling functions check their own arguments; their errors
+    -- name the model and the arguments as create_model calls them
+    BEGIN
+        PERFORM health_score.band(50, red_below, green_from);
+        PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score_internal._raise_error(state,
+            format('model "%s": %s', model_name,
+                   regexp_replace(regexp_replace(message, '^cutoffs', 'grade_cutoffs'), '^letters', 'grade_letters')),
+            NULL, hint);
+    END;
     PERFORM health_score.weighted_score('{50}', '{1}', min_coverage);
 
     INSERT INTO health_score.model (name, source, key, segments, target_schema, red_below,
@@ -759,6 +797,7 @@ DECLARE
     override record;
     new_version integer;
 BEGIN
+    PERFORM health_score_internal._require_source(m);
     IF metric_name IS NULL OR method IS NULL THEN
         RAISE EXCEPTION 'name and method must not be NULL' USING ERRCODE = '22004';
     END IF;
@@ -809,6 +848,14 @@ BEGIN
 
     PERFORM health_score_internal._check_scaling(metric_name, method, worst, best, thresholds, scores);
 
+    -- no override at all is no segment_weights: an empty object, or a
+    -- segment with no value, would give the views a CASE with no arm
+    IF jsonb_typeof(segment_weights) = 'object' THEN
+        segment_weights := nullif((SELECT coalesce(jsonb_object_agg(s.key, s.value), '{}')
+                                     FROM jsonb_each(segment_weights) AS s
+                                    WHERE s.value <> '{}'::jsonb),
+                                  '{}'::jsonb);
+    END IF;
     IF segment_weights IS NOT NULL THEN
         IF jsonb_typeof(segment_weights) <> 'object' THEN
             RAISE EXCEPTION 'metric "%": segment_weights must be a JSON object, not %', metric_name, segment_weights
@@ -892,6 +939,7 @@ DECLARE
     m health_score.model := health_score_internal._model_for_update(drop_metric.model);
     metric_name text := drop_metric.name;
 BEGIN
+    PERFORM health_score_internal._require_source(m);
     DELETE FROM health_score.metric AS x WHERE x.model = m.name AND x.name = metric_name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'metric "%" does not exist in model "%"', metric_name, m.name
@@ -946,6 +994,7 @@ DECLARE
     changed boolean := false;
     overrides_changed text[] := '{}';
 BEGIN
+    PERFORM health_score_internal._require_source(m);
     IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
         RAISE EXCEPTION 'weights must be a JSON object of metric names and weights, not %', weights
               USING ERRCODE = '22023';
@@ -970,23 +1019,25 @@ BEGIN
         PERFORM health_score_internal._check_weight(entry.key, entry.value::text::float8, 'weight');
     END LOOP;
 
-    -- A segment weight over a weight of 0 ("this metric counts only in
-    -- that segment") has no ratio to keep: refuse, rather than guess
-    -- what the user meant by the new weight.
+    -- A segment weight has a ratio to its metric's weight only while
+    -- neither is 0: over a weight of 0 ("this metric counts only in that
+    -- segment") there is none to keep, and scaled to a weight of 0 it
+    -- would become 0 and lose it for good.  Refuse, rather than guess.
     IF overrides = 'scale' THEN
         unscalable := ARRAY(
-            SELECT format('"%s" %s', hm.name, hm.segment_weights)
+            SELECT format('"%s" (weight %s to %s) %s', hm.name, hm.weight, weights ->> hm.name, hm.segment_weights)
               FROM health_score.metric AS hm, jsonb_each(hm.segment_weights) AS s, jsonb_each(s.value) AS o
-             WHERE hm.model = m.name AND hm.weight = 0 AND (weights ->> hm.name)::float8 <> 0
+             WHERE hm.model = m.name AND weights ? hm.name
+               AND (hm.weight = 0) <> ((weights ->> hm.name)::float8 = 0)
                AND o.value::text::float8 <> 0
-             GROUP BY hm.name, hm.segment_weights, hm.position ORDER BY hm.position);
+             GROUP BY hm.name, hm.weight, hm.segment_weights, hm.position ORDER BY hm.position);
         IF cardinality(unscalable) > 0 THEN
-            RAISE EXCEPTION 'segment weights of metric %, whose weight is 0, have no ratio to the new weight to keep',
+            RAISE EXCEPTION 'segment weights of metric % have no ratio to keep between a weight of 0 and another',
                             split_part(unscalable[1], ' ', 1)
                   USING ERRCODE = '22023',
-                        DETAIL = format('Model "%s", metrics with weight 0 and segment weights that are not: %s.',
+                        DETAIL = format('Model "%s", metrics whose weight goes from or to 0 and whose segment weights are not 0: %s.',
                                         m.name, array_to_string(unscalable, ', ')),
-                        HINT = format('Pass overrides => ''keep'' to leave them as they are, or overrides => ''drop'' to remove them: SELECT health_score.apply_weights(%L, %L, overrides => ''keep'').',
+                        HINT = format('Pass overrides => ''keep'' to leave them as they are, or overrides => ''drop'' to remove them (suggest_weights scores a metric it weighs 0 as drop does): SELECT health_score.apply_weights(%L, %L, overrides => ''drop'').',
                                       m.name, weights);
         END IF;
     END IF;
@@ -1023,8 +1074,15 @@ BEGIN
     IF NOT changed THEN
         RETURN m.version;
     END IF;
-    IF (SELECT sum(hm.weight) FROM health_score.metric AS hm WHERE hm.model = m.name) <= 0 THEN
+    IF (SELECT sum(hm.weight::numeric) FROM health_score.metric AS hm WHERE hm.model = m.name) <= 0 THEN
         RAISE EXCEPTION 'weights of model "%" must not all be zero', m.name USING ERRCODE = '22023';
+    -- a score is a weighted sum of metric scores up to 100: it must stay
+    -- a float8, as weighted_score() requires
+    ELSIF (SELECT 100 * sum(hm.weight::numeric) FROM health_score.metric AS hm WHERE hm.model = m.name)
+          > '1.7976931348623157e308'::numeric THEN
+        RAISE EXCEPTION 'weights of model "%" are too large: their weighted sum overflows', m.name
+              USING ERRCODE = '22003',
+                    HINT = 'Scale them down: only their ratios count, as in weights that sum to 100.';
     END IF;
     RETURN health_score_internal._bump_version(m.name,
                format('applied weights %s', weights)

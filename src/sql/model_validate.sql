@@ -14,8 +14,14 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    outcome_type regtype := health_score_internal._expression_type(m, 'outcome', outcome);
+    outcome_type regtype;
 BEGIN
+    IF outcome IS NULL THEN
+        RAISE EXCEPTION 'outcome must not be NULL'
+              USING ERRCODE = '22004',
+                    HINT = 'Pass the bad outcome as a condition over the source, for example churn = ''yes''.';
+    END IF;
+    outcome_type := health_score_internal._expression_type(m, 'outcome', outcome);
     IF outcome_type <> 'boolean'::regtype THEN
         RAISE EXCEPTION 'outcome: expression % has type %, not boolean', quote_literal(outcome), outcome_type
               USING ERRCODE = '42804',
@@ -116,6 +122,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score_internal._built_model(validate.model);
+    -- outside the block that reports data errors: an argument's error
+    -- is reported as it is
+    joined text := health_score_internal._outcome_join_sql(m, validate.outcome);
     bands text[];
     counts bigint[];
     rates float8[];
@@ -127,6 +136,8 @@ DECLARE
     detail text;
     hint text;
 BEGIN
+    -- a repeated key would count its customer twice over
+    PERFORM health_score_internal._require_unique_keys(m, m.source::text);
     BEGIN
         EXECUTE format($q$WITH joined AS (
     SELECT coalesce(s.band, 'unscored') AS band, o.bad
@@ -149,7 +160,7 @@ SELECT array_agg(r.band ORDER BY r.position), array_agg(r.customers ORDER BY r.p
        (SELECT o.true_count FROM overall AS o), (SELECT o.false_count FROM overall AS o)
   FROM (SELECT pb.*, array_position('{red,yellow,green,unscored,all}'::text[], pb.band) AS position
           FROM per_band AS pb) AS r$q$,
-                       health_score_internal._outcome_join_sql(m, outcome))
+                       joined)
            INTO bands, counts, rates, lifts, true_count, false_count;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
@@ -171,6 +182,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score_internal._built_model(model_auc.model);
+    -- outside the block that reports data errors: an argument's error
+    -- is reported as it is
+    joined text := health_score_internal._outcome_join_sql(m, model_auc.outcome);
     result float8;
     true_count bigint;
     false_count bigint;
@@ -179,9 +193,11 @@ DECLARE
     detail text;
     hint text;
 BEGIN
+    -- a repeated key would count its customer twice over
+    PERFORM health_score_internal._require_unique_keys(m, m.source::text);
     BEGIN
         EXECUTE format('SELECT health_score.auc(s.score, o.bad), count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s',
-                       health_score_internal._outcome_join_sql(m, outcome))
+                       joined)
            INTO result, true_count, false_count;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
@@ -208,6 +224,8 @@ DECLARE
     x health_score.metric;
     arms text[] := '{}';
     rows_written bigint;
+    unscored boolean;
+    coverage float8;
     code text;
     message text;
     detail text;
@@ -279,6 +297,18 @@ SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
         -- a key in several rows lists each metric once per row
         PERFORM health_score_internal._require_unique_keys(m, m.source::text);
     END IF;
+    -- the points add up to a score only when the customer has one
+    EXECUTE format('SELECT true, s.coverage FROM %1$I.scores AS s WHERE s.%2$I = $1::%3$s AND s.score IS NULL',
+                   m.target_schema, m.key,
+                   format_type(health_score_internal._column_type(format('%I.scores', m.target_schema)::regclass, m.key), NULL))
+       INTO unscored, coverage USING explain.key;
+    IF unscored THEN
+        RAISE NOTICE 'customer % of model "%" has no score', quote_literal(explain.key), m.name
+              USING DETAIL = CASE WHEN coverage > 0
+                                  THEN format('The metrics it has carry %s of the weight, less than min_coverage, %s: the points add up to what its score would be.',
+                                              round(coverage::numeric, 3), m.min_coverage)
+                                  ELSE 'None of its metrics has a value.' END;
+    END IF;
 END;
 $$;
 
@@ -297,8 +327,11 @@ RETURNS float8[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- a coefficient that moves the log-odds by less than a millionth over
+    -- the whole 0-100 scale is rounding noise (a constant metric's), not
+    -- a sign: it counts 0, as a positive one does
     WITH helps AS (
-        SELECT CASE WHEN u.b < 0 THEN -u.b ELSE 0 END AS w, u.o
+        SELECT CASE WHEN u.b * 100 <= -1e-6 THEN -u.b ELSE 0 END AS w, u.o
           FROM unnest(coefficients[2:]) WITH ORDINALITY AS u(b, o)
     )
     SELECT array_agg(round((100 * h.w / t.total)::numeric, 1)::float8 ORDER BY h.o)
@@ -307,7 +340,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION health_score_internal._suggested_weights(float8[]) IS
-  'Internal: the weights a logistic_fit result supports, one per metric: each negative coefficient negated (others 0), scaled to sum to 100, rounded to one decimal; NULL when none is negative.';
+  'Internal: the weights a logistic_fit result supports, one per metric: each negative coefficient negated (others, and those too small to be told from 0, count 0), scaled to sum to 100, rounded to one decimal; NULL when none is negative.';
 
 -- A model's metrics with other weights, their segment weights scaled as
 -- apply_weights() scales them by default.
@@ -370,6 +403,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score_internal._built_model(suggest_weights.model);
+    -- outside the block that reports data errors: an argument's error
+    -- is reported as it is
+    joined text := health_score_internal._outcome_join_sql(m, suggest_weights.outcome);
     metrics health_score.metric[];
     beta float8[];
     suggested float8[];
@@ -405,6 +441,8 @@ BEGIN
                     DETAIL = format('Its views show version %s, its definition is version %s.', m.built_version, m.version),
                     HINT = format('Run SELECT health_score.build(%L) first: the current weights are compared as the views score them.', m.name);
     END IF;
+    -- a repeated key would count its customer twice over
+    PERFORM health_score_internal._require_unique_keys(m, m.source::text);
     metrics := ARRAY(SELECT hm FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position);
 
     -- The customers whose outcome is known, once: the scores view's
@@ -423,7 +461,7 @@ SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
                        m.key,
                        (SELECT string_agg(format('s.%I', u.name || '_score'), ', ' ORDER BY u.ordinality)
                           FROM unnest(metrics) WITH ORDINALITY AS u),
-                       seed, folds, health_score_internal._outcome_join_sql(m, outcome));
+                       seed, folds, joined);
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
                                 detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
@@ -435,7 +473,7 @@ SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
        INTO beta, before, true_count, false_count USING ridge;
     PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
     IF folds > least(true_count, false_count) THEN
-        RAISE EXCEPTION 'folds must not exceed the customers of either outcome: % folds for % customers', folds, true_count + false_count
+        RAISE EXCEPTION 'folds must not exceed the customers of the rarer outcome: % folds for % customers', folds, least(true_count, false_count)
               USING ERRCODE = '22023',
                     DETAIL = format('Outcome %s of model "%s" is true for %s customers and false for %s; each fold needs one of each.',
                                     quote_literal(outcome), m.name, true_count, false_count),
@@ -473,6 +511,12 @@ SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
         cv_after := (SELECT avg(a) FROM unnest(cv_suggested) AS a);
     END IF;
 
+    IF before IS NULL THEN
+        RAISE WARNING 'no customer of model "%" whose outcome is known has a score: auc_current is NULL', m.name
+              USING DETAIL = format('Of the %s customers whose outcome %s is known, none is scored: their metrics are missing or weigh less than min_coverage (%s) of the weight.',
+                                    true_count + false_count, quote_literal(outcome), m.min_coverage),
+                    HINT = format('SELECT * FROM health_score.check_model(%L) lists the values it cannot use; the coverage column of the scores view shows each customer''s share.', m.name);
+    END IF;
     IF suggested IS NULL THEN
         RAISE WARNING 'no metric of model "%" goes with less of outcome %: there are no weights to suggest',
                       m.name, quote_literal(outcome)
@@ -489,7 +533,7 @@ SELECT s.%1$I AS customer, o.bad, s.score, ARRAY[%2$s]::float8[] AS features,
     END IF;
     RETURN QUERY
     -- + 0: a coefficient of exactly 0 may come out of the fit as -0
-    SELECT u.x_name, u.weight, u.suggestion, u.coefficient + 0, u.coefficient > 0, before, after, cv_before, cv_after
+    SELECT u.x_name, u.weight, u.suggestion, u.coefficient + 0, u.coefficient * 100 >= 1e-6, before, after, cv_before, cv_after
       FROM unnest(ARRAY(SELECT x.name FROM unnest(metrics) AS x), ARRAY(SELECT x.weight FROM unnest(metrics) AS x),
                   suggested, beta[2:]) AS u(x_name, weight, suggestion, coefficient)
      WHERE u.x_name IS NOT NULL;
