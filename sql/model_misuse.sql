@@ -108,6 +108,11 @@ SELECT health_score.build('mu_none');
 SELECT count(score) AS scored FROM health_score_mu_none.scores;
 SELECT DISTINCT auc_current FROM health_score.suggest_weights('mu_none', 'churned', folds => 2);
 
+-- a volatile expression is accepted with a warning: every read of the
+-- scores view would give other scores
+SELECT health_score.add_metric('mu', 'dice', 'usage + random()', 1, 'linear', worst => 0, best => 11);
+SELECT health_score.add_metric('mu', 'steady', 'usage + abs(calls)', 1, 'linear', worst => 0, best => 11);
+
 ------------------------------------------------------------------------
 -- 7. build without CREATE on the database: one error naming the model,
 --    with a hint, where it was CREATE SCHEMA's bare "permission denied"

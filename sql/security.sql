@@ -90,8 +90,9 @@ SELECT function AS unpinned,
 -- SAFE, with no configuration of their own; but _model_row and
 -- _contributions_object, VOLATILE so that the planner does not pull the
 -- query that calls them up into the views (see _scored_sql) or into
--- snapshot()'s query, and only those; and _parse_error_position and
--- _query_result_type, VOLATILE and PARALLEL UNSAFE since they prepare a
+-- snapshot()'s query, and only those; and _parse_error_position,
+-- _query_result_type and _query_is_volatile, VOLATILE and PARALLEL
+-- UNSAFE since they prepare a
 -- query (the first in a subtransaction, which no parallel worker may
 -- start), which depends on the catalogs
 SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
@@ -100,10 +101,12 @@ SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
    AND (provolatile <> CASE WHEN function IN ('health_score_internal._model_row'::regproc,
                                               'health_score_internal._contributions_object'::regproc,
                                               'health_score_internal._parse_error_position'::regproc,
-                                              'health_score_internal._query_result_type'::regproc)
+                                              'health_score_internal._query_result_type'::regproc,
+                                              'health_score_internal._query_is_volatile'::regproc)
                             THEN 'v' ELSE 'i' END
         OR proparallel <> CASE WHEN function IN ('health_score_internal._parse_error_position'::regproc,
-                                                 'health_score_internal._query_result_type'::regproc)
+                                                 'health_score_internal._query_result_type'::regproc,
+                                                 'health_score_internal._query_is_volatile'::regproc)
                                THEN 'u' ELSE 's' END
         OR proconfig IS NOT NULL)
  ORDER BY function::text;

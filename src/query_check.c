@@ -2,7 +2,8 @@
  *
  * query_check.c
  *	  Checking a metric's or an outcome's expression by parse analysis
- *	  alone: _query_result_type() and _parse_error_position().
+ *	  alone: _query_result_type(), _query_is_volatile() and
+ *	  _parse_error_position().
  *
  * A model's expressions are checked by pasting them into generated SQL
  * and preparing it: parse and analysis only, nothing runs and nothing is
@@ -28,10 +29,12 @@
 #include "utils/builtins.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
+#include "optimizer/optimizer.h"
 #include "utils/plancache.h"
 #include "utils/resowner.h"
 
 PG_FUNCTION_INFO_V1(hs_query_result_type);
+PG_FUNCTION_INFO_V1(hs_query_is_volatile);
 PG_FUNCTION_INFO_V1(hs_parse_error_position);
 
 /*
@@ -70,6 +73,40 @@ hs_query_result_type(PG_FUNCTION_ARGS)
 	SPI_freeplan(plan);
 	SPI_finish();
 	PG_RETURN_OID(result_type);
+}
+
+/*
+ * _query_is_volatile(query text) returns boolean
+ *
+ * Whether query calls a volatile function (random(), clock_timestamp(),
+ * nextval()): a metric of one gives another value at every read, so the
+ * scores view, scores_mv and explain disagree.  Found by parse analysis
+ * and rewriting alone, as _query_result_type finds the type.
+ */
+Datum
+hs_query_is_volatile(PG_FUNCTION_ARGS)
+{
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SPIPlanPtr	plan;
+	ListCell   *lc;
+	bool		volatile_found = false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	foreach(lc, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *source = (CachedPlanSource *) lfirst(lc);
+		ListCell   *qc;
+
+		foreach(qc, source->query_list)
+			volatile_found |= contain_volatile_functions((Node *) lfirst(qc));
+	}
+	SPI_freeplan(plan);
+	SPI_finish();
+	PG_RETURN_BOOL(volatile_found);
 }
 
 /*

@@ -189,6 +189,14 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION health_score_internal._query_result_type(text) IS
   'Internal: the type of the first result column of query, by parse analysis alone: nothing runs, nothing is created.';
 
+CREATE OR REPLACE FUNCTION health_score_internal._query_is_volatile(query text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'hs_query_is_volatile'
+LANGUAGE C VOLATILE STRICT;
+
+COMMENT ON FUNCTION health_score_internal._query_is_volatile(text) IS
+  'Internal: whether query calls a volatile function, by parse analysis alone.';
+
 CREATE OR REPLACE FUNCTION health_score_internal._parse_error_position(query text)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'hs_parse_error_position'
@@ -902,6 +910,11 @@ BEGIN
     END IF;
 
     PERFORM health_score_internal._metric_value_sql(m, metric_name, expression);
+    IF health_score_internal._query_is_volatile(format('SELECT (%s) FROM %s AS src', expression, m.source)) THEN
+        RAISE WARNING 'metric "%" of model "%": expression % is volatile', metric_name, m.name, quote_literal(expression)
+              USING DETAIL = 'It calls a function whose value changes at each call (random(), clock_timestamp(), nextval(), ...): every read of the scores view gives other scores, and scores_mv, explain and the history disagree with it.',
+                    HINT = 'Compute the value into a column of the source (or a table it joins) and name that column.';
+    END IF;
 
     IF existing THEN
         -- in place: the metric keeps its position, so its column too
