@@ -91,6 +91,13 @@ SELECT version = :version_before + 1 AS unchanged_after_refusal,
 SELECT health_score.apply_weights('mu', '{"calls": 1}');
 SELECT health_score.build('mu');
 
+-- thresholds changed in the catalog by hand are held to what
+-- create_model allows
+SELECT code, message FROM pg_temp.error_of($$UPDATE health_score.model SET green_from = 160 WHERE name = 'mu'$$);
+SELECT code, message FROM pg_temp.error_of($$UPDATE health_score.model SET red_below = 80, green_from = 70 WHERE name = 'mu'$$);
+SELECT code, message FROM pg_temp.error_of($$UPDATE health_score.model SET min_coverage = 1.5 WHERE name = 'mu'$$);
+SELECT red_below, green_from, min_coverage FROM health_score.model WHERE name = 'mu';
+
 ------------------------------------------------------------------------
 -- 6. suggest_weights: a constant metric's coefficient is rounding noise,
 --    which weighs 0 (it took every weight when it came out at -3e-23);

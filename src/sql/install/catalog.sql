@@ -309,7 +309,12 @@ CREATE TABLE health_score.model (
     built_at      timestamptz,
     owns_schema   boolean NOT NULL DEFAULT false,
     owner         name NOT NULL DEFAULT current_user,
-    built_metrics jsonb
+    built_metrics jsonb,
+    -- scores run from 0 to 100: what create_model refuses, an UPDATE of
+    -- the catalog may not write either
+    CONSTRAINT model_bands_check
+      CHECK (red_below BETWEEN 0 AND 100 AND green_from BETWEEN 0 AND 100 AND red_below <= green_from),
+    CONSTRAINT model_min_coverage_check CHECK (min_coverage BETWEEN 0 AND 1)
 );
 
 COMMENT ON TABLE health_score.model IS

@@ -149,3 +149,31 @@ DROP FUNCTION health_score.apply_weights(text, jsonb);
 -- suggest_weights() cross-validates: folds and seed in, cv_auc_current
 -- and cv_auc_suggested out
 DROP FUNCTION health_score.suggest_weights(text, text, float8);
+
+-- Scores run from 0 to 100: what create_model refuses, an UPDATE of the
+-- catalog may not write either.  A model whose thresholds 1.3 let
+-- through keeps them, and the constraints stay NOT VALID until it is
+-- put right (ALTER TABLE health_score.model VALIDATE CONSTRAINT ...).
+ALTER TABLE health_score.model ADD CONSTRAINT model_bands_check
+  CHECK (red_below BETWEEN 0 AND 100 AND green_from BETWEEN 0 AND 100 AND red_below <= green_from) NOT VALID;
+ALTER TABLE health_score.model ADD CONSTRAINT model_min_coverage_check
+  CHECK (min_coverage BETWEEN 0 AND 1) NOT VALID;
+DO $validate$
+DECLARE
+  outside text;
+BEGIN
+  SELECT pg_catalog.string_agg(pg_catalog.format('%s (red_below %s, green_from %s)', hm.name, hm.red_below, hm.green_from), ', ')
+    INTO outside
+    FROM health_score.model AS hm
+   WHERE NOT (hm.red_below BETWEEN 0 AND 100 AND hm.green_from BETWEEN 0 AND 100 AND hm.red_below <= hm.green_from);
+  IF outside IS NULL THEN
+    ALTER TABLE health_score.model VALIDATE CONSTRAINT model_bands_check;
+  ELSE
+    RAISE WARNING 'models with thresholds outside 0-100: %', outside
+          USING HINT = 'Set them within 0-100 (UPDATE health_score.model), build, then ALTER TABLE health_score.model VALIDATE CONSTRAINT model_bands_check.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM health_score.model AS hm WHERE NOT hm.min_coverage BETWEEN 0 AND 1) THEN
+    ALTER TABLE health_score.model VALIDATE CONSTRAINT model_min_coverage_check;
+  END IF;
+END
+$validate$;
