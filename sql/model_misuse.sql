@@ -108,6 +108,15 @@ SELECT health_score.add_metric('mu', 'flat', '5', 1, 'linear', worst => 0, best 
 SELECT health_score.build('mu');
 SELECT metric, suggested_weight, wrong_sign, abs(coefficient) < 1e-8 AS negligible
   FROM health_score.suggest_weights('mu', 'churned', folds => 2) ORDER BY metric;
+-- logistic_fit converges with a constant feature, which only the ridge
+-- tells from the intercept (it ran 100 Newton steps in the last digits
+-- and failed): every row's fitted log-odds, intercept + 50 x the
+-- feature's coefficient, is then the outcome's, ln(565 / 3434), and the
+-- feature's coefficient 0 to rounding
+SELECT round((f[1] + 50 * f[2])::numeric, 9) = round(ln(565.0 / 3434), 9) AS fitted_log_odds,
+       abs(f[2]) < 1e-8 AS feature_zero
+  FROM (SELECT health_score.logistic_fit(ARRAY[50::float8], g <= 565, 1) AS f
+          FROM generate_series(1, 3999) AS g) AS t;
 SELECT health_score.create_model('mu_none', 'public.hs_mu', 'id', min_coverage => 1);
 SELECT health_score.add_metric('mu_none', 'usage', 'usage', 1, 'linear', worst => 0, best => 10);
 SELECT health_score.add_metric('mu_none', 'never', 'NULLIF(calls, calls)', 1, 'linear', worst => 0, best => 3);

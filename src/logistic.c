@@ -26,6 +26,8 @@
  */
 #include "health_score.h"
 
+#include <float.h>
+
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -553,6 +555,7 @@ fit(const LogisticRows *rows)
 	{
 		float8		scale = 1.0;
 		float8		largest = 0;
+		float8		previous = current;
 
 		if (!newton_step(rows, beta, step, hessian))
 			ereport(ERROR,
@@ -580,7 +583,15 @@ fit(const LogisticRows *rows)
 			largest = Max(largest, fabs(trial[i] - beta[i]) / (1.0 + fabs(beta[i])));
 			beta[i] = trial[i];
 		}
-		if (largest < LOGISTIC_TOLERANCE)
+		/*
+		 * Converged when the coefficients stop moving, or when a step no
+		 * longer raises the objective beyond its rounding: with a feature
+		 * that is constant, or nearly a multiple of another, only the
+		 * ridge tells them apart, and the Newton steps then wander in the
+		 * last digits of a flat optimum without ever settling to 1e-12.
+		 */
+		if (largest < LOGISTIC_TOLERANCE ||
+			current - previous <= 8 * DBL_EPSILON * fabs(current))
 			return beta;
 	}
 	ereport(ERROR,
