@@ -972,6 +972,8 @@ DECLARE
     relation text;
 BEGIN
     PERFORM health_score_internal._require_source(m);
+    PERFORM health_score_internal._check_labels(m.name, m.red_below, m.green_from, m.grade_cutoffs,
+                                                m.grade_letters, m.min_coverage);
     IF to_regnamespace(schema_name) IS NULL THEN
         BEGIN
             EXECUTE format('CREATE SCHEMA %s', schema_name);
@@ -984,6 +986,11 @@ BEGIN
                                       quote_ident(current_user));
         END;
         UPDATE health_score.model AS hm SET owns_schema = true WHERE hm.name = m.name;
+    ELSIF NOT has_schema_privilege(m.target_schema, 'CREATE') THEN
+        RAISE EXCEPTION 'model "%" cannot create its views in schema %: permission denied', m.name, schema_name
+              USING ERRCODE = '42501',
+                    HINT = format('Ask for GRANT CREATE ON SCHEMA %s TO %s, or give the model a schema of its own (target_schema of create_model) that build() creates.',
+                                  schema_name, quote_ident(current_user));
     ELSIF m.built_version IS NULL THEN
         -- the first build into a schema that exists: never take over
         -- relations someone else put there
@@ -1167,7 +1174,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score_internal._model_for_update(drop_model.model);
-    history regclass := to_regclass(quote_ident(m.target_schema) || '.history');
+    -- from the catalog, not to_regclass: that needs USAGE on the schema,
+    -- which the owner of a model never built there may lack
+    history regclass := (SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
+                           JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                          WHERE n.nspname = m.target_schema AND c.relname = 'history');
     relation text;
     has_history boolean := false;
 BEGIN

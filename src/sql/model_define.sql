@@ -668,6 +668,58 @@ $$;
 COMMENT ON FUNCTION health_score_internal._warn_metric_data(health_score.model, text, boolean) IS
   'Internal: warns about a model''s metrics whose value is NULL for every customer, or whose segment_weights name a segment value no customer has; reads the source, or (over_source false) the stored_scores build has just filled.';
 
+-- A model's bands, grades and coverage rule, checked where create_model
+-- takes them and again where build uses them (an UPDATE of the catalog
+-- may have changed them): each error names the model and the argument.
+CREATE OR REPLACE FUNCTION health_score_internal._check_labels(model_name text, red_below float8,
+                                                              green_from float8, grade_cutoffs float8[],
+                                                              grade_letters text[], min_coverage float8)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    message text;
+    state text;
+    hint text;
+BEGIN
+    -- band() takes any threshold (one beyond 0-100 is a band never
+    -- reached); a model's scores run from 0 to 100, so there it is a typo
+    IF red_below IS NULL OR green_from IS NULL THEN
+        RAISE EXCEPTION 'model "%": % must not be NULL', model_name,
+                        CASE WHEN red_below IS NULL THEN 'red_below' ELSE 'green_from' END
+              USING ERRCODE = '22004',
+                    HINT = 'Leave it out for the default (red_below 40, green_from 70).';
+    ELSIF NOT red_below BETWEEN 0 AND 100 OR NOT green_from BETWEEN 0 AND 100 THEN
+        RAISE EXCEPTION 'model "%": % must be between 0 and 100: %', model_name,
+                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN 'red_below' ELSE 'green_from' END,
+                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN red_below ELSE green_from END
+              USING ERRCODE = '22023',
+                    HINT = 'Scores run from 0 to 100: red below red_below, green from green_from up, as in red_below => 40, green_from => 70.';
+    ELSIF EXISTS (SELECT FROM unnest(grade_cutoffs) AS c WHERE NOT c BETWEEN 0 AND 100) THEN
+        RAISE EXCEPTION 'model "%": grade_cutoffs must be between 0 and 100: %', model_name, grade_cutoffs
+              USING ERRCODE = '22023',
+                    HINT = 'Scores run from 0 to 100, as in grade_cutoffs => ''{90,80,70,60}''.';
+    END IF;
+    -- the labelling functions check the rest themselves; their errors
+    -- name the model and the arguments as create_model takes them
+    BEGIN
+        PERFORM health_score.band(50, red_below, green_from);
+        PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
+        PERFORM health_score.weighted_score('{50}', '{1}', min_coverage);
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score_internal._raise_error(state,
+            format('model "%s": %s', model_name,
+                   regexp_replace(regexp_replace(message, '^cutoffs', 'grade_cutoffs'), '^letters', 'grade_letters')),
+            NULL, hint);
+    END;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._check_labels(text, float8, float8, float8[], text[], float8) IS
+  'Internal: an error naming the model and the argument unless its thresholds, grades and min_coverage are ones its views can use.';
+
 CREATE OR REPLACE FUNCTION health_score.create_model(name text, source regclass, key text,
                                           segments text[] DEFAULT '{}',
                                           red_below float8 DEFAULT 40,
@@ -684,9 +736,6 @@ DECLARE
     model_name text := create_model.name;
     schema_name text := coalesce(create_model.target_schema, 'health_score_' || create_model.name);
     segment text;
-    message text;
-    state text;
-    hint text;
 BEGIN
     IF model_name IS NULL OR source IS NULL OR key IS NULL OR segments IS NULL THEN
         RAISE EXCEPTION 'name, source, key and segments must not be NULL'
@@ -742,34 +791,8 @@ BEGIN
     IF (SELECT count(DISTINCT s) <> count(*) FROM unnest(segments) AS s) THEN
         RAISE EXCEPTION 'segments must not repeat a column: %', segments USING ERRCODE = '42701';
     END IF;
-    -- band() takes any threshold (one beyond 0-100 is a band never
-    -- reached); a model's scores run from 0 to 100, so there it is a typo
-    IF red_below IS NULL OR green_from IS NULL THEN
-        RAISE EXCEPTION 'model "%": % must not be NULL', model_name,
-                        CASE WHEN red_below IS NULL THEN 'red_below' ELSE 'green_from' END
-              USING ERRCODE = '22004',
-                    HINT = 'Leave it out for the default (red_below 40, green_from 70).';
-    ELSIF NOT red_below BETWEEN 0 AND 100 OR NOT green_from BETWEEN 0 AND 100 THEN
-        RAISE EXCEPTION 'model "%": % must be between 0 and 100: %', model_name,
-                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN 'red_below' ELSE 'green_from' END,
-                        CASE WHEN NOT red_below BETWEEN 0 AND 100 THEN red_below ELSE green_from END
-              USING ERRCODE = '22023',
-                    HINT = 'Scores run from 0 to 100: red below red_below, green from green_from up, as in red_below => 40, green_from => 70.';
-    END IF;
-    -- the labelling functions check their own arguments
-    -- the labelling functions check their own arguments; their errors
-    -- name the model and the arguments as create_model calls them
-    BEGIN
-        PERFORM health_score.band(50, red_below, green_from);
-        PERFORM health_score.grade(50, grade_cutoffs, grade_letters);
-    EXCEPTION WHEN data_exception THEN
-        GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, state = RETURNED_SQLSTATE, hint = PG_EXCEPTION_HINT;
-        PERFORM health_score_internal._raise_error(state,
-            format('model "%s": %s', model_name,
-                   regexp_replace(regexp_replace(message, '^cutoffs', 'grade_cutoffs'), '^letters', 'grade_letters')),
-            NULL, hint);
-    END;
-    PERFORM health_score.weighted_score('{50}', '{1}', min_coverage);
+    PERFORM health_score_internal._check_labels(model_name, red_below, green_from, grade_cutoffs,
+                                                grade_letters, min_coverage);
 
     INSERT INTO health_score.model (name, source, key, segments, target_schema, red_below,
                                     green_from, grade_cutoffs, grade_letters, min_coverage)
@@ -804,6 +827,7 @@ DECLARE
     segment_type text;
     override record;
     new_version integer;
+    is_volatile boolean;
 BEGIN
     PERFORM health_score_internal._require_source(m);
     IF metric_name IS NULL OR method IS NULL THEN
@@ -910,7 +934,8 @@ BEGIN
     END IF;
 
     PERFORM health_score_internal._metric_value_sql(m, metric_name, expression);
-    IF health_score_internal._query_is_volatile(format('SELECT (%s) FROM %s AS src', expression, m.source)) THEN
+    is_volatile := health_score_internal._query_is_volatile(format('SELECT (%s) FROM %s AS src', expression, m.source));
+    IF is_volatile THEN
         RAISE WARNING 'metric "%" of model "%": expression % is volatile', metric_name, m.name, quote_literal(expression)
               USING DETAIL = 'It calls a function whose value changes at each call (random(), clock_timestamp(), nextval(), ...): every read of the scores view gives other scores, and scores_mv, explain and the history disagree with it.',
                     HINT = 'Compute the value into a column of the source (or a table it joins) and name that column.';
@@ -935,7 +960,11 @@ BEGIN
           FROM health_score.metric AS x WHERE x.model = m.name;
         new_version := health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
     END IF;
-    PERFORM health_score_internal._warn_metric_data(m, metric_name, true);
+    -- the data check evaluates the expression for every customer: not a
+    -- volatile one, whose every call may do something (nextval())
+    IF NOT is_volatile THEN
+        PERFORM health_score_internal._warn_metric_data(m, metric_name, true);
+    END IF;
     RETURN new_version;
 END;
 $$;

@@ -210,7 +210,10 @@ COMMENT ON AGGREGATE health_score_internal._snapshot_trend(date, float8, date, d
   'Internal: the trend figures snapshot() stores for a customer taken on day: the last score at least 7 and at least 28 days before it, the least-squares slope over the points after day - 90, and the sparkline of the points from sparkline_from on, drawn on the 0-100 scale; as trend() and sparkline(scores, 0, 100) filtered to those points give them.';
 
 -- The partition of a model's history that holds a day's rows, created
--- when missing.  Callers hold the model's snapshot lock.
+-- when missing, and owned as the history is: a superuser's snapshot
+-- (a pg_cron job's, say) would otherwise leave a partition that the
+-- model's owner could neither prune nor drop.  Callers hold the model's
+-- snapshot lock.
 CREATE OR REPLACE FUNCTION health_score_internal._history_partition(m health_score.model, day date)
 RETURNS void
 LANGUAGE plpgsql
@@ -219,6 +222,7 @@ AS $$
 DECLARE
     month_start date := date_trunc('month', day)::date;
     partition_name text := 'history_' || to_char(month_start, 'YYYY_MM');
+    history_owner name;
 BEGIN
     IF to_regclass(format('%I.%I', m.target_schema, partition_name)) IS NULL THEN
         EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.history FOR VALUES FROM (%L) TO (%L)',
@@ -226,6 +230,12 @@ BEGIN
                        m.target_schema, month_start, (month_start + interval '1 month')::date);
         EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY',
                        m.target_schema, partition_name);
+        SELECT pg_get_userbyid(c.relowner) INTO history_owner
+          FROM pg_catalog.pg_class AS c
+         WHERE c.oid = to_regclass(format('%I.history', m.target_schema));
+        IF history_owner <> current_user THEN
+            EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', m.target_schema, partition_name, history_owner);
+        END IF;
     END IF;
 END;
 $$;
