@@ -60,6 +60,8 @@ SELECT f AS function, e.code, e.message
                     $$SELECT health_score.model_auc('mu', 'churned')$$,
                     $$SELECT * FROM health_score.suggest_weights('mu', 'churned', folds => 2)$$]) AS f,
        pg_temp.error_of(f) AS e;
+-- check_model lists the repeated key first, with no metric
+SELECT * FROM health_score.check_model('mu');
 CREATE OR REPLACE VIEW hs_mu_view AS SELECT * FROM hs_mu;
 
 ------------------------------------------------------------------------

@@ -55,6 +55,11 @@ SELECT DISTINCT jsonb_object_keys(metric_scores) AS snapshot_metrics
 SET client_min_messages = notice;
 SELECT metric, metric_score, weight, round(points::numeric, 6) AS points
   FROM health_score.explain('st', '3') ORDER BY metric;
+-- model_auc reads the views too, and says the same; its figure is the
+-- AUC of the view's scores against the outcome, by hand
+SELECT health_score.model_auc('st', 'usage > 4')
+       = (SELECT health_score.auc(s.score, h.usage > 4)
+            FROM health_score_st.scores AS s JOIN hs_st AS h USING (id)) AS auc_of_the_view;
 SET client_min_messages = warning;
 SELECT round(sum(e.points)::numeric, 1) = s.score AS explain_matches_view, s.score,
        (s.usage_score + s.visits_score) / 2 AS mean_of_metric_scores

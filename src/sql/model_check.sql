@@ -94,6 +94,12 @@ DECLARE
     x health_score.metric;
 BEGIN
     PERFORM health_score_internal._require_source(m);
+    -- first the rows no model can score: a NULL or repeated key, which
+    -- build, refresh and explain refuse
+    RETURN QUERY EXECUTE format($q$SELECT NULL::text, (t.%1$I)::text,
+       format(CASE WHEN t.%1$I IS NULL THEN 'NULL key in %%s rows' ELSE 'key in %%s rows' END, count(*)),
+       NULL::float8
+  FROM %2$s AS t GROUP BY t.%1$I HAVING count(*) > 1 OR t.%1$I IS NULL$q$, m.key, m.source);
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         RETURN QUERY SELECT x.name, p.customer_key, p.problem, p.value
                        FROM health_score_internal._metric_problems(m, x, false) AS p;

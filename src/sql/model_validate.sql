@@ -115,6 +115,26 @@ $$;
 COMMENT ON FUNCTION health_score_internal._built_model(text) IS
   'Internal: a model''s catalog row; an error when it does not exist, was never built or lost its views.';
 
+-- A NOTICE when a model has changes not yet built: validate, model_auc
+-- and explain read the model as its views were built, which is then not
+-- what its catalog says.
+CREATE OR REPLACE FUNCTION health_score_internal._notice_unbuilt(m health_score.model, reader text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF m.version > m.built_version THEN
+        RAISE NOTICE 'model "%" has changes not yet built: % reads version %, as the views show it', m.name, reader, m.built_version
+              USING DETAIL = format('Its version is %s.', m.version),
+                    HINT = format('Run SELECT health_score.build(%L) to score with them.', m.name);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._notice_unbuilt(health_score.model, text) IS
+  'Internal: a NOTICE when the model has changes its views were not built with.';
+
 CREATE OR REPLACE FUNCTION health_score.validate(model text, outcome text)
 RETURNS TABLE (band text, customers bigint, outcome_rate float8, lift float8)
 LANGUAGE plpgsql
@@ -138,6 +158,7 @@ DECLARE
 BEGIN
     -- a repeated key would count its customer twice over
     PERFORM health_score_internal._require_unique_keys(m, m.source::text);
+    PERFORM health_score_internal._notice_unbuilt(m, 'validate');
     BEGIN
         EXECUTE format($q$WITH joined AS (
     SELECT coalesce(s.band, 'unscored') AS band, o.bad
@@ -195,6 +216,7 @@ DECLARE
 BEGIN
     -- a repeated key would count its customer twice over
     PERFORM health_score_internal._require_unique_keys(m, m.source::text);
+    PERFORM health_score_internal._notice_unbuilt(m, 'model_auc');
     BEGIN
         EXECUTE format('SELECT health_score.auc(s.score, o.bad), count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s',
                        joined)
@@ -247,11 +269,7 @@ BEGIN
     -- the model as its views were built, which the score explained is
     -- made of; a change since is not in either until build()
     PERFORM health_score_internal._require_source_matches(m);
-    IF m.version > m.built_version THEN
-        RAISE NOTICE 'model "%" has changes not yet built: explain shows version %, as the views do', m.name, m.built_version
-              USING DETAIL = format('Its version is %s.', m.version),
-                    HINT = format('Run SELECT health_score.build(%L) to score with them.', m.name);
-    END IF;
+    PERFORM health_score_internal._notice_unbuilt(m, 'explain');
     FOR x IN SELECT * FROM health_score_internal._built_metrics(m) AS hm ORDER BY hm.position LOOP
         arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
                                health_score_internal._metric_score_sql(m, x,
