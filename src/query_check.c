@@ -38,6 +38,23 @@ PG_FUNCTION_INFO_V1(hs_query_is_volatile);
 PG_FUNCTION_INFO_V1(hs_parse_error_position);
 
 /*
+ * Connect to SPI and prepare query: parse analysis and rewriting, no
+ * planning and no execution.  The caller frees the plan and finishes SPI.
+ */
+static SPIPlanPtr
+prepare_query(text *query)
+{
+	SPIPlanPtr	plan;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(text_to_cstring(query), 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/*
  * _query_result_type(query text) returns regtype
  *
  * The type of the first result column of query, as parse analysis finds
@@ -48,18 +65,11 @@ PG_FUNCTION_INFO_V1(hs_parse_error_position);
 Datum
 hs_query_result_type(PG_FUNCTION_ARGS)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	SPIPlanPtr	plan;
-	List	   *sources;
+	SPIPlanPtr	plan = prepare_query(PG_GETARG_TEXT_PP(0));
+	List	   *sources = SPI_plan_get_plan_sources(plan);
 	CachedPlanSource *source;
 	Oid			result_type;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	sources = SPI_plan_get_plan_sources(plan);
 	if (list_length(sources) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
@@ -86,16 +96,10 @@ hs_query_result_type(PG_FUNCTION_ARGS)
 Datum
 hs_query_is_volatile(PG_FUNCTION_ARGS)
 {
-	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	SPIPlanPtr	plan;
+	SPIPlanPtr	plan = prepare_query(PG_GETARG_TEXT_PP(0));
 	ListCell   *lc;
 	bool		volatile_found = false;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	foreach(lc, SPI_plan_get_plan_sources(plan))
 	{
 		CachedPlanSource *source = (CachedPlanSource *) lfirst(lc);
