@@ -343,7 +343,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    as_of_type regtype := health_score_internal._expression_type(m, format('metric "%s" as_of', metric_name), as_of);
+    as_of_type regtype := health_score_internal._expression_type(m, format('as_of of metric "%s"', metric_name), as_of);
 BEGIN
     IF as_of_type IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
         RETURN format('(%s)', as_of);
