@@ -191,6 +191,26 @@ SELECT name, as_of, valid_for FROM health_score.metric WHERE model = 'sd' ORDER 
 SELECT health_score.build('sd');
 SELECT id, score, stale FROM health_score_sd.scores WHERE id = 2;
 
+-- a metric added later comes after stale, which keeps its place: the
+-- views are replaced in place, and a view of the user's over scores
+-- stays; stored_scores and scores_mv follow scores' order
+CREATE VIEW hs_sd_mine AS SELECT id, stale FROM health_score_sd.scores;
+SELECT health_score.add_metric('sd', 'extra', 'seats', 1, 'linear', worst => 0, best => 4);
+SELECT health_score.build('sd');
+SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attnum) AS columns
+  FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0
+ WHERE c.relnamespace = 'health_score_sd'::regnamespace AND c.relname IN ('scores', 'scores_mv', 'stored_scores')
+ GROUP BY c.relname ORDER BY c.relname;
+SELECT count(*) AS mine FROM hs_sd_mine;
+DROP VIEW hs_sd_mine;
+-- dropping a metric makes the views again, stale last
+SELECT health_score.drop_metric('sd', 'usage');
+SELECT health_score.build('sd');
+SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attnum) AS columns
+  FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'health_score_sd'::regnamespace AND c.relname IN ('scores', 'scores_mv', 'stored_scores')
+ GROUP BY c.relname ORDER BY c.relname;
+
 -- a key or segment may not be named stale, a column the views add
 ALTER TABLE hs_sd ADD COLUMN stale text;
 SELECT e.code, e.message FROM pg_temp.error_of($$SELECT health_score.create_model('sd_bad', 'public.hs_sd', 'id', segments => '{stale}')$$) AS e;
