@@ -100,6 +100,9 @@ BEGIN
     FOR x IN SELECT * FROM health_score_internal._built_metrics(m) LOOP
         BEGIN
             PERFORM health_score_internal._metric_value_sql(m, x.name, x.expression);
+            IF x.as_of IS NOT NULL THEN
+                PERFORM health_score_internal._as_of_sql(m, x.name, x.as_of);
+            END IF;
         EXCEPTION WHEN syntax_error_or_access_rule_violation OR data_exception THEN
             RETURN SQLERRM || '.';
         END;
@@ -192,7 +195,8 @@ COMMENT ON FUNCTION health_score_internal._grants_of(regclass) IS
 
 -- The model's scored rows with the metrics given in place of its own,
 -- in their order: key, segments, one column per metric's score, score
--- (rounded to one decimal) and coverage.  suggest_weights() scores
+-- (rounded to one decimal), coverage and stale (how many metrics had a
+-- value older than their valid_for, left out as missing).  suggest_weights() scores
 -- other weights with it, by the code that will score them once they are
 -- applied and built, so that what it reports is what model_auc() will
 -- then say.
@@ -212,6 +216,7 @@ DECLARE
     metric_values text[] := '{}';
     outputs text[] := '{}';
     value_sql text;
+    stale_terms text[] := '{}';
     segment text;
 BEGIN
     -- plain types for BI tools: a key of another type is shown as text
@@ -222,7 +227,12 @@ BEGIN
         outputs := outputs || format('per_row.%I', segment);
     END LOOP;
     FOREACH x IN ARRAY metrics LOOP
-        value_sql := health_score_internal._metric_value_sql(m, x.name, x.expression);
+        -- a stale value is NULL here, so _model_row leaves it out and
+        -- re-weights as it does a NULL value
+        value_sql := health_score_internal._metric_current_value_sql(m, x);
+        IF x.as_of IS NOT NULL THEN
+            stale_terms := stale_terms || health_score_internal._metric_stale_sql(m, x);
+        END IF;
         names := names || x.name;
         weights := weights || health_score_internal._metric_weight_sql(m, x);
         IF x.method IN ('linear', 'log') THEN
@@ -245,7 +255,10 @@ BEGIN
               USING ERRCODE = '55000', HINT = 'Add them with health_score.add_metric().';
     END IF;
     outputs := outputs || 'per_row.health_score_row[1] AS score'::text
-                       || 'per_row.health_score_row[2] AS coverage'::text;
+                       || 'per_row.health_score_row[2] AS coverage'::text
+                       || 'per_row.stale'::text;
+    columns := columns || format('(%s)::integer AS stale',
+                                 coalesce(nullif(array_to_string(stale_terms, ' + '), ''), '0'));
     -- One call of _model_row scores the row: metrics, weights, coverage
     -- and rounding (src/model_row.c).  It is declared VOLATILE, which
     -- keeps the planner from pulling this query up into the views that
@@ -297,6 +310,39 @@ $$;
 COMMENT ON FUNCTION health_score_internal._segment_columns(health_score.model, text) IS
   'Internal: the model''s segment columns as "alias.segment, " each, in order.';
 
+-- The last columns of scores, scores_mv and stored_scores: the metric
+-- scores (of the metrics named, in their order) and stale.  stale came
+-- after the metric scores of 1.3's views, so an update only appends it;
+-- a metric added later comes after it, where CREATE OR REPLACE VIEW can
+-- add its column.  So stale stays where the built scores view has it,
+-- and goes last when there is none (a first build, or views dropped to
+-- be made again).
+CREATE OR REPLACE FUNCTION health_score_internal._tail_columns(m health_score.model, metric_names text[])
+RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    built text[] := health_score_internal._columns_of(to_regclass(format('%I.scores', m.target_schema)));
+    stale_at integer := array_position(built, 'stale');
+    metric_columns text[] := ARRAY(SELECT u.n || '_score' FROM unnest(metric_names) WITH ORDINALITY AS u(n, o)
+                                    ORDER BY u.o);
+BEGIN
+    IF stale_at IS NULL THEN
+        RETURN metric_columns || 'stale'::text;
+    END IF;
+    RETURN ARRAY(SELECT u.c FROM unnest(metric_columns) WITH ORDINALITY AS u(c, o)
+                  WHERE array_position(built, u.c) < stale_at ORDER BY u.o)
+           || 'stale'::text
+           || ARRAY(SELECT u.c FROM unnest(metric_columns) WITH ORDINALITY AS u(c, o)
+                     WHERE array_position(built, u.c) IS NULL OR array_position(built, u.c) > stale_at
+                     ORDER BY u.o);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._tail_columns(health_score.model, text[]) IS
+  'Internal: the metric score columns and stale of a model''s scores-shaped relations, in order, stale kept where the built scores view has it.';
+
 -- The SQL of the scores view: one pass over the source, each row scored
 -- on its own.  Percentiles and ranks are read against the distributions
 -- stored with the model, so that no read ranks every customer, a filter
@@ -310,10 +356,11 @@ AS $$
 DECLARE
     segment_columns text := health_score_internal._segment_columns(m, 's');
     metric_columns text := '';
-    x health_score.metric;
+    tail_column text;
 BEGIN
-    FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
-        metric_columns := metric_columns || format(E',\n       s.%I', x.name || '_score');
+    FOREACH tail_column IN ARRAY health_score_internal._tail_columns(m,
+            ARRAY(SELECT hm.name FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position)) LOOP
+        metric_columns := metric_columns || format(E',\n       s.%I', tail_column);
     END LOOP;
     RETURN format($q$SELECT s.%1$I, %2$ss.score,
        health_score.band(s.score, %3$L, %4$L) AS band,
@@ -431,6 +478,10 @@ AS $$
                        THEN format(' (in segments: %s)', x.segment_weights) ELSE '' END,
                   CASE WHEN x.category IS NOT NULL
                        THEN format(', category %s', x.category) ELSE '' END)
+           || CASE WHEN x.as_of IS NOT NULL
+                   THEN format(' NULL too when the value is stale: measured (%s) more than %s before, or at an unknown time.',
+                               x.as_of, x.valid_for)
+                   ELSE '' END
 $$;
 
 COMMENT ON FUNCTION health_score_internal._describe_metric(health_score.metric) IS
@@ -459,6 +510,9 @@ DECLARE
                                    ELSE 'The model has no segments: the same as percentile.' END,
         'rank', 'Rank by score among all scored customers, 1 = healthiest, as of the model''s last build, refresh or snapshot: 1 + how many scored higher then; ties share a rank; NULL when score is NULL.',
         'coverage', 'Share 0-1 of the total weight carried by the metrics present.',
+        'stale', CASE WHEN rel LIKE '%.scores_mv' OR rel LIKE '%.stored_scores'
+                      THEN 'How many metrics had a value older than their valid_for (or of unknown age) at the model''s last build, refresh or snapshot: left out as missing, as a NULL value.'
+                      ELSE 'How many metrics have a value older than their valid_for (or of unknown age) at the time of the query: left out as missing, as a NULL value.' END,
         'computed_at', CASE WHEN rel LIKE '%.scores_mv'
                             THEN 'When these scores were computed: the time of the model''s last build, refresh or snapshot, the same on every row.'
                             ELSE 'When these scores were computed: the time of the query.' END];
@@ -649,8 +703,8 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT ARRAY[m.key] || m.segments || '{score,band,grade,coverage}'::text[]
-           || coalesce((SELECT array_agg(x.name || '_score' ORDER BY x.position)
-                          FROM health_score_internal._built_metrics(m) AS x), '{}')
+           || health_score_internal._tail_columns(m, ARRAY(SELECT x.name FROM health_score_internal._built_metrics(m) AS x
+                                                            ORDER BY x.position))
 $$;
 
 COMMENT ON FUNCTION health_score_internal._stored_columns(health_score.model) IS
@@ -677,8 +731,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    metric_columns text := (SELECT string_agg(format(E',\n       s.%I', x.name || '_score'), '' ORDER BY x.position)
-                              FROM health_score_internal._built_metrics(m) AS x);
+    metric_columns text := (SELECT string_agg(format(E',\n       s.%I', t.c), '' ORDER BY t.o)
+                              FROM unnest(health_score_internal._tail_columns(m,
+                                       ARRAY(SELECT x.name FROM health_score_internal._built_metrics(m) AS x
+                                              ORDER BY x.position))) WITH ORDINALITY AS t(c, o));
 BEGIN
     RETURN format($q$SELECT s.%1$I, %2$ss.score, s.band, s.grade,
        %3$s,

@@ -333,6 +333,98 @@ $$;
 COMMENT ON FUNCTION health_score_internal._metric_value_sql(health_score.model, text, text) IS
   'Internal: checks a metric expression over the model''s source and returns it as a float8 SQL expression.';
 
+-- A metric's as_of, checked as its expression is: when the value was
+-- measured, so a point in time.  Returned as SQL, unchanged: timestamp and
+-- date compare with now() in the reader's TimeZone, as they would in any
+-- query of theirs.
+CREATE OR REPLACE FUNCTION health_score_internal._as_of_sql(m health_score.model, metric_name text, as_of text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    as_of_type regtype := health_score_internal._expression_type(m, format('as_of of metric "%s"', metric_name), as_of);
+BEGIN
+    IF as_of_type IN ('timestamp with time zone'::regtype, 'timestamp without time zone'::regtype, 'date'::regtype) THEN
+        RETURN format('(%s)', as_of);
+    END IF;
+    RAISE EXCEPTION 'metric "%" of model "%": as_of % has type %, not a timestamp', metric_name, m.name,
+                    quote_literal(as_of), as_of_type
+          USING ERRCODE = '42804',
+                HINT = 'as_of gives when the value was measured: a timestamptz, timestamp or date expression over the source''s columns, as in measured_at.';
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._as_of_sql(health_score.model, text, text) IS
+  'Internal: checks a metric''s as_of expression over the model''s source (a timestamp, timestamptz or date) and returns it as SQL.';
+
+-- Whether a metric's value is still valid, as boolean SQL: its as_of no
+-- older than valid_for at now() (the read of a live view, the refresh of
+-- stored_scores).  A NULL as_of is not true, so stale: a value of
+-- unknown age may be of any age, and scoring it as fresh would let a
+-- source that loses its timestamps score customers on old data.  NULL
+-- when the metric does not age.
+CREATE OR REPLACE FUNCTION health_score_internal._metric_fresh_sql(m health_score.model, x health_score.metric)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF x.as_of IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN format('coalesce(%s >= pg_catalog.now() - %L::interval, false)',
+                  health_score_internal._as_of_sql(m, x.name, x.as_of), x.valid_for);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._metric_fresh_sql(health_score.model, health_score.metric) IS
+  'Internal: boolean SQL, true when a metric''s value is no older than valid_for (false when as_of is NULL); NULL for a metric without as_of.';
+
+-- A metric's raw value as float8 SQL, NULL when stale: a stale value is
+-- missing, so coverage and re-weighting treat it as a NULL value.
+CREATE OR REPLACE FUNCTION health_score_internal._metric_current_value_sql(m health_score.model, x health_score.metric)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    value_sql text := health_score_internal._metric_value_sql(m, x.name, x.expression);
+    fresh_sql text := health_score_internal._metric_fresh_sql(m, x);
+BEGIN
+    IF fresh_sql IS NULL THEN
+        RETURN value_sql;
+    END IF;
+    RETURN format('(CASE WHEN %s THEN %s END)', fresh_sql, value_sql);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._metric_current_value_sql(health_score.model, health_score.metric) IS
+  'Internal: a metric''s raw value as float8 SQL, NULL when the value is older than valid_for.';
+
+-- 1 when a metric has a value (not NULL, not NaN) that is stale, else 0,
+-- as integer SQL: the customer's stale column sums these.  A value that
+-- is missing anyway is not counted, so stale says how many metrics the
+-- score lost to age alone.
+CREATE OR REPLACE FUNCTION health_score_internal._metric_stale_sql(m health_score.model, x health_score.metric)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fresh_sql text := health_score_internal._metric_fresh_sql(m, x);
+BEGIN
+    IF fresh_sql IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN format('(NULLIF(%s, %L::float8) IS NOT NULL AND NOT %s)::integer',
+                  health_score_internal._metric_value_sql(m, x.name, x.expression), 'NaN', fresh_sql);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._metric_stale_sql(health_score.model, health_score.metric) IS
+  'Internal: integer SQL, 1 when a metric has a value older than valid_for (or of unknown age), else 0; NULL for a metric without as_of.';
+
 -- The type under a domain, or the type itself.
 CREATE OR REPLACE FUNCTION health_score_internal._base_type(t regtype)
 RETURNS regtype
@@ -511,7 +603,7 @@ CREATE OR REPLACE FUNCTION health_score_internal._reserved_columns()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT '{score,band,grade,percentile,segment_percentile,rank,coverage,computed_at,
+    SELECT '{score,band,grade,percentile,segment_percentile,rank,coverage,computed_at,stale,
              taken_on,model_version,metric_scores,contributions,previous_on,previous_score,
              previous_band,top_mover,top_mover_change,delta_wow,delta_mom,band_change,
              dropped_band,slope_90d,sparkline,customers,share,average_score,health_score_weights,
@@ -814,7 +906,9 @@ CREATE OR REPLACE FUNCTION health_score.add_metric(model text, name text, expres
                                         scores float8[] DEFAULT NULL,
                                         category text DEFAULT NULL,
                                         segment_weights jsonb DEFAULT NULL,
-                                        replace boolean DEFAULT false)
+                                        replace boolean DEFAULT false,
+                                        as_of text DEFAULT NULL,
+                                        valid_for interval DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -934,7 +1028,26 @@ BEGIN
     END IF;
 
     PERFORM health_score_internal._metric_value_sql(m, metric_name, expression);
-    is_volatile := health_score_internal._query_is_volatile(format('SELECT (%s) FROM %s AS src', expression, m.source));
+    -- a value's age needs both when it was measured and how long it holds
+    IF (as_of IS NULL) <> (valid_for IS NULL) THEN
+        RAISE EXCEPTION 'metric "%" of model "%": % given without %', metric_name, m.name,
+                        CASE WHEN as_of IS NULL THEN 'valid_for' ELSE 'as_of' END,
+                        CASE WHEN as_of IS NULL THEN 'as_of' ELSE 'valid_for' END
+              USING ERRCODE = '22004',
+                    HINT = 'Give both, as in as_of => ''measured_at'', valid_for => ''30 days'', or neither for a value that does not age.';
+    END IF;
+    IF valid_for IS NOT NULL THEN
+        -- interval ordering compares months as 30 days: '1 month -30 days' is 0
+        IF valid_for <= interval '0' THEN
+            RAISE EXCEPTION 'metric "%" of model "%": valid_for must be positive: %', metric_name, m.name, valid_for
+                  USING ERRCODE = '22023',
+                        HINT = 'valid_for is how long a value holds after as_of, as in ''30 days''.';
+        END IF;
+        PERFORM health_score_internal._as_of_sql(m, metric_name, as_of);
+    END IF;
+    -- as_of runs on every read as the expression does
+    is_volatile := health_score_internal._query_is_volatile(format('SELECT (%s), (%s) FROM %s AS src',
+                                                                  expression, coalesce(as_of, 'NULL'), m.source));
     IF is_volatile THEN
         RAISE WARNING 'metric "%" of model "%": expression % is volatile', metric_name, m.name, quote_literal(expression)
               USING DETAIL = 'It calls a function whose value changes at each call (random(), clock_timestamp(), nextval(), ...): every read of the scores view gives other scores, and scores_mv, explain and the history disagree with it.',
@@ -947,16 +1060,18 @@ BEGIN
            SET expression = add_metric.expression, weight = add_metric.weight,
                method = add_metric.method, worst = add_metric.worst, best = add_metric.best,
                thresholds = add_metric.thresholds, scores = add_metric.scores,
-               category = add_metric.category, segment_weights = add_metric.segment_weights
+               category = add_metric.category, segment_weights = add_metric.segment_weights,
+               as_of = add_metric.as_of, valid_for = add_metric.valid_for
          WHERE x.model = m.name AND x.name = metric_name;
         new_version := health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
     ELSE
         INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
-                                         best, thresholds, scores, category, segment_weights)
+                                         best, thresholds, scores, category, segment_weights,
+                                         as_of, valid_for)
         SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
                add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
                add_metric.thresholds, add_metric.scores, add_metric.category,
-               add_metric.segment_weights
+               add_metric.segment_weights, add_metric.as_of, add_metric.valid_for
           FROM health_score.metric AS x WHERE x.model = m.name;
         new_version := health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
     END IF;
@@ -969,8 +1084,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean) IS
-  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. With replace => true, changes an existing metric in place, keeping its column''s position. Returns the model''s new version.';
+COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean, text, interval) IS
+  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. With as_of (when the value was measured) and valid_for, a value older than valid_for, or whose as_of is NULL, is stale: missing, as a NULL value. With replace => true, changes an existing metric in place, keeping its column''s position. Returns the model''s new version.';
 
 CREATE OR REPLACE FUNCTION health_score.drop_metric(model text, name text)
 RETURNS integer

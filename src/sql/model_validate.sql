@@ -271,9 +271,17 @@ BEGIN
     PERFORM health_score_internal._require_source_matches(m);
     PERFORM health_score_internal._notice_unbuilt(m, 'explain');
     FOR x IN SELECT * FROM health_score_internal._built_metrics(m) AS hm ORDER BY hm.position LOOP
-        arms := arms || format('(%L, %L, (%s)::text, %s, %s, %s)', x.name, x.category, x.expression,
+        -- a stale value is missing, as in the views; its raw value says
+        -- why, with when it was measured (RETURNS TABLE stays as it was)
+        arms := arms || format('(%L, %L, %s, %s, %s, %s)', x.name, x.category,
+                               CASE WHEN x.as_of IS NULL THEN format('(%s)::text', x.expression)
+                                    ELSE format('CASE WHEN %s = 1 THEN pg_catalog.format(%L, (%s)::text, coalesce((%s)::text, %L), %L::interval) ELSE (%s)::text END',
+                                                health_score_internal._metric_stale_sql(m, x),
+                                                '%s (stale: as of %s, valid for %s)', x.expression,
+                                                x.as_of, 'unknown', x.valid_for, x.expression)
+                               END,
                                health_score_internal._metric_score_sql(m, x,
-                                   health_score_internal._metric_value_sql(m, x.name, x.expression)),
+                                   health_score_internal._metric_current_value_sql(m, x)),
                                health_score_internal._metric_weight_sql(m, x), x.position);
     END LOOP;
     -- points: the metric's part of the weighted mean; points to gain: how
@@ -331,7 +339,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score.explain(text, text) IS
-  'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain.';
+  'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain. A stale metric (its as_of older than valid_for, or NULL) is missing too; its raw value reads ''42 (stale: as of <as_of>, valid for <valid_for>)''.';
 
 -- The weights a logistic fit of the bad outcome on the metric scores
 -- supports: a health score should fall as risk rises, so a metric counts

@@ -186,6 +186,9 @@ public final class BiClient {
 				new Column("segment_percentile", "int4"), new Column("rank", "int8"),
 				new Column("coverage", "float8"), new Column("computed_at", "timestamptz")));
 		metrics.forEach(m -> scoresColumns.add(new Column(m + "_score", "float8")));
+		// how many metrics were stale: last, after the metric scores of a
+		// first build (a metric added later comes after it)
+		scoresColumns.add(new Column("stale", "int4"));
 		// stored_scores: the columns of scores that a customer's own row
 		// decides, in their order there
 		List<Column> storedColumns = scoresColumns.stream()

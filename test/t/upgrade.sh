@@ -120,8 +120,9 @@ SQL
 # 1.3, where a model with a percentile metric is built, granted to a
 # reader (scores_mv, then a materialized view, too), indexed by the user
 # and snapshot: after the update to the current version its views give
-# the same rows until build(), which keeps their names, columns, grants
-# and history, and replaces scores_mv by a view over stored_scores
+# the same rows until build(), which keeps their names, columns (adding
+# 1.4's stale at the end, where CREATE OR REPLACE VIEW may), grants and
+# history, and replaces scores_mv by a view over stored_scores
 reader=hs_upgrade_reader
 drop_reader() {
 	hs_psql -d "$upgraded" -c "DROP OWNED BY $reader" 2>/dev/null || true
@@ -214,7 +215,7 @@ hs_psql -d "$upgraded" -c "SELECT health_score.build('acct13')" >/dev/null
 [ "$(value "$upgraded" "SELECT ($acct13_differences) = 0
                               AND (SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
                                     WHERE attrelid = 'health_score_acct13.scores'::regclass AND attnum > 0)
-                                  = (SELECT columns FROM acct13_columns)
+                                  = (SELECT columns || ',stale' FROM acct13_columns)
                               AND has_table_privilege('$reader', 'health_score_acct13.scores', 'SELECT')
                               AND has_table_privilege('$reader', 'health_score_acct13.red', 'SELECT')
                               AND (SELECT count(*) FROM health_score_acct13.history WHERE taken_on = '2026-11-30') = 1000

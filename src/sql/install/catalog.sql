@@ -372,8 +372,13 @@ CREATE TABLE health_score.metric (
     category        text,
     segment_weights jsonb,
     added_at        timestamptz NOT NULL DEFAULT now(),
+    as_of           text,
+    valid_for       interval,
     PRIMARY KEY (model, name),
-    UNIQUE (model, position)
+    UNIQUE (model, position),
+    -- a value's age needs both: when it was measured and how long it holds
+    CONSTRAINT metric_as_of_check CHECK ((as_of IS NULL) = (valid_for IS NULL)),
+    CONSTRAINT metric_valid_for_check CHECK (valid_for > interval '0')
 );
 
 COMMENT ON TABLE health_score.metric IS
@@ -388,6 +393,10 @@ COMMENT ON COLUMN health_score.metric.weight IS 'Weight of the metric''s score i
 COMMENT ON COLUMN health_score.metric.method IS 'How the raw value becomes a 0-100 score: linear, log, steps or percentile.';
 
 COMMENT ON COLUMN health_score.metric.segment_weights IS 'Weights that replace weight within segments: {"segment column": {"value": weight, ...}, ...}.';
+
+COMMENT ON COLUMN health_score.metric.as_of IS 'A SQL expression over the source''s columns (timestamp, timestamptz or date) giving when the value was measured; NULL when the value does not age.';
+
+COMMENT ON COLUMN health_score.metric.valid_for IS 'How long a value holds after as_of: an older one, or one whose as_of is NULL, is stale and counts as missing.';
 
 CREATE TABLE health_score.model_version (
     model      text NOT NULL REFERENCES health_score.model (name)

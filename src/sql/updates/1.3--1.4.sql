@@ -177,3 +177,16 @@ BEGIN
   END IF;
 END
 $validate$;
+
+-- Metrics whose values age (issue 17): when a value was measured and how
+-- long it holds.  At the end of the table, where a fresh install has
+-- them too, so that both list the columns in the same order.
+ALTER TABLE health_score.metric ADD COLUMN as_of text, ADD COLUMN valid_for interval;
+ALTER TABLE health_score.metric
+  ADD CONSTRAINT metric_as_of_check CHECK ((as_of IS NULL) = (valid_for IS NULL)),
+  ADD CONSTRAINT metric_valid_for_check CHECK (valid_for > interval '0');
+COMMENT ON COLUMN health_score.metric.as_of IS 'A SQL expression over the source''s columns (timestamp, timestamptz or date) giving when the value was measured; NULL when the value does not age.';
+COMMENT ON COLUMN health_score.metric.valid_for IS 'How long a value holds after as_of: an older one, or one whose as_of is NULL, is stale and counts as missing.';
+
+-- add_metric() takes as_of and valid_for
+DROP FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean);
