@@ -391,7 +391,7 @@ BEGIN
            'alert', 'dropped', 'model', $2::text, 'taken_on', $1::date, 'key', h.%2$I,
            'previous_band', h.previous_band, 'band', h.band,
            'previous_score', h.previous_score, 'score', h.score,
-           'delta', round((h.score - h.previous_score)::numeric, 1),
+           'delta', round((h.score - h.previous_score)::numeric, 1)::float8,
            'top_mover', h.top_mover, 'top_mover_change', h.top_mover_change)
          ORDER BY array_position('{red,yellow,green}'::text[], h.previous_band)
                   - array_position('{red,yellow,green}'::text[], h.band) DESC,
