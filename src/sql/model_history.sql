@@ -1,7 +1,8 @@
 /*
  * Scoring models over time: the history table, snapshot, drop_snapshot and
- * prune_history, and the trend views' SQL (tests sql/trend.sql,
- * sql/model_snapshots.sql).
+ * prune_history, the alerts snapshot sends (set_alerts), and the trend
+ * views' SQL (tests sql/trend.sql, sql/model_snapshots.sql,
+ * sql/model_alerts.sql, test/t/alerts.sh).
  *
  * The current definition of each object, run by CREATE EXTENSION and again
  * by every update script: CREATE OR REPLACE only.
@@ -339,6 +340,120 @@ $$;
 COMMENT ON FUNCTION health_score_internal._write_history_day(health_score.model, date, text, text) IS
   'Internal: replaces a model''s history rows of a day by the rows of current_sql, with the trend figures computed from the history before the day and the scores of scores_sql; returns the rows written.';
 
+-- Alerts.  A model with alerts on (set_alerts) has snapshot() send a
+-- NOTIFY on its channel for each customer the snapshot drops a band, so
+-- that a job or a chat bot hears of it without polling the dropped view.
+-- Opt-in: a payload goes to whoever LISTENs, with no row-level security
+-- between it and the listener.
+
+-- A model's channel: its name, a lower-case identifier of at most 40
+-- characters, behind a prefix, so that it fits NAMEDATALEN and reads the
+-- same quoted or not (LISTEN health_score_churn).
+CREATE OR REPLACE FUNCTION health_score_internal._alert_channel(model_name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN 'health_score_' || model_name;
+
+COMMENT ON FUNCTION health_score_internal._alert_channel(text) IS
+  'Internal: the NOTIFY channel of a model''s alerts, health_score_<name>.';
+
+-- The payloads snapshot() sends for a day, in the order it sends them:
+-- one per customer whose band fell since the previous snapshot (the rows
+-- the dropped view shows when the day is the latest), worst drop first
+-- as dropped orders them; or, when more than 100 customers dropped, or
+-- a payload would pass NOTIFY's limit of 8000 bytes (which only a key of
+-- thousands of bytes can make), a single summary: a storm of thousands
+-- of notifications would fill the server's notification queue and say
+-- less than the count.  Separate from snapshot() so that a regression
+-- test can compare the payloads with the view in SQL, where a
+-- notification itself cannot be read.
+CREATE OR REPLACE FUNCTION health_score_internal._alert_payloads(m health_score.model, day date)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+-- scores as the shortest text that reads back exactly, whatever the
+-- caller's setting
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    cap constant integer := 100;          -- the README documents it
+    payload_limit constant integer := 8000;
+    worst_shown constant integer := 10;
+    drops jsonb[];
+    summary jsonb;
+    worst jsonb := '[]';
+    drop_row jsonb;
+BEGIN
+    -- dropped_band and the order of the dropped view (_trend_sql,
+    -- _create_views), over the day's rows rather than the latest's
+    EXECUTE format($q$SELECT array_agg(jsonb_build_object(
+           'alert', 'dropped', 'model', $2::text, 'taken_on', $1::date, 'key', h.%2$I,
+           'previous_band', h.previous_band, 'band', h.band,
+           'previous_score', h.previous_score, 'score', h.score,
+           'delta', round((h.score - h.previous_score)::numeric, 1)::float8,
+           'top_mover', h.top_mover, 'top_mover_change', h.top_mover_change)
+         ORDER BY array_position('{red,yellow,green}'::text[], h.previous_band)
+                  - array_position('{red,yellow,green}'::text[], h.band) DESC,
+                  h.score - h.previous_score, h.%2$I)
+  FROM %1$s.history AS h
+ WHERE h.taken_on = $1
+   AND array_position('{red,yellow,green}'::text[], h.band)
+       < array_position('{red,yellow,green}'::text[], h.previous_band)$q$,
+                   quote_ident(m.target_schema), m.key)
+       INTO drops USING day, m.name;
+    IF drops IS NULL THEN
+        RETURN;
+    END IF;
+    IF cardinality(drops) <= cap
+       AND NOT EXISTS (SELECT FROM unnest(drops) AS d(p) WHERE octet_length(d.p::text) >= payload_limit) THEN
+        RETURN QUERY SELECT d.p::text FROM unnest(drops) WITH ORDINALITY AS d(p, i) ORDER BY d.i;
+        RETURN;
+    END IF;
+
+    summary := jsonb_build_object(
+        'alert', 'summary', 'model', m.name, 'taken_on', day,
+        'dropped', cardinality(drops), 'cap', cap,
+        'changes', (SELECT jsonb_object_agg(c.change, c.customers)
+                      FROM (SELECT (d.p ->> 'previous_band') || '→' || (d.p ->> 'band') AS change,
+                                   count(*) AS customers
+                              FROM unnest(drops) AS d(p) GROUP BY 1) AS c));
+    -- the worst drops, as many of the first ten as the limit leaves room for
+    FOR drop_row IN SELECT d.p - '{alert,model,taken_on}'::text[]
+                      FROM unnest(drops) WITH ORDINALITY AS d(p, i)
+                     WHERE d.i <= worst_shown ORDER BY d.i LOOP
+        EXIT WHEN octet_length((summary || jsonb_build_object('worst', worst || drop_row))::text) >= payload_limit;
+        worst := worst || jsonb_build_array(drop_row);
+    END LOOP;
+    RETURN NEXT (summary || jsonb_build_object('worst', worst))::text;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._alert_payloads(health_score.model, date) IS
+  'Internal: the JSON payloads snapshot() sends on the model''s channel for a day: one per customer whose band fell, worst drop first, or one summary when more than 100 fell.';
+
+CREATE OR REPLACE FUNCTION health_score.set_alerts(model text, enabled boolean)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+BEGIN
+    IF enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must not be NULL'
+              USING ERRCODE = '22004',
+                    HINT = 'Pass true to have snapshot() notify the model''s channel, false to stop it.';
+    END IF;
+    m := health_score_internal._model_for_update(set_alerts.model);
+    UPDATE health_score.model AS hm SET alerts = set_alerts.enabled WHERE hm.name = m.name;
+    RETURN health_score_internal._alert_channel(m.name);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.set_alerts(text, boolean) IS
+  'Turns a model''s alerts on or off: with them on, snapshot() sends a NOTIFY on channel health_score_<model> for each customer who dropped a band (one summary above 100), at commit. Payloads ignore row-level security: a listener sees what the model''s owner saw. The model''s owner only. Returns the channel.';
+
 CREATE OR REPLACE FUNCTION health_score.snapshot(model text, taken_on date DEFAULT current_date,
                                                allow_future boolean DEFAULT false)
 RETURNS bigint
@@ -391,12 +506,18 @@ BEGIN
 ON CONFLICT (taken_on) DO UPDATE SET model_version = excluded.model_version,
     customers = excluded.customers, taken_at = excluded.taken_at$q$, schema_name)
       USING snapshot.taken_on, m.built_version, written;
+    -- NOTIFY delivers at commit: a snapshot that fails or is rolled back
+    -- alerts nobody
+    IF m.alerts THEN
+        PERFORM pg_notify(health_score_internal._alert_channel(m.name), p.payload)
+           FROM health_score_internal._alert_payloads(m, snapshot.taken_on) AS p(payload);
+    END IF;
     RETURN written;
 END;
 $$;
 
 COMMENT ON FUNCTION health_score.snapshot(text, date, boolean) IS
-  'Refreshes the model as refresh() does (the one pass over the source), then appends its scores from stored_scores to its history for the day taken_on (today by default; a later day only with allow_future), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. Concurrent calls for a model run one after the other. Returns the number of rows written.';
+  'Refreshes the model as refresh() does (the one pass over the source), then appends its scores from stored_scores to its history for the day taken_on (today by default; a later day only with allow_future), replacing that day''s rows if it was taken before; records, for each customer, the previous snapshot''s score and band and the metric that moved most. With the model''s alerts on (set_alerts), notifies channel health_score_<model> at commit of each customer who dropped a band. Concurrent calls for a model run one after the other. Returns the number of rows written.';
 
 CREATE OR REPLACE FUNCTION health_score.drop_snapshot(model text, taken_on date)
 RETURNS bigint

@@ -190,3 +190,11 @@ COMMENT ON COLUMN health_score.metric.valid_for IS 'How long a value holds after
 
 -- add_metric() takes as_of and valid_for
 DROP FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean);
+
+-- Alerts: snapshot() notifies on the model's channel when it is on
+-- (set_alerts).  Off for every model, as for one created now: the
+-- payloads reach listeners past row-level security, so a model's owner
+-- turns them on knowingly.  Added last, as catalog.sql adds it, so that
+-- an updated catalog has the columns of a fresh one in the same order.
+ALTER TABLE health_score.model ADD COLUMN alerts boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN health_score.model.alerts IS 'snapshot() sends a NOTIFY on channel health_score_<name> for each customer who dropped a band (one summary above 100); set_alerts() turns it on or off. Off by default: the payloads show every customer the owner sees, whatever row-level security shows a listener.';
