@@ -1150,6 +1150,7 @@ DECLARE
     unscalable text[];
     changed boolean := false;
     overrides_changed text[] := '{}';
+    total_weight numeric;
 BEGIN
     PERFORM health_score_internal._require_source(m);
     IF weights IS NULL OR jsonb_typeof(weights) <> 'object' THEN
@@ -1231,12 +1232,13 @@ BEGIN
     IF NOT changed THEN
         RETURN m.version;
     END IF;
-    IF (SELECT sum(hm.weight::numeric) FROM health_score.metric AS hm WHERE hm.model = m.name) <= 0 THEN
+    -- in numeric: weights near the float8 limit must not overflow here
+    total_weight := (SELECT sum(hm.weight::numeric) FROM health_score.metric AS hm WHERE hm.model = m.name);
+    IF total_weight <= 0 THEN
         RAISE EXCEPTION 'weights of model "%" must not all be zero', m.name USING ERRCODE = '22023';
     -- a score is a weighted sum of metric scores up to 100: it must stay
     -- a float8, as weighted_score() requires
-    ELSIF (SELECT 100 * sum(hm.weight::numeric) FROM health_score.metric AS hm WHERE hm.model = m.name)
-          > '1.7976931348623157e308'::numeric THEN
+    ELSIF 100 * total_weight > '1.7976931348623157e308'::numeric THEN
         RAISE EXCEPTION 'weights of model "%" are too large: their weighted sum overflows', m.name
               USING ERRCODE = '22003',
                     HINT = 'Scale them down: only their ratios count, as in weights that sum to 100.';

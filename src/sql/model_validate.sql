@@ -267,8 +267,8 @@ BEGIN
                     DETAIL = format('Its keys are the %s values of %s.%s: %s.', key_type, m.source, m.key, SQLERRM);
     END;
     -- the model as its views were built, which the score explained is
-    -- made of; a change since is not in either until build()
-    PERFORM health_score_internal._require_source_matches(m);
+    -- made of (_built_model has checked the source still has what they
+    -- read); a change since is not in either until build()
     PERFORM health_score_internal._notice_unbuilt(m, 'explain');
     FOR x IN SELECT * FROM health_score_internal._built_metrics(m) AS hm ORDER BY hm.position LOOP
         -- a stale value is missing, as in the views; its raw value says
