@@ -52,6 +52,7 @@ SQL_SOURCES = \
 	src/sql/model_check.sql \
 	src/sql/model_build.sql \
 	src/sql/model_history.sql \
+	src/sql/model_override.sql \
 	src/sql/model_citus.sql \
 	src/sql/model_validate.sql
 SQL_INSTALL = src/sql/install/catalog.sql $(SQL_SOURCES) src/sql/install/policies.sql
@@ -72,7 +73,7 @@ SQL_UPDATES = $(foreach v,$(SQL_DELTA_FROM),$(EXTENSION)--$(v)--$(EXTVERSION).sq
 DATA = $(SQL_RELEASED)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(SQL_UPDATES)
 
-REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts model_check model_stale model_snapshots model_weights model_define_checks model_misuse model_stale_data model_alerts
+REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts model_check model_stale model_snapshots model_weights model_define_checks model_misuse model_stale_data model_alerts model_overrides
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -10,10 +10,10 @@
 CREATE OR REPLACE FUNCTION health_score_internal._built_views()
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '{scores_mv,stored_scores,red,yellow,green,segment_summary,dropped,trend,scores}'::pg_catalog.text[] $$;
+AS $$ SELECT '{scores_mv,stored_scores,red,yellow,green,segment_summary,dropped,trend,scores,overrides}'::pg_catalog.text[] $$;
 
 COMMENT ON FUNCTION health_score_internal._built_views() IS
-  'Internal: the relations build() creates in a model''s schema, dependents first (history and snapshots apart).';
+  'Internal: the relations build() creates in a model''s schema, dependents first (history, snapshots and override_log apart).';
 
 -- Drop one relation build() created, never by CASCADE: when a user's
 -- object depends on it, the error says so and names them.
@@ -195,8 +195,9 @@ COMMENT ON FUNCTION health_score_internal._grants_of(regclass) IS
 
 -- The model's scored rows with the metrics given in place of its own,
 -- in their order: key, segments, one column per metric's score, score
--- (rounded to one decimal), coverage and stale (how many metrics had a
--- value older than their valid_for, left out as missing).  suggest_weights() scores
+-- (rounded to one decimal), coverage, stale (how many metrics had a
+-- value older than their valid_for, left out as missing) and overridden
+-- (how many metric scores an override set).  suggest_weights() scores
 -- other weights with it, by the code that will score them once they are
 -- applied and built, so that what it reports is what model_auc() will
 -- then say.
@@ -217,6 +218,8 @@ DECLARE
     outputs text[] := '{}';
     value_sql text;
     stale_terms text[] := '{}';
+    override_terms text[] := '{}';
+    stale_sql text;
     segment text;
 BEGIN
     -- plain types for BI tools: a key of another type is shown as text
@@ -230,12 +233,27 @@ BEGIN
         -- a stale value is NULL here, so _model_row leaves it out and
         -- re-weights as it does a NULL value
         value_sql := health_score_internal._metric_current_value_sql(m, x);
-        IF x.as_of IS NOT NULL THEN
-            stale_terms := stale_terms || health_score_internal._metric_stale_sql(m, x);
+        stale_sql := health_score_internal._metric_stale_sql(m, x);
+        IF x.overridable THEN
+            -- an override is the score, whatever the data: a metric
+            -- overridden is neither missing nor stale
+            override_terms := override_terms || format('ov.o%s', x.position);
+            IF stale_sql IS NOT NULL THEN
+                stale_sql := format('(CASE WHEN ov.o%s IS NULL THEN %s ELSE 0 END)', x.position, stale_sql);
+            END IF;
+        END IF;
+        IF stale_sql IS NOT NULL THEN
+            stale_terms := stale_terms || stale_sql;
         END IF;
         names := names || x.name;
         weights := weights || health_score_internal._metric_weight_sql(m, x);
-        IF x.method IN ('linear', 'log') THEN
+        IF x.overridable THEN
+            methods := methods || 'score'::text;
+            worst := worst || 0::float8;
+            best := best || 100::float8;
+            metric_values := metric_values || format('coalesce(ov.o%s, %s)', x.position,
+                                                     health_score_internal._metric_score_sql(m, x, value_sql));
+        ELSIF x.method IN ('linear', 'log') THEN
             methods := methods || x.method;
             worst := worst || x.worst;
             best := best || x.best;
@@ -256,9 +274,11 @@ BEGIN
     END IF;
     outputs := outputs || 'per_row.health_score_row[1] AS score'::text
                        || 'per_row.health_score_row[2] AS coverage'::text
-                       || 'per_row.stale'::text;
+                       || 'per_row.stale'::text || 'per_row.overridden'::text;
     columns := columns || format('(%s)::integer AS stale',
-                                 coalesce(nullif(array_to_string(stale_terms, ' + '), ''), '0'));
+                                 coalesce(nullif(array_to_string(stale_terms, ' + '), ''), '0'))
+                       || format('%s AS overridden',
+                                 coalesce('num_nonnulls(' || nullif(array_to_string(override_terms, ', '), '') || ')', '0'));
     -- One call of _model_row scores the row: metrics, weights, coverage
     -- and rounding (src/model_row.c).  It is declared VOLATILE, which
     -- keeps the planner from pulling this query up into the views that
@@ -270,12 +290,12 @@ BEGIN
                health_score_internal._model_row(%3$L::text[], %4$L::text[], %5$L::float8[], %6$L::float8[],
                                        ARRAY[%7$s], %8$L::float8,
                                        %9$s) AS health_score_row
-          FROM %10$s AS src) AS per_row$q$,
+          FROM %10$s AS src%11$s) AS per_row$q$,
                   array_to_string(outputs, E',\n       '),
                   array_to_string(columns, E',\n               '),
                   names, methods, worst, best, array_to_string(weights, ', '), m.min_coverage,
                   array_to_string(metric_values, E',\n                                       '),
-                  m.source);
+                  m.source, health_score_internal._override_join_sql(m, metrics));
 END;
 $$;
 
@@ -311,37 +331,33 @@ COMMENT ON FUNCTION health_score_internal._segment_columns(health_score.model, t
   'Internal: the model''s segment columns as "alias.segment, " each, in order.';
 
 -- The last columns of scores, scores_mv and stored_scores: the metric
--- scores (of the metrics named, in their order) and stale.  stale came
--- after the metric scores of 1.3's views, so an update only appends it;
--- a metric added later comes after it, where CREATE OR REPLACE VIEW can
--- add its column.  So stale stays where the built scores view has it,
--- and goes last when there is none (a first build, or views dropped to
--- be made again).
+-- scores (of the metrics named, in their order), stale and overridden.
+-- CREATE OR REPLACE VIEW can only add columns at the end: the columns the
+-- built scores view has keep their order, and the others follow, in that
+-- order.  So stale, which came after the metric scores of 1.3's views,
+-- and overridden stay where the built view has them, a metric added
+-- later comes after them, and a first build (or views dropped to be made
+-- again) has the metric scores, stale and overridden.
 CREATE OR REPLACE FUNCTION health_score_internal._tail_columns(m health_score.model, metric_names text[])
 RETURNS text[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    built text[] := health_score_internal._columns_of(to_regclass(format('%I.scores', m.target_schema)));
-    stale_at integer := array_position(built, 'stale');
-    metric_columns text[] := ARRAY(SELECT u.n || '_score' FROM unnest(metric_names) WITH ORDINALITY AS u(n, o)
-                                    ORDER BY u.o);
+    built text[] := coalesce(health_score_internal._columns_of(to_regclass(format('%I.scores', m.target_schema))), '{}');
+    wanted text[] := ARRAY(SELECT u.n || '_score' FROM unnest(metric_names) WITH ORDINALITY AS u(n, o)
+                            ORDER BY u.o)
+                     || '{stale,overridden}'::text[];
 BEGIN
-    IF stale_at IS NULL THEN
-        RETURN metric_columns || 'stale'::text;
-    END IF;
-    RETURN ARRAY(SELECT u.c FROM unnest(metric_columns) WITH ORDINALITY AS u(c, o)
-                  WHERE array_position(built, u.c) < stale_at ORDER BY u.o)
-           || 'stale'::text
-           || ARRAY(SELECT u.c FROM unnest(metric_columns) WITH ORDINALITY AS u(c, o)
-                     WHERE array_position(built, u.c) IS NULL OR array_position(built, u.c) > stale_at
-                     ORDER BY u.o);
+    RETURN ARRAY(SELECT u.c FROM unnest(wanted) AS u(c)
+                  WHERE u.c = ANY (built) ORDER BY array_position(built, u.c))
+           || ARRAY(SELECT u.c FROM unnest(wanted) WITH ORDINALITY AS u(c, o)
+                     WHERE NOT u.c = ANY (built) ORDER BY u.o);
 END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._tail_columns(health_score.model, text[]) IS
-  'Internal: the metric score columns and stale of a model''s scores-shaped relations, in order, stale kept where the built scores view has it.';
+  'Internal: the metric score columns, stale and overridden of a model''s scores-shaped relations, in order, those of the built scores view where it has them.';
 
 -- The SQL of the scores view: one pass over the source, each row scored
 -- on its own.  Percentiles and ranks are read against the distributions
@@ -513,6 +529,9 @@ DECLARE
         'stale', CASE WHEN rel LIKE '%.scores_mv' OR rel LIKE '%.stored_scores'
                       THEN 'How many metrics had a value older than their valid_for (or of unknown age) at the model''s last build, refresh or snapshot: left out as missing, as a NULL value.'
                       ELSE 'How many metrics have a value older than their valid_for (or of unknown age) at the time of the query: left out as missing, as a NULL value.' END,
+        'overridden', CASE WHEN rel LIKE '%.scores_mv' OR rel LIKE '%.stored_scores'
+                           THEN 'How many metric scores were set by hand (health_score.override) at the model''s last build, refresh or snapshot; their <metric>_score columns hold the override.'
+                           ELSE 'How many metric scores are set by hand (health_score.override, listed in the overrides view): their <metric>_score columns show the override.' END,
         'computed_at', CASE WHEN rel LIKE '%.scores_mv'
                             THEN 'When these scores were computed: the time of the model''s last build, refresh or snapshot, the same on every row.'
                             ELSE 'When these scores were computed: the time of the query.' END];
@@ -551,6 +570,9 @@ DECLARE
     band text;
     schema_name text := quote_ident(m.target_schema);
 BEGIN
+    -- the scores view reads the overrides in force
+    EXECUTE format('%s %s.overrides WITH (security_invoker = true) AS %s',
+                   verb, schema_name, health_score_internal._overrides_sql(m));
     EXECUTE format('%s %s.scores WITH (security_invoker = true) AS %s',
                    verb, schema_name, health_score_internal._scores_sql(m, scored));
     FOREACH band IN ARRAY '{red,yellow,green}'::text[] LOOP
@@ -660,6 +682,7 @@ BEGIN
         EXECUTE format('COMMENT ON COLUMN %s.segment_summary.%I IS %L', schema_name, band,
                        format('Segment: %s of %s, as text.', band, m.source));
     END LOOP;
+    PERFORM health_score_internal._comment_overrides(m);
     PERFORM health_score_internal._comment_trend_columns(m, schema_name || '.trend');
     PERFORM health_score_internal._comment_trend_columns(m, schema_name || '.dropped');
     EXECUTE format('COMMENT ON VIEW %s.trend IS %L', schema_name,
@@ -808,7 +831,8 @@ COMMENT ON FUNCTION health_score_internal._create_stored(health_score.model) IS
 -- invoker view needs both, row-level security on stored_scores still
 -- shows each reader only their customers, and a role that lost scores_mv
 -- loses stored_scores too.  Privileges other than SELECT (and the
--- owner's) are left alone.
+-- owner's) are left alone.  The readers of scores, and the roles that
+-- may override, may read the overrides in force.
 CREATE OR REPLACE FUNCTION health_score_internal._mirror_grants(m health_score.model)
 RETURNS void
 LANGUAGE plpgsql
@@ -833,11 +857,26 @@ BEGIN
     LOOP
         EXECUTE statement;
     END LOOP;
+    -- The scores view reads the overrides in force, as its reader: who
+    -- may read it, or write the log, may read them.  Only granted, never
+    -- revoked: an auditor may read the log without the scores.
+    IF cardinality(health_score_internal._overridable_metrics(m)) > 0 THEN
+        FOR statement IN
+            SELECT DISTINCT format('GRANT SELECT ON %I.overrides, %I.override_log TO %s', m.target_schema, m.target_schema,
+                                   CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END)
+              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+             WHERE c.oid IN (to_regclass(format('%I.scores', m.target_schema)), to_regclass(format('%I.override_log', m.target_schema)))
+               AND a.privilege_type IN ('SELECT', 'INSERT') AND a.grantee <> c.relowner
+               AND (a.privilege_type = 'SELECT') = (c.relname = 'scores')
+        LOOP
+            EXECUTE statement;
+        END LOOP;
+    END IF;
 END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._mirror_grants(health_score.model) IS
-  'Internal: grants SELECT on a model''s stored_scores to those who may read its scores_mv, and revokes it from the others.';
+  'Internal: grants SELECT on a model''s stored_scores to those who may read its scores_mv, and revokes it from the others; grants SELECT on its overrides and override_log to those who may read scores or insert into override_log, when a metric is overridable.';
 
 -- One error for a key that cannot name one customer: refresh and
 -- snapshot store one row per key.
@@ -1050,11 +1089,11 @@ BEGIN
     ELSIF m.built_version IS NULL THEN
         -- the first build into a schema that exists: never take over
         -- relations someone else put there
-        FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots}'::text[] LOOP
+        FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots,override_log}'::text[] LOOP
             IF to_regclass(format('%s.%I', schema_name, relation)) IS NOT NULL THEN
                 RAISE EXCEPTION 'relation %.% already exists', schema_name, relation
                       USING ERRCODE = '42P07',
-                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, stored_scores, history and snapshots: give the model a target_schema of its own.';
+                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, stored_scores, overrides, history, snapshots and override_log: give the model a target_schema of its own.';
             END IF;
         END LOOP;
     END IF;
@@ -1072,6 +1111,7 @@ BEGIN
                          health_score_internal._grants_of(to_regclass(format('%s.%I', schema_name, v))) AS g);
 
     PERFORM health_score_internal._create_history(m);
+    PERFORM health_score_internal._create_override_log(m);
     replaced := health_score_internal._create_views(m, true);
     IF NOT replaced THEN
         -- stored_scores is _create_stored's to replace: it makes the
@@ -1235,8 +1275,12 @@ DECLARE
     history regclass := (SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
                            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
                           WHERE n.nspname = m.target_schema AND c.relname = 'history');
+    override_log regclass := (SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
+                                JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                               WHERE n.nspname = m.target_schema AND c.relname = 'override_log');
     relation text;
     has_history boolean := false;
+    has_overrides boolean := false;
 BEGIN
     IF history IS NOT NULL THEN
         PERFORM health_score_internal._citus_sequential(history);
@@ -1249,7 +1293,16 @@ BEGIN
               USING ERRCODE = '2BP01',
                     HINT = format('Copy them elsewhere if you need them, then run SELECT health_score.drop_model(%L, drop_history => true).', m.name);
     END IF;
-    FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots}'::text[] LOOP
+    IF override_log IS NOT NULL THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', override_log) INTO has_overrides;
+    END IF;
+    -- an audit trail goes only when asked for, as the history does
+    IF has_overrides AND NOT drop_model.drop_history THEN
+        RAISE EXCEPTION 'model "%" has overrides logged in %', m.name, override_log
+              USING ERRCODE = '2BP01',
+                    HINT = format('Copy the log elsewhere if you need it, then run SELECT health_score.drop_model(%L, drop_history => true).', m.name);
+    END IF;
+    FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots,override_log}'::text[] LOOP
         PERFORM health_score_internal._drop_built(m.target_schema, relation, 'drop');
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
@@ -1267,7 +1320,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score.drop_model(text, boolean) IS
-  'Drops a model, its views, its history and its scheduled refresh; refuses, changing nothing, while other objects depend on the views, or while the history holds snapshots unless drop_history. Never drops a user''s object.';
+  'Drops a model, its views, its history, its override log and its scheduled refresh; refuses, changing nothing, while other objects depend on the views, or while the history holds snapshots or the log overrides, unless drop_history. Never drops a user''s object.';
 
 -- The SQL type of the key in the views and the history: the source's
 -- own when it is a plain integer, numeric or text type, else text.

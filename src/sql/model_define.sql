@@ -607,11 +607,12 @@ AS $$
              taken_on,model_version,metric_scores,contributions,previous_on,previous_score,
              previous_band,top_mover,top_mover_change,delta_wow,delta_mom,band_change,
              dropped_band,slope_90d,sparkline,customers,share,average_score,health_score_weights,
-             health_score_total_weight}'::pg_catalog.text[]
+             health_score_total_weight,overridden,log_id,logged_at,logged_by,metric,action,reason,
+             expires_on,set_by,set_at}'::pg_catalog.text[]
 $$;
 
 COMMENT ON FUNCTION health_score_internal._reserved_columns() IS
-  'Internal: the column names of a model''s views and history that source columns and metric scores must not take.';
+  'Internal: the column names of a model''s views, history and override log that source columns and metric scores must not take.';
 
 -- Warn about a metric that does nothing for the customers the caller
 -- sees: its value is NULL (or NaN) for every one of them, or its
@@ -908,7 +909,8 @@ CREATE OR REPLACE FUNCTION health_score.add_metric(model text, name text, expres
                                         segment_weights jsonb DEFAULT NULL,
                                         replace boolean DEFAULT false,
                                         as_of text DEFAULT NULL,
-                                        valid_for interval DEFAULT NULL)
+                                        valid_for interval DEFAULT NULL,
+                                        overridable boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -924,8 +926,9 @@ DECLARE
     is_volatile boolean;
 BEGIN
     PERFORM health_score_internal._require_source(m);
-    IF metric_name IS NULL OR method IS NULL THEN
-        RAISE EXCEPTION 'name and method must not be NULL' USING ERRCODE = '22004';
+    IF metric_name IS NULL OR method IS NULL OR overridable IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN overridable IS NULL THEN 'overridable' ELSE 'name and method' END
+              USING ERRCODE = '22004';
     END IF;
     IF metric_name !~ '^[a-z_][a-z0-9_]*$' OR length(metric_name) > 57 THEN
         RAISE EXCEPTION 'metric name must be a lower-case identifier of at most 57 characters: "%"', metric_name
@@ -1061,17 +1064,19 @@ BEGIN
                method = add_metric.method, worst = add_metric.worst, best = add_metric.best,
                thresholds = add_metric.thresholds, scores = add_metric.scores,
                category = add_metric.category, segment_weights = add_metric.segment_weights,
-               as_of = add_metric.as_of, valid_for = add_metric.valid_for
+               as_of = add_metric.as_of, valid_for = add_metric.valid_for,
+               overridable = add_metric.overridable
          WHERE x.model = m.name AND x.name = metric_name;
         new_version := health_score_internal._bump_version(m.name, format('changed metric %s', metric_name));
     ELSE
         INSERT INTO health_score.metric (model, name, position, expression, weight, method, worst,
                                          best, thresholds, scores, category, segment_weights,
-                                         as_of, valid_for)
+                                         as_of, valid_for, overridable)
         SELECT m.name, metric_name, coalesce(max(x.position), 0) + 1, add_metric.expression,
                add_metric.weight, add_metric.method, add_metric.worst, add_metric.best,
                add_metric.thresholds, add_metric.scores, add_metric.category,
-               add_metric.segment_weights, add_metric.as_of, add_metric.valid_for
+               add_metric.segment_weights, add_metric.as_of, add_metric.valid_for,
+               add_metric.overridable
           FROM health_score.metric AS x WHERE x.model = m.name;
         new_version := health_score_internal._bump_version(m.name, format('added metric %s', metric_name));
     END IF;
@@ -1084,8 +1089,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean, text, interval) IS
-  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. With as_of (when the value was measured) and valid_for, a value older than valid_for, or whose as_of is NULL, is stale: missing, as a NULL value. With replace => true, changes an existing metric in place, keeping its column''s position. Returns the model''s new version.';
+COMMENT ON FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean, text, interval, boolean) IS
+  'Adds a metric to a model: expression (SQL over the source''s columns) scaled to 0-100 by method (linear or log from worst to best, steps by thresholds and scores, or percentile among all customers) and counted with weight, or with the segment_weights override of the customer''s segment. With as_of (when the value was measured) and valid_for, a value older than valid_for, or whose as_of is NULL, is stale: missing, as a NULL value. With overridable => true, a customer''s score of the metric may be set by hand (override), once the model is built. With replace => true, changes an existing metric in place, keeping its column''s position. Returns the model''s new version.';
 
 CREATE OR REPLACE FUNCTION health_score.drop_metric(model text, name text)
 RETURNS integer

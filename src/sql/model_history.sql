@@ -22,6 +22,13 @@ DECLARE
     segment text;
 BEGIN
     IF to_regclass(schema_name || '.history') IS NOT NULL THEN
+        -- a history taken before 1.4 gains the columns of stale data and
+        -- overrides, NULL in its rows
+        IF NOT 'overridden' = ANY (health_score_internal._columns_of(to_regclass(schema_name || '.history'))) THEN
+            EXECUTE format('ALTER TABLE %s.history ADD COLUMN stale integer, ADD COLUMN overridden integer',
+                           schema_name);
+            PERFORM health_score_internal._comment_history_tail(m);
+        END IF;
         RETURN;
     END IF;
     EXECUTE format($q$CREATE TABLE %1$s.snapshots (
@@ -51,6 +58,8 @@ BEGIN
     delta_mom          float8,
     slope_90d          float8,
     sparkline          text,
+    stale              integer,
+    overridden         integer,
     PRIMARY KEY (%2$I, taken_on)
 ) PARTITION BY RANGE (taken_on)$q$,
                    schema_name, m.key, health_score_internal._key_type_sql(m),
@@ -93,12 +102,30 @@ BEGIN
     EXECUTE format('COMMENT ON COLUMN %s.history.delta_mom IS %L', schema_name, 'score minus the customer''s last score at least 28 days older (within 120 days), one decimal.');
     EXECUTE format('COMMENT ON COLUMN %s.history.slope_90d IS %L', schema_name, 'Least-squares slope of the score in points per day over the snapshots of the 90 days up to this one, three decimals.');
     EXECUTE format('COMMENT ON COLUMN %s.history.sparkline IS %L', schema_name, 'The scores of the 12 snapshots up to this one, oldest first, as block characters on the 0-100 scale (▁ below 12.5, █ from 87.5).');
+    PERFORM health_score_internal._comment_history_tail(m);
     PERFORM health_score_internal._distribute_like_source(m, to_regclass(schema_name || '.history'));
 END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._create_history(health_score.model) IS
   'Internal: creates a model''s history and snapshots tables if they do not exist.';
+
+-- The comments of the history columns 1.4 added.
+CREATE OR REPLACE FUNCTION health_score_internal._comment_history_tail(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('COMMENT ON COLUMN %I.history.stale IS %L', m.target_schema,
+                   'How many metrics had a value older than their valid_for at the snapshot, left out as missing; NULL in snapshots taken before health_score 1.4.');
+    EXECUTE format('COMMENT ON COLUMN %I.history.overridden IS %L', m.target_schema,
+                   'How many metric scores were set by hand (health_score.override) at the snapshot: metric_scores holds the overrides; NULL in snapshots taken before health_score 1.4.');
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._comment_history_tail(health_score.model) IS
+  'Internal: comments the stale and overridden columns of a model''s history.';
 
 -- The SQL of the trend view.
 CREATE OR REPLACE FUNCTION health_score_internal._trend_sql(m health_score.model)
@@ -258,9 +285,10 @@ COMMENT ON FUNCTION health_score_internal._top_mover(jsonb, jsonb) IS
 -- with the trend figures snapshot() stores, computed from the history
 -- before the day.  current_sql gives the day's rows: the key, the
 -- segments, score, band, grade, percentile, segment_percentile,
--- model_version, metric_scores and contributions; scores_sql the key and
--- score of the same customers, the point the trend figures end on (a
--- narrower read, where current_sql is an expensive view).  snapshot()
+-- model_version, metric_scores, contributions, stale and overridden;
+-- scores_sql the key and score of the same customers, the point the
+-- trend figures end on (a narrower read, where current_sql is an
+-- expensive view).  snapshot()
 -- feeds it the stored scores; drop_snapshot() a later day's own history
 -- rows, so that a later day is figured exactly as a snapshot of it would
 -- have been.  Callers hold the model's snapshot lock, and the model's
@@ -308,7 +336,7 @@ SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment
        -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
        -- the same whatever the order its sums were added in
        round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
-       (se.figures).sparkline
+       (se.figures).sparkline, cur.stale, cur.overridden
   FROM (%4$s) AS cur
   JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
           FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
@@ -327,7 +355,8 @@ SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment
 SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
        t.model_version, t.metric_scores, t.contributions,
        t.previous_on, t.previous_score, t.previous_band,
-       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline
+       (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline,
+       t.stale, t.overridden
   FROM pg_temp.health_score_snapshot AS t$q$,
                    schema_name, m.key, health_score_internal._segment_columns(m, 't'))
       USING day;

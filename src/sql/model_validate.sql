@@ -236,7 +236,8 @@ COMMENT ON FUNCTION health_score.model_auc(text, text) IS
 
 CREATE OR REPLACE FUNCTION health_score.explain(model text, key text)
 RETURNS TABLE (metric text, category text, raw_value text, metric_score float8, weight float8,
-               share float8, points float8, points_to_gain float8)
+               share float8, points float8, points_to_gain float8,
+               overridden_by name, override_reason text, override_expires_on date)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -288,10 +289,13 @@ BEGIN
     -- much the score would rise with the metric at 100 (a missing metric
     -- would also join the mean)
     BEGIN
-        RETURN QUERY EXECUTE format($q$WITH metrics AS (
-    SELECT v.metric, v.category, v.raw_value, v.metric_score, v.weight, v.position
-      FROM %1$s AS src,
-           LATERAL (VALUES %2$s) AS v(metric, category, raw_value, metric_score, weight, position)
+        -- an override in force is the metric's score, as in the views
+    RETURN QUERY EXECUTE format($q$WITH metrics AS (
+    SELECT v.metric, v.category, v.raw_value, coalesce(o.score, v.metric_score) AS metric_score,
+           v.weight, v.position, o.set_by, o.reason, o.expires_on
+      FROM %1$s AS src
+     CROSS JOIN LATERAL (VALUES %2$s) AS v(metric, category, raw_value, metric_score, weight, position)
+      %5$s
      WHERE src.%3$I = $1::%4$s   -- in the source's type, so its index serves
 ), sums AS (
     SELECT sum(mm.weight) FILTER (WHERE mm.metric_score IS NOT NULL) AS present,
@@ -305,10 +309,18 @@ SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
             THEN mm.weight * (100 - mm.metric_score) / nullif(s.present, 0)
             ELSE (coalesce(s.weighted, 0) + mm.weight * 100) / nullif(coalesce(s.present, 0) + mm.weight, 0)
                  - coalesce(s.weighted / nullif(s.present, 0), 0)
-       END
+       END,
+       mm.set_by, mm.reason, mm.expires_on
   FROM metrics AS mm, sums AS s
  ORDER BY 8 DESC NULLS LAST, mm.position$q$,
-                      m.source, array_to_string(arms, ', '), m.key, key_type)
+                      m.source, array_to_string(arms, ', '), m.key, key_type,
+                      -- who may read the scores of a model without
+                      -- overridable metrics needs no privilege on its log
+                      CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
+                           THEN format('LEFT JOIN %I.overrides AS o ON o.%I = $1::%s AND o.metric = v.metric',
+                                       m.target_schema, m.key, health_score_internal._key_type_sql(m))
+                           ELSE 'LEFT JOIN (SELECT NULL::float8 AS score, NULL::name AS set_by, NULL::text AS reason, NULL::date AS expires_on) AS o ON false'
+                      END)
         USING explain.key;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
@@ -339,7 +351,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score.explain(text, text) IS
-  'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain. A stale metric (its as_of older than valid_for, or NULL) is missing too; its raw value reads ''42 (stale: as of <as_of>, valid for <valid_for>)''.';
+  'Each metric''s part in one customer''s score, what would help most first: raw value, 0-100 score, weight (with its segment override), share of the weight present, points (share x score: they add up to the unrounded score) and points to gain (what the score would gain with the metric at 100). A missing metric has NULL value, score, share and points; what it would add if present at 100 is its points to gain. A stale metric (its as_of older than valid_for, or NULL) is missing too; its raw value reads ''42 (stale: as of <as_of>, valid for <valid_for>)''. A metric overridden by hand (override) has the override as its score, with who set it, why and until when; its raw value is still the data''s.';
 
 -- The weights a logistic fit of the bad outcome on the metric scores
 -- supports: a health score should fall as risk rises, so a metric counts

@@ -202,20 +202,20 @@ for call in "refresh('acct13')" "snapshot('acct13', '2026-12-01')"; do
 	if hs_psql -d "$upgraded" -v VERBOSITY=verbose -c "SELECT health_score.$call" >/dev/null 2>"$listings/err"; then
 		hs_fail "$call of a model built under 1.3 succeeded after the update to $current, before build()"
 	fi
-	grep -Fxq 'ERROR:  55000: model "acct13" has no health_score_acct13.stored_scores' "$listings/err" &&
-		grep -Fxq "HINT:  Run SELECT health_score.build('acct13'), which makes it again." "$listings/err" || {
+	grep -Fxq 'ERROR:  55000: model "acct13" has no health_score_acct13.stored_scores, health_score_acct13.overrides' "$listings/err" &&
+		grep -Fxq "HINT:  Run SELECT health_score.build('acct13'), which makes them again." "$listings/err" || {
 		cat "$listings/err" >&2
-		hs_fail "$call of a model built under 1.3 failed otherwise than with SQLSTATE 55000 naming stored_scores and a hint to build()"
+		hs_fail "$call of a model built under 1.3 failed otherwise than with SQLSTATE 55000 naming stored_scores and overrides and a hint to build()"
 	}
 done
 [ "$(value "$upgraded" "SELECT string_agg(taken_on::text, ',') FROM health_score_acct13.snapshots")" = 2026-11-30 ] ||
 	hs_fail "the failed snapshot() left a snapshot behind"
-echo "ok: after the update to $current, before build(), a 1.3 model's scores_mv is the materialized view its reader reads; refresh() and snapshot() fail with 55000, naming stored_scores"
+echo "ok: after the update to $current, before build(), a 1.3 model's scores_mv is the materialized view its reader reads; refresh() and snapshot() fail with 55000, naming stored_scores and overrides"
 hs_psql -d "$upgraded" -c "SELECT health_score.build('acct13')" >/dev/null
 [ "$(value "$upgraded" "SELECT ($acct13_differences) = 0
                               AND (SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
                                     WHERE attrelid = 'health_score_acct13.scores'::regclass AND attnum > 0)
-                                  = (SELECT columns || ',stale' FROM acct13_columns)
+                                  = (SELECT columns || ',stale,overridden' FROM acct13_columns)
                               AND has_table_privilege('$reader', 'health_score_acct13.scores', 'SELECT')
                               AND has_table_privilege('$reader', 'health_score_acct13.red', 'SELECT')
                               AND (SELECT count(*) FROM health_score_acct13.history WHERE taken_on = '2026-11-30') = 1000

@@ -378,6 +378,7 @@ CREATE TABLE health_score.metric (
     added_at        timestamptz NOT NULL DEFAULT now(),
     as_of           text,
     valid_for       interval,
+    overridable     boolean NOT NULL DEFAULT false,
     PRIMARY KEY (model, name),
     UNIQUE (model, position),
     -- a value's age needs both: when it was measured and how long it holds
@@ -401,6 +402,8 @@ COMMENT ON COLUMN health_score.metric.segment_weights IS 'Weights that replace w
 COMMENT ON COLUMN health_score.metric.as_of IS 'A SQL expression over the source''s columns (timestamp, timestamptz or date) giving when the value was measured; NULL when the value does not age.';
 
 COMMENT ON COLUMN health_score.metric.valid_for IS 'How long a value holds after as_of: an older one, or one whose as_of is NULL, is stale and counts as missing.';
+
+COMMENT ON COLUMN health_score.metric.overridable IS 'Whether a customer''s score of this metric may be set by hand (health_score.override), logged in the model''s override_log.';
 
 CREATE TABLE health_score.model_version (
     model      text NOT NULL REFERENCES health_score.model (name)

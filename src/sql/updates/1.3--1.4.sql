@@ -188,7 +188,13 @@ ALTER TABLE health_score.metric
 COMMENT ON COLUMN health_score.metric.as_of IS 'A SQL expression over the source''s columns (timestamp, timestamptz or date) giving when the value was measured; NULL when the value does not age.';
 COMMENT ON COLUMN health_score.metric.valid_for IS 'How long a value holds after as_of: an older one, or one whose as_of is NULL, is stale and counts as missing.';
 
--- add_metric() takes as_of and valid_for
+-- Metrics a person may score by hand (health_score.override), after
+-- as_of and valid_for as in a fresh catalog.
+ALTER TABLE health_score.metric ADD COLUMN overridable boolean NOT NULL DEFAULT false;
+
+COMMENT ON COLUMN health_score.metric.overridable IS 'Whether a customer''s score of this metric may be set by hand (health_score.override), logged in the model''s override_log.';
+
+-- add_metric() takes as_of, valid_for and overridable
 DROP FUNCTION health_score.add_metric(text, text, text, float8, text, float8, float8, float8[], float8[], text, jsonb, boolean);
 
 -- Alerts: snapshot() notifies on the model's channel when it is on
@@ -198,3 +204,6 @@ DROP FUNCTION health_score.add_metric(text, text, text, float8, text, float8, fl
 -- an updated catalog has the columns of a fresh one in the same order.
 ALTER TABLE health_score.model ADD COLUMN alerts boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN health_score.model.alerts IS 'snapshot() sends a NOTIFY on channel health_score_<name> for each customer who dropped a band (one summary above 100); set_alerts() turns it on or off. Off by default: the payloads show every customer the owner sees, whatever row-level security shows a listener.';
+
+-- explain() shows who overrode a metric, why and until when
+DROP FUNCTION health_score.explain(text, text);
