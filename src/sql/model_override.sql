@@ -64,7 +64,7 @@ BEGIN
     EXECUTE format($q$CREATE TABLE %1$s.override_log (
     log_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     logged_at  timestamptz NOT NULL DEFAULT now(),
-    logged_by  name NOT NULL DEFAULT current_user,
+    logged_by  text NOT NULL DEFAULT current_user,
     %2$I       %3$s NOT NULL,
     metric     text NOT NULL,
     action     text NOT NULL CHECK (action IN ('set', 'clear')),
@@ -385,7 +385,7 @@ BEGIN
               USING ERRCODE = '55000';
     END IF;
     NEW.logged_at := now();
-    NEW.logged_by := current_user;
+    NEW.logged_by := current_user;  -- text: the views' plain types
     NEW.old_score := change.old_score;
     NEW.new_score := change.new_score;
     IF NEW.action = 'clear' THEN

@@ -237,7 +237,7 @@ COMMENT ON FUNCTION health_score.model_auc(text, text) IS
 CREATE OR REPLACE FUNCTION health_score.explain(model text, key text)
 RETURNS TABLE (metric text, category text, raw_value text, metric_score float8, weight float8,
                share float8, points float8, points_to_gain float8,
-               overridden_by name, override_reason text, override_expires_on date)
+               overridden_by text, override_reason text, override_expires_on date)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -319,7 +319,7 @@ SELECT mm.metric, mm.category, mm.raw_value, mm.metric_score, mm.weight,
                       CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
                            THEN format('LEFT JOIN %I.overrides AS o ON o.%I = $1::%s AND o.metric = v.metric',
                                        m.target_schema, m.key, health_score_internal._key_type_sql(m))
-                           ELSE 'LEFT JOIN (SELECT NULL::float8 AS score, NULL::name AS set_by, NULL::text AS reason, NULL::date AS expires_on) AS o ON false'
+                           ELSE 'LEFT JOIN (SELECT NULL::float8 AS score, NULL::text AS set_by, NULL::text AS reason, NULL::date AS expires_on) AS o ON false'
                       END)
         USING explain.key;
     EXCEPTION WHEN data_exception THEN

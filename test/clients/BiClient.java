@@ -8,9 +8,11 @@
 //
 // host, port, db and user default to PGHOST, PGPORT, PGDATABASE and PGUSER;
 // a PGHOST that is a socket directory is ignored (pgjdbc speaks TCP only).
-// The expected counts (rows.<relation> for each of the nine relations:
+// The expected counts (rows.<relation> for each of the eleven relations:
 // the views scores, red, yellow, green, segment_summary, trend, dropped,
-// scores_mv, and the table stored_scores under scores_mv; and scored: how
+// scores_mv and overrides, the table stored_scores under scores_mv and the
+// table override_log under overrides (empty: the model overrides nothing,
+// so the counts are 0); and scored: how
 // many customers have a score) come from the caller, who computes them
 // from the source table by another route.  A materialized view is looked
 // for too, so that one is reported (scores_mv was one up to 1.3).  The
@@ -189,6 +191,7 @@ public final class BiClient {
 		// how many metrics were stale: last, after the metric scores of a
 		// first build (a metric added later comes after it)
 		scoresColumns.add(new Column("stale", "int4"));
+		scoresColumns.add(new Column("overridden", "int4"));
 		// stored_scores: the columns of scores that a customer's own row
 		// decides, in their order there
 		List<Column> storedColumns = scoresColumns.stream()
@@ -211,14 +214,25 @@ public final class BiClient {
 				new Column("sparkline", "text"), new Column("top_mover", "text"),
 				new Column("top_mover_change", "float8"), new Column("model_version", "int4")));
 
+		// the overrides in force, and the log they are read from
+		List<Column> overridesColumns = List.of(new Column(key[0], key[1]), new Column("metric", "text"),
+				new Column("score", "float8"), new Column("reason", "text"), new Column("set_by", "text"),
+				new Column("set_at", "timestamptz"), new Column("expires_on", "date"), new Column("log_id", "int8"));
+		List<Column> logColumns = List.of(new Column("log_id", "int8"), new Column("logged_at", "timestamptz"),
+				new Column("logged_by", "text"), new Column(key[0], key[1]), new Column("metric", "text"),
+				new Column("action", "text"), new Column("old_score", "float8"), new Column("new_score", "float8"),
+				new Column("reason", "text"), new Column("expires_on", "date"));
+
 		// Relation name -> (table type, columns), in the order reported.
 		Map<String, String> types = new LinkedHashMap<>();
 		Map<String, List<Column>> columns = new LinkedHashMap<>();
 		for (String relation : List.of("scores", "red", "yellow", "green", "segment_summary", "trend", "dropped",
-				"scores_mv", "stored_scores")) {
-			types.put(relation, relation.equals("stored_scores") ? "TABLE" : "VIEW");
+				"scores_mv", "stored_scores", "overrides", "override_log")) {
+			types.put(relation, List.of("stored_scores", "override_log").contains(relation) ? "TABLE" : "VIEW");
 			columns.put(relation, relation.equals("segment_summary") ? summaryColumns
 					: relation.equals("stored_scores") ? storedColumns
+					: relation.equals("overrides") ? overridesColumns
+					: relation.equals("override_log") ? logColumns
 					: TRENDS.contains(relation) ? trendColumns : scoresColumns);
 		}
 
@@ -275,7 +289,7 @@ public final class BiClient {
 	}
 
 	/**
-	 * The nine relations exist, are of the right kind and have a comment,
+	 * The eleven relations exist, are of the right kind and have a comment,
 	 * and there is no other view or table but the model's history.
 	 * Returns the names found.
 	 */

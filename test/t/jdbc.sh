@@ -122,7 +122,7 @@ UPDATE customers SET seats_used_pct = NULL, logins_30d = NULL, open_tickets = NU
 SELECT health_score.snapshot('bi', '2026-10-08') AS written_after \gset
 CREATE TEMP TABLE band_after AS SELECT customer_id, plan, region, band FROM plain_band;
 
-SELECT format('rows.scores=%s rows.scores_mv=%s rows.stored_scores=%s rows.red=%s rows.yellow=%s rows.green=%s rows.segment_summary=%s rows.trend=%s rows.dropped=%s scored=%s',
+SELECT format('rows.scores=%s rows.scores_mv=%s rows.stored_scores=%s rows.red=%s rows.yellow=%s rows.green=%s rows.segment_summary=%s rows.trend=%s rows.dropped=%s rows.overrides=0 rows.override_log=0 scored=%s',
               (SELECT count(*) FROM customers),
               (SELECT count(*) FROM customers),
               (SELECT count(*) FROM customers),
