@@ -176,6 +176,7 @@ SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage'
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', NULL, 'x')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, NULL)$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, '  ')$$);
+SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, E'\t\n ')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', NULL, 'usage', 50, 'x')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', NULL, 50, 'x')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('nope', '1', 'usage', 50, 'x')$$);
@@ -186,6 +187,15 @@ SELECT health_score.add_metric('ov', 'tickets', 'tickets', 1, 'steps', threshold
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'tickets', 50, 'x')$$);
 SELECT health_score.add_metric('ov', 'tickets', 'tickets', 1, 'steps', thresholds => '{1,3}',
                                scores => '{100,50,0}', replace => true);
+SELECT count(*) AS log_rows FROM health_score_ov.override_log;
+
+-- a value that would age past the first timestamp is refused at once,
+-- not by every read; an as_of that changes at each call is warned of
+SELECT * FROM pg_temp.error_of($$SELECT health_score.add_metric('ov', 'nps', 'nps', 1, 'linear', worst => -100, best => 100, as_of => 'nps_at', valid_for => '10000 years', replace => true, overridable => true)$$);
+SELECT health_score.add_metric('ov', 'nps', 'nps', 1, 'linear', worst => -100, best => 100,
+                               as_of => 'clock_timestamp()', valid_for => '30 days', replace => true, overridable => true);
+SELECT health_score.add_metric('ov', 'nps', 'nps', 1, 'linear', worst => -100, best => 100,
+                               as_of => 'nps_at', valid_for => '30 days', replace => true, overridable => true);
 SELECT count(*) AS log_rows FROM health_score_ov.override_log;
 
 -- The log is an audit trail: no entry changes or goes.
@@ -226,21 +236,34 @@ SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '99', 'usage
 -- scores are the trigger's, not the row's
 SELECT * FROM pg_temp.error_of($$INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason) VALUES (3, 'usage', 'set', 70, 'x')$$);
 SELECT * FROM pg_temp.error_of($$INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason) VALUES (2, 'tickets', 'set', 70, 'x')$$);
+SELECT * FROM pg_temp.error_of($$INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason) VALUES (2, 'usage', 'SET', 70, 'x')$$);
+-- an entry numbered far ahead does not stay in force: the entry written
+-- last is (logged_at is the trigger's clock), so the override() after it
+-- applies, 65 not 99
+INSERT INTO health_score_ov.override_log (log_id, id, metric, action, new_score, reason)
+OVERRIDING SYSTEM VALUE VALUES (1000000, 5, 'usage', 'set', 99, 'numbered ahead');
+SELECT health_score.override('ov', '5', 'usage', 65, 'written after') < 1000000 AS numbered_before;
+SELECT score FROM health_score_ov.overrides WHERE id = 5 AND metric = 'usage';
 INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason, logged_by, old_score)
 VALUES (2, 'usage', 'set', 60, 'typed in by hand', 'postgres', 12);
-SELECT logged_by, old_score, new_score FROM health_score_ov.override_log ORDER BY log_id DESC LIMIT 1;
+SELECT logged_by, old_score, new_score FROM health_score_ov.override_log ORDER BY logged_at DESC, log_id DESC LIMIT 1;
 -- the CSM reads the log of their own customers only
 SELECT DISTINCT id FROM health_score_ov.override_log ORDER BY id;
 SELECT * FROM pg_temp.error_of($$DELETE FROM health_score_ov.override_log$$);
 RESET ROLE;
 
 -- The reader sees the overrides of the north customers, and scores made
--- of them: id 2 usage 60: (2*60 + 50)/3 = 56.7; id 5 usage 70:
--- (2*70 + 100 + 25)/4 = 66.25 -> 66.3
+-- of them: id 2 usage 60: (2*60 + 50)/3 = 56.7; id 5 usage 65:
+-- (2*65 + 100 + 25)/4 = 63.75 -> 63.8
 SET ROLE regress_ov_reader;
 SELECT id, score, usage_score, overridden FROM health_score_ov.scores ORDER BY id;
 SELECT id, metric, score FROM health_score_ov.overrides ORDER BY id;
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 70, 'x')$$);
+RESET ROLE;
+-- explain reads scores and the overrides as its caller: the CSM, who may
+-- override but not read scores, is told what to ask for
+SET ROLE regress_ov_csm;
+SELECT * FROM pg_temp.error_of($$SELECT * FROM health_score.explain('ov', '5')$$);
 RESET ROLE;
 
 ------------------------------------------------------------------------

@@ -927,8 +927,10 @@ DECLARE
 BEGIN
     PERFORM health_score_internal._require_source(m);
     IF metric_name IS NULL OR method IS NULL OR overridable IS NULL THEN
-        RAISE EXCEPTION '% must not be NULL', CASE WHEN overridable IS NULL THEN 'overridable' ELSE 'name and method' END
-              USING ERRCODE = '22004';
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN overridable IS NULL THEN format('overridable of metric "%s"', metric_name)
+                                                   ELSE 'name and method' END
+              USING ERRCODE = '22004',
+                    HINT = CASE WHEN overridable IS NULL THEN 'Pass true to let a customer''s score of the metric be set by hand, false (the default) not to.' END;
     END IF;
     IF metric_name !~ '^[a-z_][a-z0-9_]*$' OR length(metric_name) > 57 THEN
         RAISE EXCEPTION 'metric name must be a lower-case identifier of at most 57 characters: "%"', metric_name
@@ -1046,12 +1048,24 @@ BEGIN
                   USING ERRCODE = '22023',
                         HINT = 'valid_for is how long a value holds after as_of, as in ''30 days''.';
         END IF;
+        -- every read computes now() - valid_for: it must be a time
+        BEGIN
+            PERFORM now() - valid_for;
+        EXCEPTION WHEN datetime_field_overflow THEN
+            RAISE EXCEPTION 'metric "%" of model "%": valid_for is too long: %', metric_name, m.name, valid_for
+                  USING ERRCODE = '22008',
+                        HINT = 'now() - valid_for must be a timestamp, as in ''5 years''. A value that never ages needs no as_of and valid_for.';
+        END;
         PERFORM health_score_internal._as_of_sql(m, metric_name, as_of);
     END IF;
     -- as_of runs on every read as the expression does
-    is_volatile := health_score_internal._query_is_volatile(format('SELECT (%s), (%s) FROM %s AS src',
-                                                                  expression, coalesce(as_of, 'NULL'), m.source));
-    IF is_volatile THEN
+    is_volatile := health_score_internal._query_is_volatile(format('SELECT (%s) FROM %s AS src', expression, m.source));
+    IF NOT is_volatile AND as_of IS NOT NULL
+       AND health_score_internal._query_is_volatile(format('SELECT (%s) FROM %s AS src', as_of, m.source)) THEN
+        RAISE WARNING 'metric "%" of model "%": as_of % is volatile', metric_name, m.name, quote_literal(as_of)
+              USING DETAIL = 'It calls a function whose value changes at each call (clock_timestamp(), random(), ...): whether a value is stale then changes from one read of the scores view to the next.',
+                    HINT = 'Name the column of the source that says when the value was measured.';
+    ELSIF is_volatile THEN
         RAISE WARNING 'metric "%" of model "%": expression % is volatile', metric_name, m.name, quote_literal(expression)
               USING DETAIL = 'It calls a function whose value changes at each call (random(), clock_timestamp(), nextval(), ...): every read of the scores view gives other scores, and scores_mv, explain and the history disagree with it.',
                     HINT = 'Compute the value into a column of the source (or a table it joins) and name that column.';

@@ -47,8 +47,8 @@ AS $$
 DECLARE
     schema_name text := quote_ident(m.target_schema);
     comments text[] := ARRAY[
-        'log_id', 'The entry''s number: later entries have larger ones.',
-        'logged_at', 'When the entry was made (the time of its transaction).',
+        'log_id', 'The entry''s number.',
+        'logged_at', 'When the entry was written: the latest entry of a customer''s metric is the one in force (log_id breaks a tie).',
         'logged_by', 'The role that made it.',
         m.key, format('Customer key: %s of %s.', m.key, m.source),
         'metric', 'The metric overridden or cleared.',
@@ -72,10 +72,10 @@ BEGIN
     new_score  float8 CHECK (new_score BETWEEN 0 AND 100),
     reason     text,
     expires_on date,
-    CHECK (action = 'clear' OR (new_score IS NOT NULL AND btrim(reason) <> ''))
+    CHECK (action = 'clear' OR (new_score IS NOT NULL AND reason ~ '[^[:space:]]'))
 )$q$,
                    schema_name, m.key, health_score_internal._key_type_sql(m));
-    EXECUTE format('CREATE INDEX override_log_customer ON %s.override_log (%I, metric, log_id)',
+    EXECUTE format('CREATE INDEX override_log_customer ON %s.override_log (%I, metric, logged_at, log_id)',
                    schema_name, m.key);
     -- the checks and the author: override()'s, for a direct INSERT too
     EXECUTE format('CREATE TRIGGER override_log_insert BEFORE INSERT ON %s.override_log FOR EACH ROW EXECUTE FUNCTION health_score_internal._override_log_insert()',
@@ -116,7 +116,7 @@ AS $$
   FROM (SELECT DISTINCT ON (e.%2$I, e.metric) e.*
           FROM %1$I.override_log AS e
          WHERE e.metric = ANY (%3$L::text[])
-         ORDER BY e.%2$I, e.metric, e.log_id DESC) AS l
+         ORDER BY e.%2$I, e.metric, e.logged_at DESC, e.log_id DESC) AS l
  WHERE l.action = 'set' AND (l.expires_on IS NULL OR l.expires_on > current_date)$q$,
                   m.target_schema, m.key, health_score_internal._overridable_metrics(m))
 $$;
@@ -225,7 +225,11 @@ DECLARE
     key_type text := format_type(health_score_internal._column_type(m.source, m.key), NULL);
     current_override float8;
 BEGIN
-    IF metric IS NULL OR key IS NULL THEN
+    IF action IS DISTINCT FROM 'set' AND action IS DISTINCT FROM 'clear' THEN
+        RAISE EXCEPTION 'action must be set or clear, not %', coalesce(quote_literal(action), 'NULL')
+              USING ERRCODE = '22023',
+                    HINT = 'An entry of override_log either sets a score (action ''set'', as override() writes) or clears one (''clear'', as clear_override() writes).';
+    ELSIF metric IS NULL OR key IS NULL THEN
         RAISE EXCEPTION '% must not be NULL', CASE WHEN metric IS NULL THEN 'metric' ELSE 'key' END
               USING ERRCODE = '22004';
     END IF;
@@ -259,7 +263,7 @@ BEGIN
             RAISE EXCEPTION 'override of metric "%" for customer %: score must be between 0 and 100, not %',
                             metric, quote_literal(key), score
                   USING ERRCODE = '22003';
-        ELSIF btrim(reason) = '' THEN
+        ELSIF reason !~ '[^[:space:]]' THEN
             RAISE EXCEPTION 'override of metric "%" for customer %: reason must not be empty', metric, quote_literal(key)
                   USING ERRCODE = '22023',
                         HINT = 'Say why: the override log keeps the reason with the score.';
@@ -291,10 +295,11 @@ BEGIN
     IF action = 'set' THEN
         new_score := score;
         IF expires_on <= current_date AND warn THEN
-            RAISE WARNING 'override of metric "%" for customer % does not apply: it expires before tomorrow',
+            RAISE WARNING 'override of metric "%" for customer % does not apply: its expires_on is not after today',
                           metric, quote_literal(key)
-                  USING DETAIL = format('Its expires_on is %s, today %s; an override applies before the day it expires on. It is logged all the same.',
-                                        to_char(expires_on, 'YYYY-MM-DD'), to_char(current_date, 'YYYY-MM-DD')),
+                  USING DETAIL = format('Its expires_on is %s, today %s (in TimeZone %s); an override applies before the day it expires on. It is logged all the same.',
+                                        CASE WHEN isfinite(expires_on) THEN to_char(expires_on, 'YYYY-MM-DD') ELSE expires_on::text END,
+                                        to_char(current_date, 'YYYY-MM-DD'), current_setting('TimeZone')),
                         HINT = 'Override again with a later expires_on, or none, to have it apply.';
         END IF;
     ELSE
@@ -328,13 +333,17 @@ BEGIN
                     DETAIL = 'It was built by an earlier version of health_score.',
                     HINT = format('Run SELECT health_score.build(%L), which makes it.', m.name);
     END IF;
+    -- the overrides view is read as the caller, to find the override in
+    -- force; refresh grants it to the writers of the log, but a grant
+    -- made since has not had one
     IF NOT (has_schema_privilege(m.target_schema, 'USAGE') AND has_table_privilege(override_log, 'INSERT')
-            AND has_table_privilege(override_log, 'SELECT')) THEN
+            AND has_table_privilege(override_log, 'SELECT')
+            AND has_table_privilege(format('%I.overrides', m.target_schema), 'SELECT')) THEN
         RAISE EXCEPTION 'permission denied to override scores of model "%"', m.name
               USING ERRCODE = '42501',
-                    DETAIL = format('Overriding needs USAGE on schema %1$I and INSERT and SELECT on %1$I.override_log.',
+                    DETAIL = format('Overriding needs USAGE on schema %1$I, INSERT and SELECT on %1$I.override_log and SELECT on %1$I.overrides.',
                                     m.target_schema),
-                    HINT = format('The model''s owner, %1$s, grants them: GRANT USAGE ON SCHEMA %2$I TO %3$s; GRANT SELECT, INSERT ON %2$I.override_log TO %3$s;',
+                    HINT = format('The model''s owner, %1$s, grants them: GRANT USAGE ON SCHEMA %2$I TO %3$s; GRANT SELECT, INSERT ON %2$I.override_log TO %3$s; GRANT SELECT ON %2$I.overrides TO %3$s;',
                                   quote_ident(m.owner), m.target_schema, quote_ident(current_user));
     END IF;
 END;
@@ -380,11 +389,17 @@ DECLARE
 BEGIN
     change := health_score_internal._override_change(m, key, NEW.metric, NEW.action, NEW.new_score,
                                                      NEW.reason, NEW.expires_on, true);
+
     IF NEW.action = 'clear' AND NOT change.in_force THEN
         RAISE EXCEPTION 'metric "%" of customer % has no override in force to clear', NEW.metric, quote_literal(key)
               USING ERRCODE = '55000';
     END IF;
-    NEW.logged_at := now();
+    -- What is in force is the entry written last: the time it was written,
+    -- taken once _override_change holds the customer's metric, so that of
+    -- two changes the one that waited is the later.  Not log_id alone,
+    -- which an INSERT ... OVERRIDING SYSTEM VALUE may set (a number is
+    -- only a tie-break between entries of one transaction).
+    NEW.logged_at := clock_timestamp();
     NEW.logged_by := current_user;  -- text: the views' plain types
     NEW.old_score := change.old_score;
     NEW.new_score := change.new_score;
@@ -396,7 +411,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._override_log_insert() IS
-  'Internal: trigger that checks and completes an entry of a model''s override_log.';
+  'Internal: trigger that checks and completes an entry of a model''s override_log: its number, author, time and scores are its own, whatever the INSERT said.';
 
 CREATE OR REPLACE FUNCTION health_score_internal._override_log_append_only()
 RETURNS trigger
@@ -426,9 +441,18 @@ AS $$
 DECLARE
     log_id bigint;
 BEGIN
-    EXECUTE format('INSERT INTO %1$I.override_log (%2$I, metric, action, new_score, reason, expires_on) VALUES ($1::%3$s, $2, $3, $4, $5, $6) RETURNING log_id',
-                   m.target_schema, m.key, health_score_internal._key_type_sql(m))
-       INTO log_id USING key, metric, action, score, reason, expires_on;
+    BEGIN
+        EXECUTE format('INSERT INTO %1$I.override_log (%2$I, metric, action, new_score, reason, expires_on) VALUES ($1::%3$s, $2, $3, $4, $5, $6) RETURNING log_id',
+                       m.target_schema, m.key, health_score_internal._key_type_sql(m))
+           INTO log_id USING key, metric, action, score, reason, expires_on;
+    EXCEPTION WHEN unique_violation THEN
+        -- the number drawn was taken by an INSERT that chose its own
+        RAISE EXCEPTION 'the next log_id of %.override_log is taken', quote_ident(m.target_schema)
+              USING ERRCODE = '23505',
+                    DETAIL = 'An INSERT ... OVERRIDING SYSTEM VALUE wrote an entry with a number the log had not yet given.',
+                    HINT = format('The model''s owner moves the numbering past it: SELECT setval(pg_get_serial_sequence(%L, ''log_id''), (SELECT max(log_id) FROM %I.override_log));',
+                                  format('%I.override_log', m.target_schema), m.target_schema);
+    END;
     RETURN log_id;
 END;
 $$;

@@ -259,6 +259,22 @@ BEGIN
               USING ERRCODE = '22004',
                     HINT = format('Pass the %s of one customer of %s.', m.key, m.source);
     END IF;
+    -- explain reads the scores view (and the overrides) as the caller:
+    -- say what to ask for rather than fail inside a query of ours
+    IF NOT has_table_privilege(format('%I.scores', m.target_schema), 'SELECT')
+       OR (cardinality(health_score_internal._overridable_metrics(m)) > 0
+           AND NOT has_table_privilege(format('%I.overrides', m.target_schema), 'SELECT')) THEN
+        RAISE EXCEPTION 'permission denied to explain the scores of model "%"', m.name
+              USING ERRCODE = '42501',
+                    DETAIL = format('explain reads %1$I.scores%2$s as you, and the source.', m.target_schema,
+                                    CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
+                                         THEN format(' and %I.overrides', m.target_schema) ELSE '' END),
+                    HINT = format('The model''s owner, %s, grants them: GRANT SELECT ON %I.scores%s TO %s;',
+                                  quote_ident(m.owner), m.target_schema,
+                                  CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
+                                       THEN format(', %I.overrides', m.target_schema) ELSE '' END,
+                                  quote_ident(current_user));
+    END IF;
     -- a key of the wrong form names no customer
     BEGIN
         EXECUTE format('SELECT $1::%s', key_type) USING explain.key;

@@ -285,7 +285,7 @@ CREATE UNIQUE INDEX stored_scores_pkey ON $views.stored_scores USING btree (id)"
 	hs_fail "the original override_log has the triggers '${before[log_triggers]}', expected override_log_append_only and override_log_insert, enabled"
 [[ "${before[log_rls]}" == "row level security t, forced f; overrides_visible_in_source PERMISSIVE {public} INSERT USING  WITH CHECK "*crm.accounts*"; visible_in_source PERMISSIVE {public} SELECT USING "*crm.accounts* ]] ||
 	hs_fail "the original override_log has '${before[log_rls]}', expected row-level security and its two policies over crm.accounts"
-[[ "${before[log_structure]}" == *"override_log_pkey PRIMARY KEY (log_id)"*"CREATE INDEX override_log_customer ON $views.override_log USING btree (id, metric, log_id)"* ]] ||
+[[ "${before[log_structure]}" == *"override_log_pkey PRIMARY KEY (log_id)"*"CREATE INDEX override_log_customer ON $views.override_log USING btree (id, metric, logged_at, log_id)"* ]] ||
 	hs_fail "the original override_log has the constraints and indexes '${before[log_structure]}'"
 [[ "${before[log_grants]}" == *"$reader=ar/"*"; $reader: INSERT t, SELECT t, UPDATE f, DELETE f" ]] ||
 	hs_fail "the original override_log has the privileges '${before[log_grants]}', expected INSERT and SELECT for $reader"
