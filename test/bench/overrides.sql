@@ -2,7 +2,8 @@
 -- with the same model without them.  Expects bench_customers
 -- (generate.sql), the harness (harness.sql) and -v runs=N.
 --
---   HS_BENCH_ONLY=overrides bash test/bench/run.sh 1000000
+--   HS_BENCH_ONLY=overrides HS_BENCH_JIT=on bash test/bench/run.sh 1000000
+--   (about 2 minutes with 3 rounds, 4 with 11)
 --
 -- Two models over the same customers, with the 12 metrics of model.sql
 -- (same expressions, methods, anchors and weights) and the segment column:
@@ -84,9 +85,10 @@ LANGUAGE sql IMMUTABLE AS $$SELECT ('{m1,m2,m9}'::text[])[(id / 1000) % 3 + 1]$$
 -- The trigger checks each entry as override() does (the customer, the
 -- metric, the score before) and takes an advisory lock per customer and
 -- metric until the end of the transaction: 3 locks per 1000 customers,
--- ~14 s for the 10,000 entries of 1 M customers here (1.4 ms each).  The
--- shared lock table of a default server (max_locks_per_transaction = 64)
--- holds between 10,000 and 20,000 of them, so that beyond 2 M customers
+-- 14 to 20 s for the 10,000 entries of 1 M customers on a busy 2-core
+-- machine (1.4 to 2 ms each).  The shared lock table of a default server
+-- (max_locks_per_transaction = 64) holds between 10,000 and 20,000 of
+-- them (measured with pg_advisory_xact_lock), so that beyond 2 M customers
 -- (run.sh's default is 10 M) one INSERT through the trigger fails with
 -- "out of shared memory": there the owner disables the trigger for the
 -- load (the entries then keep the scores given, and a clear no old or new
