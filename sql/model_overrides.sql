@@ -296,3 +296,17 @@ SELECT health_score.drop_model('ov_twin');
 DROP VIEW hs_ov_twin;
 DROP TABLE hs_ov;
 DROP ROLE regress_ov_csm, regress_ov_reader;
+
+-- The row scorer the views call with overrides (src/model_row.c), by
+-- hand: metric 1 linear 0-10 weight 2 (value 5: 50), metric 2 score
+-- weight 1 (value NULL, overridden 70), metric 3 linear weight 1 (value
+-- 10, overridden 20): (2*50 + 70 + 20)/4 = 47.5, coverage 1.  No
+-- overrides at all (NULL) gives _model_row's row.
+SELECT health_score_internal._model_row_overridden('{a,b,c}', '{linear,score,linear}', '{0,0,0}', '{10,100,10}',
+                                                   '{2,1,1}', 0, '{NULL,70,20}', 5::float8, NULL::float8, 10::float8);
+SELECT health_score_internal._model_row_overridden('{a,b,c}', '{linear,score,linear}', '{0,0,0}', '{10,100,10}',
+                                                   '{2,1,1}', 0, NULL, 5::float8, NULL::float8, 10::float8)
+       = health_score_internal._model_row('{a,b,c}', '{linear,score,linear}', '{0,0,0}', '{10,100,10}',
+                                          '{2,1,1}', 0, 5::float8, NULL::float8, 10::float8) AS same_as_model_row;
+SELECT * FROM pg_temp.error_of($$SELECT health_score_internal._model_row_overridden('{a,b}', '{linear,linear}', '{0,0}', '{10,10}', '{1,1}', 0, '{NULL,101}', 5::float8, 5::float8)$$);
+SELECT * FROM pg_temp.error_of($$SELECT health_score_internal._model_row_overridden('{a,b}', '{linear,linear}', '{0,0}', '{10,10}', '{1,1}', 0, '{70}', 5::float8, 5::float8)$$);

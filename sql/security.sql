@@ -87,8 +87,8 @@ SELECT function AS unpinned,
  ORDER BY function::text;
 
 -- C functions: pure maths on their arguments, so IMMUTABLE and PARALLEL
--- SAFE, with no configuration of their own; but _model_row and
--- _contributions_object, VOLATILE so that the planner does not pull the
+-- SAFE, with no configuration of their own; but _model_row,
+-- _model_row_overridden and _contributions_object, VOLATILE so that the planner does not pull the
 -- query that calls them up into the views (see _scored_sql) or into
 -- snapshot()'s query, and only those; and _parse_error_position,
 -- _query_result_type and _query_is_volatile, VOLATILE and PARALLEL
@@ -99,6 +99,7 @@ SELECT function AS c_function_mislabelled, provolatile, proparallel, proconfig
   FROM hs_sec_functions
  WHERE lanname = 'c'
    AND (provolatile <> CASE WHEN function IN ('health_score_internal._model_row'::regproc,
+                                              'health_score_internal._model_row_overridden'::regproc,
                                               'health_score_internal._contributions_object'::regproc,
                                               'health_score_internal._parse_error_position'::regproc,
                                               'health_score_internal._query_result_type'::regproc,

@@ -20,6 +20,13 @@
  * coverage (a segment may weigh every metric zero), names metrics in its
  * errors, and takes weights that vary row by row (segment overrides).
  *
+ * _model_row_overridden() takes one argument more, before the values: the
+ * scores set by hand for the row (health_score.override), one element per
+ * metric, NULL where the metric is not overridden, or NULL for a row with
+ * no override.  An override is the metric's score, whatever its value.
+ * Overridable metrics so keep their scaling here, in C, rather than be
+ * scaled in SQL to be replaced there.
+ *
  *-------------------------------------------------------------------------
  */
 #include "health_score.h"
@@ -31,6 +38,7 @@
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(hs_model_row);
+PG_FUNCTION_INFO_V1(hs_model_row_overridden);
 
 /* The arguments before the metric values. */
 #define ARG_NAMES 0
@@ -40,6 +48,8 @@ PG_FUNCTION_INFO_V1(hs_model_row);
 #define ARG_WEIGHTS 4
 #define ARG_MIN_COVERAGE 5
 #define NUM_MODEL_ARGS 6
+/* _model_row_overridden's overrides, then its values */
+#define ARG_OVERRIDES 6
 
 /* The result's first elements; the metric scores follow. */
 #define RESULT_SCORE 0
@@ -77,19 +87,19 @@ model_row_metric_context(void *arg)
 }
 
 static void
-require_float8_values(FunctionCallInfo fcinfo, int nmetrics)
+require_float8_values(FunctionCallInfo fcinfo, int first_value, int nmetrics)
 {
 	if (get_fn_expr_variadic(fcinfo->flinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("_model_row takes its metric values as separate arguments, not as a VARIADIC array")));
 	for (int i = 0; i < nmetrics; i++)
-		if (get_fn_expr_argtype(fcinfo->flinfo, NUM_MODEL_ARGS + i) != FLOAT8OID)
+		if (get_fn_expr_argtype(fcinfo->flinfo, first_value + i) != FLOAT8OID)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("metric value %d has type %s, not double precision", i + 1,
 							format_type_be(get_fn_expr_argtype(fcinfo->flinfo,
-															   NUM_MODEL_ARGS + i)))));
+															   first_value + i)))));
 }
 
 /* Check the weights of one row and return their total. */
@@ -125,9 +135,10 @@ checked_weight_total(const Float8Array *weights, int nmetrics)
  * per-row work only checks values.
  */
 static ModelRow *
-parse_model_row(FunctionCallInfo fcinfo, bool weights_constant, MemoryContext mcxt)
+parse_model_row(FunctionCallInfo fcinfo, int first_value, bool weights_constant,
+				MemoryContext mcxt)
 {
-	int			nmetrics = PG_NARGS() - NUM_MODEL_ARGS;
+	int			nmetrics = PG_NARGS() - first_value;
 	Datum	   *names;
 	bool	   *name_isnull;
 	int			nnames;
@@ -141,7 +152,7 @@ parse_model_row(FunctionCallInfo fcinfo, bool weights_constant, MemoryContext mc
 	ErrorContextCallback errcallback;
 
 	hs_require_not_empty(nmetrics, "metrics");
-	require_float8_values(fcinfo, nmetrics);
+	require_float8_values(fcinfo, first_value, nmetrics);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(ARG_NAMES), TEXTOID, -1, false,
 					  TYPALIGN_INT, &names, &name_isnull, &nnames);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(ARG_METHODS), TEXTOID, -1, false,
@@ -226,20 +237,53 @@ metric_score(const ModelRowMetric *m, float8 value)
 }
 
 /*
- * _model_row(names, methods, worst, best, weights, min_coverage,
- *			  VARIADIC values float8)
+ * The scores a row's overrides set, checked: NULL when the row has none.
+ * An override outside 0-100 could only come from the log by a way around
+ * its checks; it is an error naming the metric, as a score is.
+ */
+static const float8 *
+row_overrides(FunctionCallInfo fcinfo, const ModelRow *row, const bool **isnull)
+{
+	Float8Array overrides;
+
+	if (PG_ARGISNULL(ARG_OVERRIDES))
+		return NULL;
+	hs_read_float8_array(PG_GETARG_ARRAYTYPE_P(ARG_OVERRIDES), "overrides", &overrides);
+	if (overrides.n != row->nmetrics)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("overrides must have one element per metric: %d elements for %d metrics",
+						overrides.n, row->nmetrics)));
+	for (int i = 0; i < row->nmetrics; i++)
+		if ((overrides.isnull == NULL || !overrides.isnull[i]) &&
+			!(overrides.values[i] >= HS_SCORE_MIN && overrides.values[i] <= HS_SCORE_MAX))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("override of metric \"%s\" is outside 0-100: %s",
+							row->metrics[i].name, hs_float8_text(overrides.values[i]))));
+	*isnull = overrides.isnull;
+	return overrides.values;
+}
+
+/*
+ * One row of either function: first_value is the position of the first
+ * metric value, after the overrides when there are.
+ *
  * = {round_score(weighted_score(ARRAY[s_1, ..., s_n], weights, min_coverage)),
  *	  coverage(ARRAY[s_1, ..., s_n], weights),
  *	  round_score(s_1), ..., round_score(s_n)}
- * where s_i is the score of value i by method i between worst i and best
- * i, NULL for a NULL or NaN value; the score and the coverage are NULL
- * when the weights are all zero.
+ * where s_i is the override of metric i when there is one, else the score
+ * of value i by method i between worst i and best i, NULL for a NULL or
+ * NaN value; the score and the coverage are NULL when the weights are all
+ * zero.
  */
-Datum
-hs_model_row(PG_FUNCTION_ARGS)
+static Datum
+model_row(FunctionCallInfo fcinfo, int first_value)
 {
 	ModelRow   *row;
 	const float8 *weights;
+	const float8 *overrides = NULL;
+	const bool *override_isnull = NULL;
 	WeightedSums sums = {0};
 	float8		mean;
 	int			dims[1];
@@ -260,11 +304,11 @@ hs_model_row(PG_FUNCTION_ARGS)
 				constant = false;
 		if (constant)
 		{
-			row = parse_model_row(fcinfo, weights_constant, fcinfo->flinfo->fn_mcxt);
+			row = parse_model_row(fcinfo, first_value, weights_constant, fcinfo->flinfo->fn_mcxt);
 			fcinfo->flinfo->fn_extra = row;
 		}
 		else
-			row = parse_model_row(fcinfo, weights_constant, CurrentMemoryContext);
+			row = parse_model_row(fcinfo, first_value, weights_constant, CurrentMemoryContext);
 	}
 
 	if (row->weights != NULL)
@@ -280,17 +324,25 @@ hs_model_row(PG_FUNCTION_ARGS)
 		sums.total = checked_weight_total(&row_weights, row->nmetrics);
 		weights = row_weights.values;
 	}
+	if (first_value > ARG_OVERRIDES)
+		overrides = row_overrides(fcinfo, row, &override_isnull);
 
 	for (int i = 0; i < row->nmetrics; i++)
 	{
-		int			arg = NUM_MODEL_ARGS + i;
+		int			arg = first_value + i;
 		float8		value = PG_ARGISNULL(arg) ? NAN : PG_GETARG_FLOAT8(arg);
 		float8		score;
 
-		row->result_isnull[NUM_SUMMARY_RESULTS + i] = isnan(value);
-		if (isnan(value))
+		if (overrides != NULL && (override_isnull == NULL || !override_isnull[i]))
+			score = overrides[i];
+		else if (isnan(value))
+		{
+			row->result_isnull[NUM_SUMMARY_RESULTS + i] = true;
 			continue;
-		score = metric_score(&row->metrics[i], value);
+		}
+		else
+			score = metric_score(&row->metrics[i], value);
+		row->result_isnull[NUM_SUMMARY_RESULTS + i] = false;
 		hs_weighted_add(&sums, weights[i], score);
 		row->result[NUM_SUMMARY_RESULTS + i] = Float8GetDatum(hs_round_one_decimal(score));
 	}
@@ -312,4 +364,21 @@ hs_model_row(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(row->result, row->result_isnull, 1, dims, lbs,
 											 FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 											 TYPALIGN_DOUBLE));
+}
+
+/* _model_row(names, methods, worst, best, weights, min_coverage, VARIADIC values float8) */
+Datum
+hs_model_row(PG_FUNCTION_ARGS)
+{
+	return model_row(fcinfo, NUM_MODEL_ARGS);
+}
+
+/*
+ * _model_row_overridden(names, methods, worst, best, weights, min_coverage,
+ *						 overrides float8[], VARIADIC values float8)
+ */
+Datum
+hs_model_row_overridden(PG_FUNCTION_ARGS)
+{
+	return model_row(fcinfo, ARG_OVERRIDES + 1);
 }

@@ -218,7 +218,7 @@ DECLARE
     outputs text[] := '{}';
     value_sql text;
     stale_terms text[] := '{}';
-    override_terms text[] := '{}';
+    join_sql text := health_score_internal._override_join_sql(m, metrics);
     stale_sql text;
     segment text;
 BEGIN
@@ -234,26 +234,17 @@ BEGIN
         -- re-weights as it does a NULL value
         value_sql := health_score_internal._metric_current_value_sql(m, x);
         stale_sql := health_score_internal._metric_stale_sql(m, x);
-        IF x.overridable THEN
+        IF x.overridable AND stale_sql IS NOT NULL THEN
             -- an override is the score, whatever the data: a metric
             -- overridden is neither missing nor stale
-            override_terms := override_terms || format('ov.o%s', x.position);
-            IF stale_sql IS NOT NULL THEN
-                stale_sql := format('(CASE WHEN ov.o%s IS NULL THEN %s ELSE 0 END)', x.position, stale_sql);
-            END IF;
+            stale_sql := format('(CASE WHEN ov.scores[%s] IS NULL THEN %s ELSE 0 END)', cardinality(names) + 1, stale_sql);
         END IF;
         IF stale_sql IS NOT NULL THEN
             stale_terms := stale_terms || stale_sql;
         END IF;
         names := names || x.name;
         weights := weights || health_score_internal._metric_weight_sql(m, x);
-        IF x.overridable THEN
-            methods := methods || 'score'::text;
-            worst := worst || 0::float8;
-            best := best || 100::float8;
-            metric_values := metric_values || format('coalesce(ov.o%s, %s)', x.position,
-                                                     health_score_internal._metric_score_sql(m, x, value_sql));
-        ELSIF x.method IN ('linear', 'log') THEN
+        IF x.method IN ('linear', 'log') THEN
             methods := methods || x.method;
             worst := worst || x.worst;
             best := best || x.best;
@@ -277,25 +268,28 @@ BEGIN
                        || 'per_row.stale'::text || 'per_row.overridden'::text;
     columns := columns || format('(%s)::integer AS stale',
                                  coalesce(nullif(array_to_string(stale_terms, ' + '), ''), '0'))
-                       || format('%s AS overridden',
-                                 coalesce('num_nonnulls(' || nullif(array_to_string(override_terms, ', '), '') || ')', '0'));
+                       || CASE WHEN join_sql = '' THEN '0 AS overridden'
+                               ELSE 'coalesce(ov.overridden, 0) AS overridden' END;
     -- One call of _model_row scores the row: metrics, weights, coverage
-    -- and rounding (src/model_row.c).  It is declared VOLATILE, which
+    -- and rounding (src/model_row.c); with overridable metrics,
+    -- _model_row_overridden, given the row's overrides as well.  It is declared VOLATILE, which
     -- keeps the planner from pulling this query up into the views that
     -- read it: pulled up, every column read from health_score_row would
     -- call it again.  Unlike OFFSET 0, that lets a filter on the key or a
     -- segment down to the source's index.
     RETURN format($q$SELECT %1$s
   FROM (SELECT %2$s,
-               health_score_internal._model_row(%3$L::text[], %4$L::text[], %5$L::float8[], %6$L::float8[],
-                                       ARRAY[%7$s], %8$L::float8,
+               health_score_internal.%12$s(%3$L::text[], %4$L::text[], %5$L::float8[], %6$L::float8[],
+                                       ARRAY[%7$s], %8$L::float8,%13$s
                                        %9$s) AS health_score_row
           FROM %10$s AS src%11$s) AS per_row$q$,
                   array_to_string(outputs, E',\n       '),
                   array_to_string(columns, E',\n               '),
                   names, methods, worst, best, array_to_string(weights, ', '), m.min_coverage,
                   array_to_string(metric_values, E',\n                                       '),
-                  m.source, health_score_internal._override_join_sql(m, metrics));
+                  m.source, join_sql,
+                  CASE WHEN join_sql = '' THEN '_model_row' ELSE '_model_row_overridden' END,
+                  CASE WHEN join_sql = '' THEN '' ELSE ' ov.scores,' END);
 END;
 $$;
 

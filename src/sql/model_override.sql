@@ -153,28 +153,32 @@ $$;
 COMMENT ON FUNCTION health_score_internal._comment_overrides(health_score.model) IS
   'Internal: comments a model''s overrides view and its columns.';
 
--- The join that brings a scored row its overrides, as columns o<position>
--- of alias ov, or '' when no metric given is overridable.  Grouped by
--- key, so a full read hashes the overrides once.
+-- The join that brings a scored row its overrides, or '' when no metric
+-- given is overridable: ov.scores, one element per metric given, in
+-- their order (the override in force, or NULL), as _model_row_overridden
+-- takes them, and ov.overridden, how many there are.  Grouped by key, so
+-- a full read hashes the overrides once.  A customer without overrides
+-- has no row there: NULLs.
 CREATE OR REPLACE FUNCTION health_score_internal._override_join_sql(m health_score.model,
                                                                   metrics health_score.metric[])
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN count(*) > 0 THEN
-           format(E'\n          LEFT JOIN (SELECT o.%2$I, %3$s FROM %1$I.overrides AS o GROUP BY o.%2$I) AS ov ON ov.%2$I = (src.%2$I)::%4$s',
+    SELECT CASE WHEN bool_or(u.overridable) THEN
+           format(E'\n          LEFT JOIN (SELECT o.%2$I, ARRAY[%3$s]::float8[] AS scores, count(*)::integer AS overridden\n                       FROM %1$I.overrides AS o GROUP BY o.%2$I) AS ov ON ov.%2$I = (src.%2$I)::%4$s',
                   m.target_schema, m.key,
-                  string_agg(format('max(o.score) FILTER (WHERE o.metric = %L) AS o%s', x.name, x.position),
-                             ', ' ORDER BY x.position),
+                  string_agg(CASE WHEN u.overridable
+                                  THEN format('max(o.score) FILTER (WHERE o.metric = %L)', u.name)
+                                  ELSE 'NULL' END,
+                             ', ' ORDER BY u.ordinality),
                   health_score_internal._key_type_sql(m))
            ELSE '' END
-      FROM unnest(metrics) AS x
-     WHERE x.overridable
+      FROM unnest(metrics) WITH ORDINALITY AS u
 $$;
 
 COMMENT ON FUNCTION health_score_internal._override_join_sql(health_score.model, health_score.metric[]) IS
-  'Internal: the LEFT JOIN of a model''s scored rows to their overrides in force (columns ov.o<position>), or '''' without overridable metrics.';
+  'Internal: the LEFT JOIN of a model''s scored rows to their overrides in force (ov.scores, one per metric, and ov.overridden), or '''' without overridable metrics.';
 
 -- The score a metric has from the data alone for one customer, one
 -- decimal as the views show it, read as the caller: no row when the

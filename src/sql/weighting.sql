@@ -48,3 +48,16 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 
 COMMENT ON FUNCTION health_score_internal._model_row(text[], text[], float8[], float8[], float8[], float8, "any") IS
   'Internal: one customer''s row of a model, {score, coverage, metric scores...}: each float8 value scaled by its method (linear, log, or score: already 0-100) between worst and best, NULL or NaN missing, weighted with min_coverage; score and metric scores rounded to 0.1 as the views show them; score and coverage NULL when every weight is zero.';
+
+-- Internal: the same with the row's overrides (health_score.override)
+-- before the values: one score 0-100 per metric, NULL where the metric is
+-- not overridden, or NULL for none.  VOLATILE as _model_row.
+CREATE OR REPLACE FUNCTION health_score_internal._model_row_overridden(names text[], methods text[], worst float8[],
+                                        best float8[], weights float8[], min_coverage float8,
+                                        overrides float8[], VARIADIC metric_values "any")
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'hs_model_row_overridden'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION health_score_internal._model_row_overridden(text[], text[], float8[], float8[], float8[], float8, float8[], "any") IS
+  'Internal: _model_row with a customer''s overrides: where overrides has a score (0-100), it is the metric''s score, whatever the metric''s value.';
