@@ -211,7 +211,7 @@ COMMENT ON FUNCTION health_score_internal._data_score(health_score.model, health
 -- old_score is the score the metric had (the override in force, or the
 -- data's); new_score the one it has after (the override, or the data's
 -- for a clear).  in_force says whether an override was in force: a clear
--- without one changes nothing.  Changes of one customer's metric take
+-- without one changes nothing.  Changes of a model's overrides take
 -- turns, so that each reads the one before.  warn: say that an override
 -- expires before it applies (once per change: the trigger's call says it).
 CREATE OR REPLACE FUNCTION health_score_internal._override_change(m health_score.model, key text, metric text,
@@ -290,7 +290,10 @@ BEGIN
                     HINT = format('A customer is one row of %s that you can read; row-level security may hide some.', m.source);
     END IF;
 
-    PERFORM pg_advisory_xact_lock(hashtext('health_score.override ' || m.name), hashtext(key || ' ' || metric));
+    -- One lock per model, not per customer: an INSERT of thousands of
+    -- entries in one transaction would fill the lock table with those.
+    -- Overrides are made by hand, one at a time: they wait little.
+    PERFORM pg_advisory_xact_lock(hashtext('health_score.override'), hashtext(m.name));
     EXECUTE format('SELECT o.score FROM %I.overrides AS o WHERE o.%I = $1::%s AND o.metric = $2',
                    m.target_schema, m.key, health_score_internal._key_type_sql(m))
        INTO current_override USING key, metric;
@@ -399,7 +402,7 @@ BEGIN
               USING ERRCODE = '55000';
     END IF;
     -- What is in force is the entry written last: the time it was written,
-    -- taken once _override_change holds the customer's metric, so that of
+    -- taken once _override_change holds the model's lock, so that of
     -- two changes the one that waited is the later.  Not log_id alone,
     -- which an INSERT ... OVERRIDING SYSTEM VALUE may set (a number is
     -- only a tie-break between entries of one transaction).

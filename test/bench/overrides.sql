@@ -11,15 +11,13 @@
 --   bench_b  m1 (linear), m2 (log) and m9 (linear, worst above best)
 --            overridable.  model.sql's metrics are all linear or log, so
 --            the third is a linear one with reversed anchors, not a steps
---            one.  An overridable metric is scored in SQL and fed to the
---            row scorer as a score (coalesce(override, <score SQL>)), so
---            B scores those three apart from the C scorer's linear and
---            log paths whether a customer has an override or not.
+--            one.  B's rows are scored by _model_row_overridden, given
+--            each customer's overrides as one array from the overrides
+--            grouped by key (NULL for most customers).
 -- bench_b's override_log holds ~10 entries per customer with an override
 -- in force (0.1 % of the customers, one metric each), written by one
 -- INSERT through the log's trigger (which checks each entry as override()
--- does and computes its old and new scores; beyond 2 M customers with the
--- trigger disabled, see below); per 1000 customers:
+-- does and computes its old and new scores); per 1000 customers:
 --   id % 1000 = 423: set, replaced, replaced again (half of them with an
 --                    expires_on 30 days ahead): in force          3 rows
 --   id % 1000 = 123: set, cleared, set, cleared: none in force    4 rows
@@ -83,21 +81,9 @@ LANGUAGE sql IMMUTABLE AS 'SELECT (10 + id % 80)::float8';
 CREATE OR REPLACE FUNCTION bench.override_metric(id bigint) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$SELECT ('{m1,m2,m9}'::text[])[(id / 1000) % 3 + 1]$$;
 -- The trigger checks each entry as override() does (the customer, the
--- metric, the score before) and takes an advisory lock per customer and
--- metric until the end of the transaction: 3 locks per 1000 customers,
--- 14 to 20 s for the 10,000 entries of 1 M customers on a busy 2-core
--- machine (1.4 to 2 ms each).  The shared lock table of a default server
--- (max_locks_per_transaction = 64) holds between 10,000 and 20,000 of
--- them (measured with pg_advisory_xact_lock), so that beyond 2 M customers
--- (run.sh's default is 10 M) one INSERT through the trigger fails with
--- "out of shared memory": there the owner disables the trigger for the
--- load (the entries then keep the scores given, and a clear no old or new
--- score, which the views do not read) and enables it again.
-SELECT count(*) > 2000000 AS bulk_load FROM bench_customers \gset
-\if :bulk_load
-\echo '(more than 2 M customers: the log is loaded with its trigger disabled)'
-ALTER TABLE health_score_bench_b.override_log DISABLE TRIGGER override_log_insert;
-\endif
+-- metric, the score before), under one lock of the model: 13 to 20 s for
+-- the 10,000 entries of 1 M customers on a busy 2-core machine (1.3 to
+-- 2 ms each).
 -- the entries expired on arrival warn, one warning each
 SET client_min_messages = error;
 \timing on
@@ -124,9 +110,6 @@ SELECT c.id, bench.override_metric(c.id), e.action, e.score, e.reason, e.expires
  ORDER BY e.step, c.id;
 \timing off
 RESET client_min_messages;
-\if :bulk_load
-ALTER TABLE health_score_bench_b.override_log ENABLE TRIGGER override_log_insert;
-\endif
 ANALYZE health_score_bench_b.override_log;
 SELECT (SELECT count(*) FROM health_score_bench_b.override_log) AS log_rows,
        (SELECT count(*) FROM health_score_bench_b.override_log WHERE action = 'clear') AS clears,
