@@ -219,3 +219,21 @@ SELECT health_score.drop_model('sd');
 SELECT health_score.drop_model('sd_null');
 DROP VIEW hs_sd_null;
 DROP TABLE hs_sd;
+
+-- An as_of that fails for one customer fails every read, as a failing
+-- expression does: check_model lists it as "<metric> (as_of)", and
+-- refresh names the metric and the customer (id 2's date is no date).
+CREATE TABLE hs_sd_asof (id integer PRIMARY KEY, usage float8, measured text);
+INSERT INTO hs_sd_asof VALUES (1, 5, '2026-01-01'), (2, 6, 'last tuesday'), (3, 7, NULL);
+SELECT health_score.create_model('sd_asof', 'public.hs_sd_asof', 'id');
+SELECT health_score.add_metric('sd_asof', 'usage', 'usage', 1, 'linear', worst => 0, best => 10,
+                               as_of => 'measured::date', valid_for => '100 years');
+SELECT * FROM health_score.check_model('sd_asof');
+SELECT e.code, e.message, e.detail FROM pg_temp.error_of($$SELECT health_score.build('sd_asof')$$) AS e;
+UPDATE hs_sd_asof SET measured = '2026-01-02' WHERE id = 2;
+SELECT * FROM health_score.check_model('sd_asof');
+SELECT health_score.build('sd_asof');
+UPDATE hs_sd_asof SET measured = 'yesterday-ish' WHERE id = 3;
+SELECT e.code, e.message, e.detail FROM pg_temp.error_of($$SELECT health_score.refresh('sd_asof')$$) AS e;
+SELECT health_score.drop_model('sd_asof');
+DROP TABLE hs_sd_asof;

@@ -84,6 +84,27 @@ $$;
 COMMENT ON FUNCTION health_score_internal._metric_problems(health_score.model, health_score.metric, boolean, text) IS
   'Internal: the customers a metric''s expression fails for, gives NaN, or gives a value its method refuses.';
 
+-- A metric's as_of as a metric of its own, for _metric_problems: every
+-- read evaluates it for every customer, as it does the expression, so a
+-- value it fails for fails the views too.  Its value is the time as
+-- seconds since 1970, which no method refuses.
+CREATE OR REPLACE FUNCTION health_score_internal._as_of_metric(x health_score.metric)
+RETURNS health_score.metric
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    x.expression := format('extract(epoch FROM (%s))', x.as_of);
+    x.method := 'linear';
+    x.as_of := NULL;
+    x.valid_for := NULL;
+    RETURN x;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._as_of_metric(health_score.metric) IS
+  'Internal: a metric whose expression is another''s as_of (in seconds), so that _metric_problems finds the customers it fails for.';
+
 CREATE OR REPLACE FUNCTION health_score.check_model(model text)
 RETURNS TABLE (metric text, customer_key text, problem text, value float8)
 LANGUAGE plpgsql
@@ -103,12 +124,18 @@ BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         RETURN QUERY SELECT x.name, p.customer_key, p.problem, p.value
                        FROM health_score_internal._metric_problems(m, x, false) AS p;
+        IF x.as_of IS NOT NULL THEN
+            -- only failures: a time is no score, NaN and signs mean nothing
+            RETURN QUERY SELECT x.name || ' (as_of)', p.customer_key, p.problem, NULL::float8
+                           FROM health_score_internal._metric_problems(m, health_score_internal._as_of_metric(x), false) AS p
+                          WHERE p.error_code IS NOT NULL;
+        END IF;
     END LOOP;
 END;
 $$;
 
 COMMENT ON FUNCTION health_score.check_model(text) IS
-  'Lists, per metric, the customers whose value the model cannot use: the expression fails (the error''s message), gives NaN (counted as missing), or is negative on a log scale. Reads the source as the caller sees it; when an expression fails, row by row.';
+  'Lists, per metric, the customers whose value the model cannot use: the expression fails (the error''s message), gives NaN (counted as missing), or is negative on a log scale; and, as metric "<name> (as_of)", those its as_of fails for. Reads the source as the caller sees it; when an expression fails, row by row.';
 
 -- build, refresh, snapshot and explain call this when their scoring
 -- failed with a data error (SQLSTATE class 22): it raises the same error
@@ -126,6 +153,17 @@ DECLARE
     check_hint text := format('SELECT * FROM health_score.check_model(%L) lists every customer each metric fails for.', m.name);
 BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
+        IF x.as_of IS NOT NULL THEN
+            SELECT * INTO p FROM health_score_internal._metric_problems(m, health_score_internal._as_of_metric(x), true, only_key) AS f
+             WHERE f.error_code IS NOT NULL;
+            IF p.customer_key IS NOT NULL THEN
+                RAISE EXCEPTION 'as_of of metric "%" of model "%" fails for % = %: %',
+                                x.name, m.name, m.key, quote_literal(p.customer_key), p.problem
+                      USING ERRCODE = p.error_code,
+                            DETAIL = format('Its as_of is %s.', x.as_of),
+                            HINT = 'Fix the as_of (add_metric(..., replace => true)) or the data. ' || check_hint;
+            END IF;
+        END IF;
         SELECT * INTO p FROM health_score_internal._metric_problems(m, x, true, only_key);
         IF p.customer_key IS NULL THEN
             CONTINUE;
