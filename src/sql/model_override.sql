@@ -467,21 +467,62 @@ $$;
 COMMENT ON FUNCTION health_score_internal._log_override(health_score.model, text, text, text, float8, text, date) IS
   'Internal: inserts one entry into a model''s override_log and returns its log_id.';
 
+-- What override() and clear_override() do: check the change, write it,
+-- return its log_id (NULL for a clear with nothing in force, which writes
+-- nothing).  An error is raised again here, as it came, so that its
+-- CONTEXT is this line and the caller's, not the SQL of the helpers it
+-- came through; the callers take the result by assignment, which shows
+-- no SQL either.
+CREATE OR REPLACE FUNCTION health_score_internal._override_entry(model_name text, key text, metric text,
+                                                               action text, score float8, reason text,
+                                                               expires_on date)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model;
+    change record;
+    code text;
+    message text;
+    detail text;
+    hint text;
+BEGIN
+    m := health_score_internal._model(model_name);
+    PERFORM health_score_internal._require_override_privilege(m);
+    PERFORM health_score_internal._require_views(m);
+    change := health_score_internal._override_change(m, key, metric, action, score, reason, expires_on, false);
+    IF action = 'clear' AND NOT change.in_force THEN
+        RETURN NULL;
+    END IF;
+    RETURN health_score_internal._log_override(m, key, metric, action, score, reason, expires_on);
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    -- RAISE takes no NULL option, and an empty one prints an empty line
+    IF detail = '' AND hint = '' THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+    ELSIF hint = '' THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, DETAIL = detail;
+    ELSIF detail = '' THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, HINT = hint;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message, DETAIL = detail, HINT = hint;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._override_entry(text, text, text, text, float8, text, date) IS
+  'Internal: checks and logs an override (action set) or a clear of one customer''s metric score; returns the log_id, NULL for a clear with none in force.';
+
 CREATE OR REPLACE FUNCTION health_score.override(model text, key text, metric text, score float8, reason text,
                                                expires_on date DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    m health_score.model := health_score_internal._model(override.model);
 BEGIN
-    PERFORM health_score_internal._require_override_privilege(m);
-    PERFORM health_score_internal._require_views(m);
-    PERFORM health_score_internal._override_change(m, override.key, override.metric, 'set', override.score,
-                                                   override.reason, override.expires_on, false);
-    RETURN health_score_internal._log_override(m, override.key, override.metric, 'set', override.score,
-                                               override.reason, override.expires_on);
+    RETURN health_score_internal._override_entry(override.model, override.key, override.metric, 'set',
+                                                 override.score, override.reason, override.expires_on);
 END;
 $$;
 
@@ -493,20 +534,9 @@ RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    m health_score.model := health_score_internal._model(clear_override.model);
-    change record;
 BEGIN
-    PERFORM health_score_internal._require_override_privilege(m);
-    PERFORM health_score_internal._require_views(m);
-    change := health_score_internal._override_change(m, clear_override.key, clear_override.metric, 'clear',
-                                                     NULL, clear_override.reason, NULL, false);
-    IF NOT change.in_force THEN
-        RETURN false;
-    END IF;
-    PERFORM health_score_internal._log_override(m, clear_override.key, clear_override.metric, 'clear', NULL,
-                                                clear_override.reason, NULL);
-    RETURN true;
+    RETURN health_score_internal._override_entry(clear_override.model, clear_override.key, clear_override.metric,
+                                                 'clear', NULL, clear_override.reason, NULL) IS NOT NULL;
 END;
 $$;
 
