@@ -270,6 +270,15 @@ BEGIN
                                  coalesce(nullif(array_to_string(stale_terms, ' + '), ''), '0'))
                        || CASE WHEN join_sql = '' THEN '0 AS overridden'
                                ELSE 'coalesce(ov.overridden, 0) AS overridden' END;
+    -- the model's revenue and parent, when it has them
+    IF m.revenue IS NOT NULL THEN
+        columns := columns || format('%s AS revenue', health_score_internal._revenue_sql(m));
+        outputs := outputs || 'per_row.revenue'::text;
+    END IF;
+    IF m.parent IS NOT NULL THEN
+        columns := columns || format('%s AS parent', health_score_internal._parent_sql(m));
+        outputs := outputs || 'per_row.parent'::text;
+    END IF;
     -- One call of _model_row scores the row: metrics, weights, coverage
     -- and rounding (src/model_row.c); with overridable metrics,
     -- _model_row_overridden, given the row's overrides as well.  It is declared VOLATILE, which
@@ -325,8 +334,8 @@ COMMENT ON FUNCTION health_score_internal._segment_columns(health_score.model, t
   'Internal: the model''s segment columns as "alias.segment, " each, in order.';
 
 -- The last columns of scores, scores_mv and stored_scores: the metric
--- scores (of the metrics named, in their order), stale and overridden.
--- CREATE OR REPLACE VIEW can only add columns at the end: the columns the
+-- scores (of the metrics named, in their order), stale, overridden, and
+-- revenue and parent when the model has them.  CREATE OR REPLACE VIEW can only add columns at the end: the columns the
 -- built scores view has keep their order, and the others follow, in that
 -- order.  So stale, which came after the metric scores of 1.3's views,
 -- and overridden stay where the built view has them, a metric added
@@ -341,7 +350,9 @@ DECLARE
     built text[] := coalesce(health_score_internal._columns_of(to_regclass(format('%I.scores', m.target_schema))), '{}');
     wanted text[] := ARRAY(SELECT u.n || '_score' FROM unnest(metric_names) WITH ORDINALITY AS u(n, o)
                             ORDER BY u.o)
-                     || '{stale,overridden}'::text[];
+                     || '{stale,overridden}'::text[]
+                     || CASE WHEN m.revenue IS NOT NULL THEN '{revenue}'::text[] ELSE '{}' END
+                     || CASE WHEN m.parent IS NOT NULL THEN '{parent}'::text[] ELSE '{}' END;
 BEGIN
     RETURN ARRAY(SELECT u.c FROM unnest(wanted) AS u(c)
                   WHERE u.c = ANY (built) ORDER BY array_position(built, u.c))
@@ -351,7 +362,7 @@ END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._tail_columns(health_score.model, text[]) IS
-  'Internal: the metric score columns, stale and overridden of a model''s scores-shaped relations, in order, those of the built scores view where it has them.';
+  'Internal: the metric score columns, stale, overridden, revenue and parent of a model''s scores-shaped relations, in order, those of the built scores view where it has them.';
 
 -- The SQL of the scores view: one pass over the source, each row scored
 -- on its own.  Percentiles and ranks are read against the distributions
@@ -450,14 +461,20 @@ BEGIN
        s.band,
        count(*) AS customers,
        round(count(*) / sum(count(*)) OVER (%2$s), 4)::float8 AS share,
-       round(avg(s.score)::numeric, 1)::float8 AS average_score
+       round(avg(s.score)::numeric, 1)::float8 AS average_score%6$s
   FROM (SELECT scored.*, health_score.band(scored.score, %3$L, %4$L) AS band
           FROM (%5$s) AS scored) AS s
  GROUP BY %1$s s.band
  ORDER BY %1$s CASE s.band WHEN 'red' THEN 1 WHEN 'yellow' THEN 2 WHEN 'green' THEN 3 ELSE 4 END$q$,
                   coalesce(segment_list || ',', ''),
                   coalesce('PARTITION BY ' || segment_list, ''),
-                  m.red_below, m.green_from, scored_sql);
+                  m.red_below, m.green_from, scored_sql,
+                  -- a band's revenue and its share of the segment's
+                  CASE WHEN m.revenue IS NOT NULL THEN format($r$,
+       sum(s.revenue) AS revenue,
+       round((sum(s.revenue) / nullif(sum(sum(s.revenue)) OVER (%s), 0))::numeric, 4)::float8 AS revenue_share$r$,
+                                                             coalesce('PARTITION BY ' || segment_list, ''))
+                       ELSE '' END);
 END;
 $$;
 
@@ -526,6 +543,8 @@ DECLARE
         'overridden', CASE WHEN rel LIKE '%.scores_mv' OR rel LIKE '%.stored_scores'
                            THEN 'How many metric scores were set by hand (health_score.override) at the model''s last build, refresh or snapshot; their <metric>_score columns hold the override.'
                            ELSE 'How many metric scores are set by hand (health_score.override, listed in the overrides view): their <metric>_score columns show the override.' END,
+        'revenue', format('Recurring revenue (the model''s revenue, %s over %s); NULL where it is NULL. Negative values are counted as they are.', m.revenue, m.source),
+        'parent', format('Key of the parent account (the model''s parent, %s over %s); NULL for a top-level account. The accounts view rolls customers up by it.', m.parent, m.source),
         'computed_at', CASE WHEN rel LIKE '%.scores_mv'
                             THEN 'When these scores were computed: the time of the model''s last build, refresh or snapshot, the same on every row.'
                             ELSE 'When these scores were computed: the time of the query.' END];
@@ -672,6 +691,12 @@ BEGIN
                    'customers as a share 0-1 of all customers of the segment, four decimals.');
     EXECUTE format('COMMENT ON COLUMN %s.segment_summary.average_score IS %L', schema_name,
                    'Average score of these customers, one decimal.');
+    IF m.revenue IS NOT NULL THEN
+        EXECUTE format('COMMENT ON COLUMN %s.segment_summary.revenue IS %L', schema_name,
+                       format('Sum of these customers'' revenue (%s); NULL revenues left out.', m.revenue));
+        EXECUTE format('COMMENT ON COLUMN %s.segment_summary.revenue_share IS %L', schema_name,
+                       'revenue as a share 0-1 of the revenue of all customers of the segment, four decimals.');
+    END IF;
     FOR band IN SELECT unnest(m.segments) LOOP
         EXECUTE format('COMMENT ON COLUMN %s.segment_summary.%I IS %L', schema_name, band,
                        format('Segment: %s of %s, as text.', band, m.source));

@@ -425,6 +425,64 @@ $$;
 COMMENT ON FUNCTION health_score_internal._metric_stale_sql(health_score.model, health_score.metric) IS
   'Internal: integer SQL, 1 when a metric has a value older than valid_for (or of unknown age), else 0; NULL for a metric without as_of.';
 
+-- A model's revenue as float8 SQL over the source (alias src), its
+-- expression checked; NULL when the model has none.  A negative revenue
+-- (a credit) is counted as it is: build warns of it.
+CREATE OR REPLACE FUNCTION health_score_internal._revenue_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    revenue_type regtype;
+BEGIN
+    IF m.revenue IS NULL THEN
+        RETURN NULL;
+    END IF;
+    revenue_type := health_score_internal._expression_type(m, 'revenue', m.revenue);
+    IF revenue_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                        'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
+        RETURN format('((%s)::float8)', m.revenue);
+    END IF;
+    RAISE EXCEPTION 'revenue of model "%": expression % has type %, not a number', m.name,
+                    quote_literal(m.revenue), revenue_type
+          USING ERRCODE = '42804',
+                HINT = 'The revenue is a customer''s recurring revenue (MRR or ARR) as a number, as in monthly_charges or arr_cents / 100.0.';
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._revenue_sql(health_score.model) IS
+  'Internal: a model''s revenue expression, checked, as float8 SQL over the source; NULL when the model has none.';
+
+-- A model's parent expression as SQL of the views' key type over the
+-- source (alias src), checked; NULL when the model has no hierarchy.  A
+-- parent key compares with the keys as the views show them.
+CREATE OR REPLACE FUNCTION health_score_internal._parent_sql(m health_score.model)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    key_type text := health_score_internal._key_type_sql(m);
+BEGIN
+    IF m.parent IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM health_score_internal._expression_type(m, 'parent', m.parent);
+    BEGIN
+        PERFORM health_score_internal._query_result_type(format('SELECT ((%s)::%s) FROM %s AS src', m.parent, key_type, m.source));
+    EXCEPTION WHEN cannot_coerce OR datatype_mismatch OR undefined_function THEN
+        RAISE EXCEPTION 'parent of model "%": expression % does not give a key (%)', m.name, quote_literal(m.parent), key_type
+              USING ERRCODE = '42804',
+                    HINT = format('The parent is the %s of the customer''s parent account, as the key %s is: a column such as parent_id.', key_type, m.key);
+    END;
+    RETURN format('((%s)::%s)', m.parent, key_type);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._parent_sql(health_score.model) IS
+  'Internal: a model''s parent expression, checked, as SQL of the key''s type over the source; NULL when the model has none.';
+
 -- The type under a domain, or the type itself.
 CREATE OR REPLACE FUNCTION health_score_internal._base_type(t regtype)
 RETURNS regtype
@@ -607,7 +665,8 @@ AS $$
              taken_on,model_version,metric_scores,contributions,previous_on,previous_score,
              previous_band,top_mover,top_mover_change,delta_wow,delta_mom,band_change,
              dropped_band,slope_90d,sparkline,customers,share,average_score,health_score_weights,
-             health_score_total_weight,overridden,log_id,logged_at,logged_by,metric,action,reason,
+             health_score_total_weight,overridden,revenue,parent,revenue_share,accounts,children,
+             worst_child,worst_child_score,red_children,log_id,logged_at,logged_by,metric,action,reason,
              expires_on,set_by,set_at}'::pg_catalog.text[]
 $$;
 
@@ -820,7 +879,9 @@ CREATE OR REPLACE FUNCTION health_score.create_model(name text, source regclass,
                                           grade_cutoffs float8[] DEFAULT '{90,80,70,60}',
                                           grade_letters text[] DEFAULT '{A,B,C,D,F}',
                                           min_coverage float8 DEFAULT 0,
-                                          target_schema text DEFAULT NULL)
+                                          target_schema text DEFAULT NULL,
+                                          revenue text DEFAULT NULL,
+                                          parent text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -829,6 +890,7 @@ DECLARE
     model_name text := create_model.name;
     schema_name text := coalesce(create_model.target_schema, 'health_score_' || create_model.name);
     segment text;
+    m health_score.model;
 BEGIN
     IF model_name IS NULL OR source IS NULL OR key IS NULL OR segments IS NULL THEN
         RAISE EXCEPTION 'name, source, key and segments must not be NULL'
@@ -888,16 +950,72 @@ BEGIN
                                                 grade_letters, min_coverage);
 
     INSERT INTO health_score.model (name, source, key, segments, target_schema, red_below,
-                                    green_from, grade_cutoffs, grade_letters, min_coverage)
+                                    green_from, grade_cutoffs, grade_letters, min_coverage,
+                                    revenue, parent)
     VALUES (model_name, source, key, segments, schema_name, red_below,
-            green_from, grade_cutoffs, grade_letters, min_coverage);
+            green_from, grade_cutoffs, grade_letters, min_coverage,
+            create_model.revenue, create_model.parent)
+    RETURNING * INTO m;
+    -- checked as the model's expressions are: an error takes the row back
+    PERFORM health_score_internal._revenue_sql(m);
+    PERFORM health_score_internal._parent_sql(m);
     INSERT INTO health_score.model_version (model, version, change)
     VALUES (model_name, 1, 'created');
 END;
 $$;
 
-COMMENT ON FUNCTION health_score.create_model(text, regclass, text, text[], float8, float8, float8[], text[], float8, text) IS
-  'Declares a scoring model over source (one row per customer, identified by key), grouped by segments. build() creates its views in target_schema, by default health_score_<name>.';
+COMMENT ON FUNCTION health_score.create_model(text, regclass, text, text[], float8, float8, float8[], text[], float8, text, text, text) IS
+  'Declares a scoring model over source (one row per customer, identified by key), grouped by segments. build() creates its views in target_schema, by default health_score_<name>. revenue (SQL over the source: each customer''s recurring revenue) adds revenue to the views; parent (SQL over the source: the key of the customer''s parent account) adds the accounts view.';
+
+-- Set or unset what create_model(..., revenue, parent) set.  The views
+-- show it from the next build, as a metric changed; the version grows.
+CREATE OR REPLACE FUNCTION health_score_internal._set_model_expression(model_name text, what text, expression text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score_internal._model_for_update(model_name);
+BEGIN
+    PERFORM health_score_internal._require_source(m);
+    IF expression IS NOT NULL AND btrim(expression) = '' THEN
+        RAISE EXCEPTION '% of model "%" must not be empty', what, m.name
+              USING ERRCODE = '22023', HINT = format('Pass NULL to remove the model''s %s.', what);
+    END IF;
+    IF what = 'revenue' THEN
+        m.revenue := expression;
+        PERFORM health_score_internal._revenue_sql(m);
+        UPDATE health_score.model AS hm SET revenue = expression WHERE hm.name = m.name;
+    ELSE
+        m.parent := expression;
+        PERFORM health_score_internal._parent_sql(m);
+        UPDATE health_score.model AS hm SET parent = expression WHERE hm.name = m.name;
+    END IF;
+    RETURN health_score_internal._bump_version(m.name,
+        CASE WHEN expression IS NULL THEN format('removed %s', what) ELSE format('%s set to %s', what, expression) END);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._set_model_expression(text, text, text) IS
+  'Internal: sets a model''s revenue or parent expression, checked, and grows its version.';
+
+CREATE OR REPLACE FUNCTION health_score.set_revenue(model text, revenue text)
+RETURNS integer
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+RETURN health_score_internal._set_model_expression(model, 'revenue', revenue);
+
+COMMENT ON FUNCTION health_score.set_revenue(text, text) IS
+  'Sets (or, with NULL, removes) a model''s revenue: SQL over the source giving each customer''s recurring revenue. The views show it from the next build. The model''s owner only. Returns the new version.';
+
+CREATE OR REPLACE FUNCTION health_score.set_parent(model text, parent text)
+RETURNS integer
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+RETURN health_score_internal._set_model_expression(model, 'parent', parent);
+
+COMMENT ON FUNCTION health_score.set_parent(text, text) IS
+  'Sets (or, with NULL, removes) a model''s parent: SQL over the source giving the key of each customer''s parent account. build() then makes the accounts view. The model''s owner only. Returns the new version.';
 
 CREATE OR REPLACE FUNCTION health_score.add_metric(model text, name text, expression text,
                                         weight float8, method text,

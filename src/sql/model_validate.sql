@@ -136,7 +136,8 @@ COMMENT ON FUNCTION health_score_internal._notice_unbuilt(health_score.model, te
   'Internal: a NOTICE when the model has changes its views were not built with.';
 
 CREATE OR REPLACE FUNCTION health_score.validate(model text, outcome text)
-RETURNS TABLE (band text, customers bigint, outcome_rate float8, lift float8)
+RETURNS TABLE (band text, customers bigint, outcome_rate float8, lift float8,
+               revenue float8, revenue_lost float8)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -149,6 +150,8 @@ DECLARE
     counts bigint[];
     rates float8[];
     lifts float8[];
+    revenues float8[];
+    revenues_lost float8[];
     true_count bigint;
     false_count bigint;
     code text;
@@ -161,7 +164,7 @@ BEGIN
     PERFORM health_score_internal._notice_unbuilt(m, 'validate');
     BEGIN
         EXECUTE format($q$WITH joined AS (
-    SELECT coalesce(s.band, 'unscored') AS band, o.bad
+    SELECT coalesce(s.band, 'unscored') AS band, o.bad, %2$s AS revenue
       FROM %1$s
 ), overall AS (
     SELECT avg(j.bad::int)::float8 AS rate, count(*) FILTER (WHERE j.bad) AS true_count,
@@ -169,32 +172,112 @@ BEGIN
       FROM joined AS j
 ), per_band AS (
     SELECT j.band, count(*) AS customers, avg(j.bad::int)::float8 AS rate,
-           avg(j.bad::int)::float8 / nullif((SELECT o.rate FROM overall AS o), 0) AS lift
+           avg(j.bad::int)::float8 / nullif((SELECT o.rate FROM overall AS o), 0) AS lift,
+           sum(j.revenue) AS revenue, sum(j.revenue) FILTER (WHERE j.bad) AS revenue_lost
       FROM joined AS j GROUP BY j.band
     UNION ALL
     SELECT 'all', count(*), avg(j.bad::int)::float8,
-           CASE WHEN (SELECT o.rate FROM overall AS o) > 0 THEN 1.0::float8 END
+           CASE WHEN (SELECT o.rate FROM overall AS o) > 0 THEN 1.0::float8 END,
+           sum(j.revenue), sum(j.revenue) FILTER (WHERE j.bad)
       FROM joined AS j
 )
 SELECT array_agg(r.band ORDER BY r.position), array_agg(r.customers ORDER BY r.position),
        array_agg(r.rate ORDER BY r.position), array_agg(r.lift ORDER BY r.position),
+       array_agg(r.revenue ORDER BY r.position), array_agg(r.revenue_lost ORDER BY r.position),
        (SELECT o.true_count FROM overall AS o), (SELECT o.false_count FROM overall AS o)
   FROM (SELECT pb.*, array_position('{red,yellow,green,unscored,all}'::text[], pb.band) AS position
           FROM per_band AS pb) AS r$q$,
-                       joined)
-           INTO bands, counts, rates, lifts, true_count, false_count;
+                       joined, health_score_internal._built_revenue_sql(m, 's'))
+           INTO bands, counts, rates, lifts, revenues, revenues_lost, true_count, false_count;
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
                                 detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
         PERFORM health_score_internal._raise_comparison_error(m, outcome, code, message, detail, hint);
     END;
     PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
-    RETURN QUERY SELECT * FROM unnest(bands, counts, rates, lifts);
+    RETURN QUERY SELECT * FROM unnest(bands, counts, rates, lifts, revenues, revenues_lost);
 END;
 $$;
 
 COMMENT ON FUNCTION health_score.validate(text, text) IS
-  'How well the model''s bands separate a bad outcome (a boolean expression over the source, such as churn = ''yes''): per band, then for all customers, how many, the outcome''s rate among them (NULL outcomes left out) and its lift (the band''s rate over the overall rate). Reads the scores view, so row-level security applies.';
+  'How well the model''s bands separate a bad outcome (a boolean expression over the source, such as churn = ''yes''): per band, then for all customers, how many, the outcome''s rate among them (NULL outcomes left out) and its lift (the band''s rate over the overall rate); with the model''s revenue, the band''s revenue and revenue_lost, that of its customers with the outcome (NULL without a revenue). Reads the scores view, so row-level security applies.';
+
+-- The revenue column of a built model's scores view, as SQL over alias;
+-- NULL::float8 when its views have none (no revenue, or set since the
+-- build, which the views show only once built).
+CREATE OR REPLACE FUNCTION health_score_internal._built_revenue_sql(m health_score.model, alias text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN 'revenue' = ANY (health_score_internal._columns_of(format('%I.scores', m.target_schema)::regclass))
+                THEN format('%I.revenue', alias) ELSE 'NULL::float8' END
+$$;
+
+COMMENT ON FUNCTION health_score_internal._built_revenue_sql(health_score.model, text) IS
+  'Internal: the revenue column of a model''s scores view over alias, or NULL::float8 when the views have none.';
+
+-- What the red band costs: today's revenue of each band times the rate
+-- at which that band's customers met the outcome.  Today's customers are
+-- those without the outcome; the rate is validate()'s, over every scored
+-- customer of the band, with and without it.
+CREATE OR REPLACE FUNCTION health_score.revenue_at_risk(model text, outcome text)
+RETURNS TABLE (band text, customers bigint, revenue float8, outcome_rate float8, rate_customers bigint,
+               expected_loss float8)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m health_score.model := health_score_internal._built_model(revenue_at_risk.model);
+    joined text := health_score_internal._outcome_join_sql(m, revenue_at_risk.outcome);
+    revenue_sql text := health_score_internal._built_revenue_sql(m, 's');
+    true_count bigint;
+    false_count bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
+BEGIN
+    IF revenue_sql = 'NULL::float8' THEN
+        RAISE EXCEPTION 'model "%" has no revenue in its views', m.name
+              USING ERRCODE = '55000',
+                    HINT = CASE WHEN m.revenue IS NULL
+                                THEN format('Give it one, SELECT health_score.set_revenue(%L, ''monthly_charges''), then build.', m.name)
+                                ELSE format('Its revenue was set since the last build: run SELECT health_score.build(%L).', m.name) END;
+    END IF;
+    PERFORM health_score_internal._require_unique_keys(m, m.source::text);
+    PERFORM health_score_internal._notice_unbuilt(m, 'revenue_at_risk');
+    BEGIN
+        EXECUTE format('SELECT count(*) FILTER (WHERE o.bad), count(*) FILTER (WHERE NOT o.bad) FROM %s', joined)
+           INTO true_count, false_count;
+        PERFORM health_score_internal._require_outcome_varies(m, outcome, true_count, false_count);
+        RETURN QUERY EXECUTE format($q$WITH joined AS (
+    SELECT coalesce(s.band, 'unscored') AS band, o.bad, %2$s AS revenue
+      FROM %1$s
+), per_band AS (
+    SELECT j.band, count(*) FILTER (WHERE NOT j.bad) AS customers,
+           sum(j.revenue) FILTER (WHERE NOT j.bad) AS revenue,
+           avg(j.bad::int)::float8 AS rate, count(j.bad) AS rate_customers
+      FROM joined AS j GROUP BY j.band
+)
+SELECT pb.band, pb.customers, pb.revenue, pb.rate, pb.rate_customers, pb.revenue * pb.rate
+  FROM per_band AS pb
+UNION ALL
+SELECT 'all', sum(pb.customers)::bigint, sum(pb.revenue), sum(pb.rate * pb.rate_customers) / nullif(sum(pb.rate_customers), 0),
+       sum(pb.rate_customers)::bigint, sum(pb.revenue * pb.rate)
+  FROM per_band AS pb
+ ORDER BY 1 <> 'red', 1 <> 'yellow', 1 <> 'green', 1 <> 'unscored'$q$,
+                                   joined, revenue_sql);
+    EXCEPTION WHEN data_exception THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+        PERFORM health_score_internal._raise_comparison_error(m, outcome, code, message, detail, hint);
+    END;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score.revenue_at_risk(text, text) IS
+  'The revenue a bad outcome (a boolean expression over the source, such as churn = ''yes'') is expected to take, per band and in all: customers and revenue are today''s customers (without the outcome); outcome_rate is the band''s rate of the outcome among all its scored customers (validate''s), from rate_customers of them; expected_loss = revenue x outcome_rate (in all, the sum of the bands''). Needs the model''s revenue. Reads the scores view, so row-level security applies.';
 
 CREATE OR REPLACE FUNCTION health_score.model_auc(model text, outcome text)
 RETURNS float8

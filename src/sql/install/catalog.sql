@@ -312,6 +312,9 @@ CREATE TABLE health_score.model (
     built_metrics jsonb,
     -- opt-in: a payload carries keys and scores past row-level security
     alerts        boolean NOT NULL DEFAULT false,
+    -- SQL over the source: a customer's recurring revenue, its parent account
+    revenue       text,
+    parent        text,
     -- scores run from 0 to 100: what create_model refuses, an UPDATE of
     -- the catalog may not write either
     CONSTRAINT model_bands_check
@@ -355,6 +358,10 @@ COMMENT ON COLUMN health_score.model.owner IS 'The role that created the model; 
 COMMENT ON COLUMN health_score.model.built_metrics IS 'The metrics as the last build() made the views of them (rows of health_score.metric as jsonb): refresh, snapshot and explain read these, so a change not yet built never mixes with the views. NULL until built, and for a model built before 1.4.';
 
 COMMENT ON COLUMN health_score.model.owns_schema IS 'build() created target_schema, so drop_model() may drop it once it is empty.';
+
+COMMENT ON COLUMN health_score.model.revenue IS 'A SQL expression over the source giving each customer''s recurring revenue (MRR or ARR, in the user''s unit); NULL when the model has none. scores, segment_summary, accounts, validate and revenue_at_risk sum it.';
+
+COMMENT ON COLUMN health_score.model.parent IS 'A SQL expression over the source giving the key of each customer''s parent account (NULL for a top-level account); NULL when the model has no hierarchy. build() then makes the accounts view.';
 
 COMMENT ON COLUMN health_score.model.alerts IS 'snapshot() sends a NOTIFY on channel health_score_<name> for each customer who dropped a band (one summary above 100); set_alerts() turns it on or off. Off by default: the payloads show every customer the owner sees, whatever row-level security shows a listener.';
 

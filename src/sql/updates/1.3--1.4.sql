@@ -207,3 +207,17 @@ COMMENT ON COLUMN health_score.model.alerts IS 'snapshot() sends a NOTIFY on cha
 
 -- explain() shows who overrode a metric, why and until when
 DROP FUNCTION health_score.explain(text, text);
+
+-- Revenue and account hierarchies (issue 18): a customer's recurring
+-- revenue and its parent account, as SQL over the source.  Last, as in
+-- catalog.sql.
+ALTER TABLE health_score.model ADD COLUMN revenue text, ADD COLUMN parent text;
+
+COMMENT ON COLUMN health_score.model.revenue IS 'A SQL expression over the source giving each customer''s recurring revenue (MRR or ARR, in the user''s unit); NULL when the model has none. scores, segment_summary, accounts, validate and revenue_at_risk sum it.';
+
+COMMENT ON COLUMN health_score.model.parent IS 'A SQL expression over the source giving the key of each customer''s parent account (NULL for a top-level account); NULL when the model has no hierarchy. build() then makes the accounts view.';
+
+-- create_model() takes revenue and parent; validate() returns revenue
+-- and revenue_lost
+DROP FUNCTION health_score.create_model(text, regclass, text, text[], float8, float8, float8[], text[], float8, text);
+DROP FUNCTION health_score.validate(text, text);
