@@ -1071,6 +1071,36 @@ $$;
 COMMENT ON FUNCTION health_score_internal._refresh_stored(health_score.model) IS
   'Internal: scores every customer once and brings a model''s reference and stored_scores up to date, rewriting only the rows that changed.';
 
+-- Negative revenue is counted as it is (a credit lowers a band's
+-- revenue): say so at build, from the stored scores it has just filled,
+-- since a sign error in the expression looks the same.
+CREATE OR REPLACE FUNCTION health_score_internal._warn_revenue(m health_score.model)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    negative bigint;
+    example text;
+BEGIN
+    IF m.revenue IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format('SELECT count(*), min((s.%1$I)::text) FROM %2$I.stored_scores AS s WHERE s.revenue < 0',
+                   m.key, m.target_schema)
+       INTO negative, example;
+    IF negative > 0 THEN
+        RAISE WARNING 'model "%": revenue % is negative for % customers, as for % = %', m.name,
+                      quote_literal(m.revenue), negative, m.key, quote_literal(example)
+              USING DETAIL = 'Negative revenue is counted as it is: it lowers the revenue of its band and account.',
+                    HINT = 'If these are credits, leave them; otherwise correct the revenue with set_revenue(), as in greatest(expression, 0).';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._warn_revenue(health_score.model) IS
+  'Internal: a warning when a model''s revenue is negative for some customer.';
+
 CREATE OR REPLACE FUNCTION health_score.build(model text)
 RETURNS text
 LANGUAGE plpgsql
@@ -1147,6 +1177,7 @@ BEGIN
     PERFORM health_score_internal._create_stored(m);
     PERFORM health_score_internal._refresh_stored(m);
     PERFORM health_score_internal._warn_metric_data(m, NULL, false);
+    PERFORM health_score_internal._warn_revenue(m);
 
     PERFORM health_score_internal._comment_views(m);
     FOREACH statement IN ARRAY grants LOOP
