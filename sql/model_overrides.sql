@@ -177,6 +177,12 @@ SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage'
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, NULL)$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, '  ')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, E'\t\n ')$$);
+SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, E'\u00a0\u2003')$$);
+-- a snapshot taken before the model's lock could miss another session's
+-- override: only READ COMMITTED
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', 'usage', 50, 'x')$$);
+ROLLBACK;
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', NULL, 'usage', 50, 'x')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '1', NULL, 50, 'x')$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score.override('nope', '1', 'usage', 50, 'x')$$);
@@ -237,12 +243,17 @@ SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov', '99', 'usage
 SELECT * FROM pg_temp.error_of($$INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason) VALUES (3, 'usage', 'set', 70, 'x')$$);
 SELECT * FROM pg_temp.error_of($$INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason) VALUES (2, 'tickets', 'set', 70, 'x')$$);
 SELECT * FROM pg_temp.error_of($$INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason) VALUES (2, 'usage', 'SET', 70, 'x')$$);
--- an entry numbered far ahead does not stay in force: the entry written
--- last is (logged_at is the trigger's clock), so the override() after it
--- applies, 65 not 99
+-- the log numbers its entries, whatever an INSERT says: neither a number
+-- far ahead nor the next ones the log will give stick, so no later entry
+-- finds its number taken, and the override() after them applies (65)
+SELECT max(log_id) AS before_max FROM health_score_ov.override_log \gset
 INSERT INTO health_score_ov.override_log (log_id, id, metric, action, new_score, reason)
-OVERRIDING SYSTEM VALUE VALUES (1000000, 5, 'usage', 'set', 99, 'numbered ahead');
-SELECT health_score.override('ov', '5', 'usage', 65, 'written after') < 1000000 AS numbered_before;
+VALUES (1000000, 5, 'usage', 'set', 99, 'numbered ahead'),
+       (:before_max + 2, 5, 'usage', 'set', 98, 'numbered next'),
+       (:before_max + 3, 5, 'usage', 'set', 97, 'numbered next');
+SELECT log_id - :before_max AS after_max, new_score FROM health_score_ov.override_log
+ WHERE log_id > :before_max ORDER BY log_id;
+SELECT health_score.override('ov', '5', 'usage', 65, 'written after') - :before_max AS after_max;
 SELECT score FROM health_score_ov.overrides WHERE id = 5 AND metric = 'usage';
 INSERT INTO health_score_ov.override_log (id, metric, action, new_score, reason, logged_by, old_score)
 VALUES (2, 'usage', 'set', 60, 'typed in by hand', 'postgres', 12);
@@ -310,3 +321,25 @@ SELECT health_score_internal._model_row_overridden('{a,b,c}', '{linear,score,lin
                                           '{2,1,1}', 0, 5::float8, NULL::float8, 10::float8) AS same_as_model_row;
 SELECT * FROM pg_temp.error_of($$SELECT health_score_internal._model_row_overridden('{a,b}', '{linear,linear}', '{0,0}', '{10,10}', '{1,1}', 0, '{NULL,101}', 5::float8, 5::float8)$$);
 SELECT * FROM pg_temp.error_of($$SELECT health_score_internal._model_row_overridden('{a,b}', '{linear,linear}', '{0,0}', '{10,10}', '{1,1}', 0, '{70}', 5::float8, 5::float8)$$);
+
+-- -0 is 0; a metric dropped and added again starts without the overrides
+-- of the one before; a customer whose value fails is named with the metric
+CREATE TABLE hs_ov2 (id integer PRIMARY KEY, a float8, b float8);
+INSERT INTO hs_ov2 VALUES (1, 4, 2), (2, 4, 0);
+SELECT health_score.create_model('ov2', 'public.hs_ov2', 'id');
+SELECT health_score.add_metric('ov2', 'ratio', 'a / b', 1, 'linear', worst => 0, best => 10, overridable => true);
+SELECT health_score.add_metric('ov2', 'a', 'a', 1, 'linear', worst => 0, best => 10, overridable => true);
+UPDATE hs_ov2 SET b = 1 WHERE id = 2;
+SELECT health_score.build('ov2');
+SELECT health_score.override('ov2', '1', 'a', -0::float8, 'minus zero') AS log_id;
+SELECT new_score, new_score::text AS shown FROM health_score_ov2.override_log;
+SELECT count(*) AS in_force_before FROM health_score_ov2.overrides;
+SELECT health_score.drop_metric('ov2', 'a');
+SELECT health_score.add_metric('ov2', 'a', 'a * 2', 1, 'linear', worst => 0, best => 10, overridable => true);
+SELECT health_score.build('ov2');
+SELECT count(*) AS in_force FROM health_score_ov2.overrides;
+SELECT id, a_score, overridden FROM health_score_ov2.scores ORDER BY id;
+UPDATE hs_ov2 SET b = 0 WHERE id = 2;
+SELECT * FROM pg_temp.error_of($$SELECT health_score.override('ov2', '2', 'ratio', 50, 'x')$$);
+SELECT health_score.drop_model('ov2', drop_history => true);
+DROP TABLE hs_ov2;

@@ -47,7 +47,7 @@ AS $$
 DECLARE
     schema_name text := quote_ident(m.target_schema);
     comments text[] := ARRAY[
-        'log_id', 'The entry''s number.',
+        'log_id', 'The entry''s number, given by the log (override_log_log_id_seq), whatever an INSERT said.',
         'logged_at', 'When the entry was written: the latest entry of a customer''s metric is the one in force (log_id breaks a tie).',
         'logged_by', 'The role that made it.',
         m.key, format('Customer key: %s of %s.', m.key, m.source),
@@ -62,7 +62,7 @@ BEGIN
         RETURN;
     END IF;
     EXECUTE format($q$CREATE TABLE %1$s.override_log (
-    log_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    log_id     bigint PRIMARY KEY,
     logged_at  timestamptz NOT NULL DEFAULT now(),
     logged_by  text NOT NULL DEFAULT current_user,
     %2$I       %3$s NOT NULL,
@@ -75,6 +75,13 @@ BEGIN
     CHECK (action = 'clear' OR (new_score IS NOT NULL AND reason ~ '[^[:space:]]'))
 )$q$,
                    schema_name, m.key, health_score_internal._key_type_sql(m));
+    -- The trigger numbers every entry, whatever an INSERT said: a number
+    -- someone chose could take one the log has yet to give.  Whoever may
+    -- insert may draw a number (nothing else: a number drawn and not used
+    -- is a gap).
+    EXECUTE format('CREATE SEQUENCE %1$s.override_log_log_id_seq OWNED BY %1$s.override_log.log_id', schema_name);
+    EXECUTE format('REVOKE ALL ON SEQUENCE %1$s.override_log_log_id_seq FROM PUBLIC', schema_name);
+    EXECUTE format('GRANT USAGE ON SEQUENCE %1$s.override_log_log_id_seq TO PUBLIC', schema_name);
     EXECUTE format('CREATE INDEX override_log_customer ON %s.override_log (%I, metric, logged_at, log_id)',
                    schema_name, m.key);
     -- the checks and the author: override()'s, for a direct INSERT too
@@ -104,7 +111,7 @@ COMMENT ON FUNCTION health_score_internal._create_override_log(health_score.mode
 
 -- The SQL of the overrides view: the latest entry of each customer and
 -- metric of the log, when it sets a score not yet expired, of a metric
--- overridable as built.  A filter on the key reaches the log's index
+-- overridable as built, written since the metric was added.  A filter on the key reaches the log's index
 -- through DISTINCT ON, whose columns it names.
 CREATE OR REPLACE FUNCTION health_score_internal._overrides_sql(m health_score.model)
 RETURNS text
@@ -115,10 +122,15 @@ AS $$
        l.logged_at AS set_at, l.expires_on, l.log_id
   FROM (SELECT DISTINCT ON (e.%2$I, e.metric) e.*
           FROM %1$I.override_log AS e
-         WHERE e.metric = ANY (%3$L::text[])
+          JOIN (VALUES %3$s) AS x(metric, added_at)
+            ON x.metric = e.metric AND e.logged_at >= x.added_at
          ORDER BY e.%2$I, e.metric, e.logged_at DESC, e.log_id DESC) AS l
  WHERE l.action = 'set' AND (l.expires_on IS NULL OR l.expires_on > current_date)$q$,
-                  m.target_schema, m.key, health_score_internal._overridable_metrics(m))
+                  m.target_schema, m.key,
+                  -- a metric dropped and added again starts with no override
+                  coalesce((SELECT string_agg(format('(%L, %L::timestamptz)', x.name, x.added_at), ', ' ORDER BY x.position)
+                              FROM health_score_internal._built_metrics(m) AS x WHERE x.overridable),
+                           '(NULL::text, NULL::timestamptz)'))
 $$;
 
 COMMENT ON FUNCTION health_score_internal._overrides_sql(health_score.model) IS
@@ -190,11 +202,27 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     rows_found bigint;
+    code text;
+    message text;
+    detail text;
+    hint text;
 BEGIN
-    EXECUTE format('SELECT count(*), max(round((%s)::numeric, 1)::float8) FROM %s AS src WHERE src.%I = $1::%s',
-                   health_score_internal._metric_score_sql(m, x, health_score_internal._metric_current_value_sql(m, x)),
-                   m.source, m.key, format_type(health_score_internal._column_type(m.source, m.key), NULL))
-       INTO rows_found, score USING key;
+    BEGIN
+        EXECUTE format('SELECT count(*), max(round((%s)::numeric, 1)::float8) FROM %s AS src WHERE src.%I = $1::%s',
+                       health_score_internal._metric_score_sql(m, x, health_score_internal._metric_current_value_sql(m, x)),
+                       m.source, m.key, format_type(health_score_internal._column_type(m.source, m.key), NULL))
+           INTO rows_found, score USING key;
+    EXCEPTION
+        WHEN data_exception THEN
+            -- the customer's value fails: say which metric, as a read would
+            GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            PERFORM health_score_internal._raise_scoring_error(m, code, message, detail, hint, key);
+        WHEN undefined_column OR undefined_function OR undefined_table OR datatype_mismatch THEN
+            -- the source changed under the model: say what it lost
+            PERFORM health_score_internal._require_source_matches(m);
+            RAISE;
+    END;
     IF rows_found > 1 THEN
         PERFORM health_score_internal._require_unique_keys(m, m.source::text);
     END IF;
@@ -229,6 +257,14 @@ DECLARE
     key_type text := format_type(health_score_internal._column_type(m.source, m.key), NULL);
     current_override float8;
 BEGIN
+    -- the override in force is read after the model's lock is held; a
+    -- snapshot taken before it would miss one another session just wrote
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'overrides of model "%" are changed in READ COMMITTED transactions only, not %', m.name,
+                        upper(current_setting('transaction_isolation'))
+              USING ERRCODE = '25000',
+                    HINT = 'Run it in a transaction of its own, or SET TRANSACTION ISOLATION LEVEL READ COMMITTED: a snapshot taken before another session''s change would log the wrong score before.';
+    END IF;
     IF action IS DISTINCT FROM 'set' AND action IS DISTINCT FROM 'clear' THEN
         RAISE EXCEPTION 'action must be set or clear, not %', coalesce(quote_literal(action), 'NULL')
               USING ERRCODE = '22023',
@@ -267,7 +303,7 @@ BEGIN
             RAISE EXCEPTION 'override of metric "%" for customer %: score must be between 0 and 100, not %',
                             metric, quote_literal(key), score
                   USING ERRCODE = '22003';
-        ELSIF reason !~ '[^[:space:]]' THEN
+        ELSIF reason ~ '^[[:space:]\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*$' THEN
             RAISE EXCEPTION 'override of metric "%" for customer %: reason must not be empty', metric, quote_literal(key)
                   USING ERRCODE = '22023',
                         HINT = 'Say why: the override log keeps the reason with the score.';
@@ -300,7 +336,7 @@ BEGIN
     in_force := current_override IS NOT NULL;
     old_score := coalesce(current_override, customer.score);
     IF action = 'set' THEN
-        new_score := score;
+        new_score := score + 0;     -- never -0
         IF expires_on <= current_date AND warn THEN
             RAISE WARNING 'override of metric "%" for customer % does not apply: its expires_on is not after today',
                           metric, quote_literal(key)
@@ -334,8 +370,11 @@ DECLARE
                                WHERE n.nspname = m.target_schema AND c.relname = 'override_log');
 BEGIN
     PERFORM health_score_internal._require_built(m, NULL);
-    IF override_log IS NULL THEN
-        RAISE EXCEPTION 'model "%" has no %.override_log', m.name, quote_ident(m.target_schema)
+    IF override_log IS NULL OR NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE n.nspname = m.target_schema AND c.relname = 'overrides') THEN
+        RAISE EXCEPTION 'model "%" has no %.override_log or %.overrides', m.name, quote_ident(m.target_schema),
+                        quote_ident(m.target_schema)
               USING ERRCODE = '55000',
                     DETAIL = 'It was built by an earlier version of health_score.',
                     HINT = format('Run SELECT health_score.build(%L), which makes it.', m.name);
@@ -403,10 +442,10 @@ BEGIN
     END IF;
     -- What is in force is the entry written last: the time it was written,
     -- taken once _override_change holds the model's lock, so that of
-    -- two changes the one that waited is the later.  Not log_id alone,
-    -- which an INSERT ... OVERRIDING SYSTEM VALUE may set (a number is
-    -- only a tie-break between entries of one transaction).
+    -- two changes the one that waited is the later; the number breaks a
+    -- tie between entries of one statement.
     NEW.logged_at := clock_timestamp();
+    NEW.log_id := nextval(format('%I.override_log_log_id_seq', TG_TABLE_SCHEMA)::regclass);
     NEW.logged_by := current_user;  -- text: the views' plain types
     NEW.old_score := change.old_score;
     NEW.new_score := change.new_score;
@@ -448,18 +487,9 @@ AS $$
 DECLARE
     log_id bigint;
 BEGIN
-    BEGIN
-        EXECUTE format('INSERT INTO %1$I.override_log (%2$I, metric, action, new_score, reason, expires_on) VALUES ($1::%3$s, $2, $3, $4, $5, $6) RETURNING log_id',
-                       m.target_schema, m.key, health_score_internal._key_type_sql(m))
-           INTO log_id USING key, metric, action, score, reason, expires_on;
-    EXCEPTION WHEN unique_violation THEN
-        -- the number drawn was taken by an INSERT that chose its own
-        RAISE EXCEPTION 'the next log_id of %.override_log is taken', quote_ident(m.target_schema)
-              USING ERRCODE = '23505',
-                    DETAIL = 'An INSERT ... OVERRIDING SYSTEM VALUE wrote an entry with a number the log had not yet given.',
-                    HINT = format('The model''s owner moves the numbering past it: SELECT setval(pg_get_serial_sequence(%L, ''log_id''), (SELECT max(log_id) FROM %I.override_log));',
-                                  format('%I.override_log', m.target_schema), m.target_schema);
-    END;
+    EXECUTE format('INSERT INTO %1$I.override_log (%2$I, metric, action, new_score, reason, expires_on) VALUES ($1::%3$s, $2, $3, $4, $5, $6) RETURNING log_id',
+                   m.target_schema, m.key, health_score_internal._key_type_sql(m))
+       INTO log_id USING key, metric, action, score, reason, expires_on;
     RETURN log_id;
 END;
 $$;
@@ -490,7 +520,6 @@ DECLARE
 BEGIN
     m := health_score_internal._model(model_name);
     PERFORM health_score_internal._require_override_privilege(m);
-    PERFORM health_score_internal._require_views(m);
     change := health_score_internal._override_change(m, key, metric, action, score, reason, expires_on, false);
     IF action = 'clear' AND NOT change.in_force THEN
         RETURN NULL;

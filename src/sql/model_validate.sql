@@ -329,6 +329,7 @@ DECLARE
     key_type text := format_type(health_score_internal._column_type(m.source, m.key), NULL);
     x health_score.metric;
     arms text[] := '{}';
+    missing text[];
     rows_written bigint;
     unscored boolean;
     coverage float8;
@@ -344,19 +345,23 @@ BEGIN
     END IF;
     -- explain reads the scores view (and the overrides) as the caller:
     -- say what to ask for rather than fail inside a query of ours
-    IF NOT has_table_privilege(format('%I.scores', m.target_schema), 'SELECT')
-       OR (cardinality(health_score_internal._overridable_metrics(m)) > 0
-           AND NOT has_table_privilege(format('%I.overrides', m.target_schema), 'SELECT')) THEN
+    missing := ARRAY(SELECT r FROM unnest(ARRAY[format('%I.scores', m.target_schema)]
+                                         || CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
+                                                 THEN ARRAY[format('%I.overrides', m.target_schema),
+                                                            format('%I.override_log', m.target_schema)]
+                                                 ELSE '{}'::text[] END) AS r
+                      WHERE NOT has_table_privilege(r, 'SELECT'));
+    IF NOT has_any_column_privilege(m.source, 'SELECT') THEN
+        missing := missing || m.source::text;
+    END IF;
+    IF cardinality(missing) > 0 THEN
         RAISE EXCEPTION 'permission denied to explain the scores of model "%"', m.name
               USING ERRCODE = '42501',
-                    DETAIL = format('explain reads %1$I.scores%2$s as you, and the source.', m.target_schema,
-                                    CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
-                                         THEN format(' and %I.overrides', m.target_schema) ELSE '' END),
-                    HINT = format('The model''s owner, %s, grants them: GRANT SELECT ON %I.scores%s TO %s;',
-                                  quote_ident(m.owner), m.target_schema,
-                                  CASE WHEN cardinality(health_score_internal._overridable_metrics(m)) > 0
-                                       THEN format(', %I.overrides', m.target_schema) ELSE '' END,
-                                  quote_ident(current_user));
+                    DETAIL = format('explain reads %s as you; you may not read %s.',
+                                    array_to_string(ARRAY[format('%I.scores', m.target_schema), m.source::text], ' and '),
+                                    array_to_string(missing, ', ')),
+                    HINT = format('Ask the owner of each for it: GRANT SELECT ON %s TO %s;',
+                                  array_to_string(missing, ', '), quote_ident(current_user));
     END IF;
     -- a key of the wrong form names no customer
     BEGIN

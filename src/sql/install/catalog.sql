@@ -390,7 +390,8 @@ CREATE TABLE health_score.metric (
     UNIQUE (model, position),
     -- a value's age needs both: when it was measured and how long it holds
     CONSTRAINT metric_as_of_check CHECK ((as_of IS NULL) = (valid_for IS NULL)),
-    CONSTRAINT metric_valid_for_check CHECK (valid_for > interval '0')
+    -- now() - valid_for must be a time: timestamps begin in 4713 BC
+    CONSTRAINT metric_valid_for_check CHECK (valid_for > interval '0' AND valid_for < interval '6000 years')
 );
 
 COMMENT ON TABLE health_score.metric IS

@@ -184,7 +184,7 @@ $validate$;
 ALTER TABLE health_score.metric ADD COLUMN as_of text, ADD COLUMN valid_for interval;
 ALTER TABLE health_score.metric
   ADD CONSTRAINT metric_as_of_check CHECK ((as_of IS NULL) = (valid_for IS NULL)),
-  ADD CONSTRAINT metric_valid_for_check CHECK (valid_for > interval '0');
+  ADD CONSTRAINT metric_valid_for_check CHECK (valid_for > interval '0' AND valid_for < interval '6000 years');
 COMMENT ON COLUMN health_score.metric.as_of IS 'A SQL expression over the source''s columns (timestamp, timestamptz or date) giving when the value was measured; NULL when the value does not age.';
 COMMENT ON COLUMN health_score.metric.valid_for IS 'How long a value holds after as_of: an older one, or one whose as_of is NULL, is stale and counts as missing.';
 
