@@ -10,6 +10,7 @@ OBJS = \
 	src/weighting.o \
 	src/scorecard.o \
 	src/model_row.o \
+	src/worst_child.o \
 	src/query_check.o \
 	src/labels.o \
 	src/tally.o \
@@ -53,6 +54,7 @@ SQL_SOURCES = \
 	src/sql/model_build.sql \
 	src/sql/model_history.sql \
 	src/sql/model_override.sql \
+	src/sql/model_accounts.sql \
 	src/sql/model_citus.sql \
 	src/sql/model_validate.sql
 SQL_INSTALL = src/sql/install/catalog.sql $(SQL_SOURCES) src/sql/install/policies.sql

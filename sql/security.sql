@@ -66,7 +66,7 @@ SELECT cfg AS pinned,
           FROM hs_sec_functions, unnest(proconfig) AS c
          WHERE c LIKE 'search\_path=%') AS d;
 
--- The PL/pgSQL and SQL functions without a pinned search_path.  Two, on
+-- The PL/pgSQL and SQL functions without a pinned search_path.  Three, on
 -- purpose: IMMUTABLE SQL constants that the planner inlines and folds,
 -- which a SET clause would prevent.  They must then name nothing
 -- unqualified: every identifier outside their string literals is
@@ -74,7 +74,7 @@ SELECT cfg AS pinned,
 -- caller's search_path, where a temporary type comes first:
 --   CREATE DOMAIN pg_temp.text AS integer;
 --   SELECT health_score_internal._built_views();  -- invalid input syntax for type integer
--- Expected: both listed with no unqualified name (1.2 cast to ::text[]).
+-- Expected: the three listed with no unqualified name (1.2 cast to ::text[]).
 SELECT function AS unpinned,
        array(SELECT DISTINCT m[1]
                FROM regexp_matches(regexp_replace(prosrc, '''([^'']|'''')*''', '''''', 'g'),

@@ -603,6 +603,7 @@ SELECT * FROM %2$s.trend
           - array_position('{red,yellow,green}'::text[], band) DESC,
           score - previous_score, %3$I$q$,
                    verb, schema_name, m.key);
+    PERFORM health_score_internal._create_account_views(m, verb);
     RETURN true;
 EXCEPTION WHEN invalid_table_definition THEN
     IF replace THEN
@@ -702,6 +703,7 @@ BEGIN
                        format('Segment: %s of %s, as text.', band, m.source));
     END LOOP;
     PERFORM health_score_internal._comment_overrides(m);
+    PERFORM health_score_internal._comment_account_views(m);
     PERFORM health_score_internal._comment_trend_columns(m, schema_name || '.trend');
     PERFORM health_score_internal._comment_trend_columns(m, schema_name || '.dropped');
     EXECUTE format('COMMENT ON VIEW %s.trend IS %L', schema_name,
@@ -997,6 +999,9 @@ DECLARE
     hint text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
+    -- the accounts roll children up one level: a deeper tree or a cycle
+    -- is refused here, where the owner stores what every reader sees
+    PERFORM health_score_internal._require_flat_hierarchy(m);
     -- What is stored is what the caller sees: say so when that may be
     -- less than the source holds, since readers who see more would
     -- silently miss rows and be ranked among the caller's customers.
@@ -1138,11 +1143,12 @@ BEGIN
     ELSIF m.built_version IS NULL THEN
         -- the first build into a schema that exists: never take over
         -- relations someone else put there
-        FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots,override_log}'::text[] LOOP
+        FOREACH relation IN ARRAY health_score_internal._account_views() || health_score_internal._built_views()
+                                  || '{history,snapshots,override_log}'::text[] LOOP
             IF to_regclass(format('%s.%I', schema_name, relation)) IS NOT NULL THEN
                 RAISE EXCEPTION 'relation %.% already exists', schema_name, relation
                       USING ERRCODE = '42P07',
-                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, stored_scores, overrides, history, snapshots and override_log: give the model a target_schema of its own.';
+                            HINT = 'build() creates scores, red, yellow, green, segment_summary, trend, dropped, scores_mv, stored_scores, overrides, accounts, account_trend, account_dropped, history, snapshots and override_log: give the model a target_schema of its own.';
             END IF;
         END LOOP;
     END IF;
@@ -1165,7 +1171,8 @@ BEGIN
     IF NOT replaced THEN
         -- stored_scores is _create_stored's to replace: it makes the
         -- user's indexes on it again
-        FOREACH relation IN ARRAY array_remove(health_score_internal._built_views(), 'stored_scores') LOOP
+        FOREACH relation IN ARRAY health_score_internal._account_views()
+                                  || array_remove(health_score_internal._built_views(), 'stored_scores') LOOP
             PERFORM health_score_internal._drop_built(m.target_schema, relation, 'replace');
         END LOOP;
         PERFORM health_score_internal._create_views(m, false);
@@ -1352,7 +1359,8 @@ BEGIN
               USING ERRCODE = '2BP01',
                     HINT = format('Copy the log elsewhere if you need it, then run SELECT health_score.drop_model(%L, drop_history => true).', m.name);
     END IF;
-    FOREACH relation IN ARRAY health_score_internal._built_views() || '{history,snapshots,override_log}'::text[] LOOP
+    FOREACH relation IN ARRAY health_score_internal._account_views() || health_score_internal._built_views()
+                              || '{history,snapshots,override_log}'::text[] LOOP
         PERFORM health_score_internal._drop_built(m.target_schema, relation, 'drop');
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN

@@ -665,8 +665,7 @@ AS $$
              taken_on,model_version,metric_scores,contributions,previous_on,previous_score,
              previous_band,top_mover,top_mover_change,delta_wow,delta_mom,band_change,
              dropped_band,slope_90d,sparkline,customers,share,average_score,health_score_weights,
-             health_score_total_weight,overridden,revenue,parent,revenue_share,accounts,children,
-             worst_child,worst_child_score,red_children,log_id,logged_at,logged_by,metric,action,reason,
+             health_score_total_weight,overridden,revenue,parent,revenue_share,log_id,logged_at,logged_by,metric,action,reason,
              expires_on,set_by,set_at}'::pg_catalog.text[]
 $$;
 

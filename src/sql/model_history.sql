@@ -27,6 +27,10 @@ BEGIN
         IF NOT 'overridden' = ANY (health_score_internal._columns_of(to_regclass(schema_name || '.history'))) THEN
             EXECUTE format('ALTER TABLE %s.history ADD COLUMN stale integer, ADD COLUMN overridden integer',
                            schema_name);
+        END IF;
+        IF NOT 'revenue' = ANY (health_score_internal._columns_of(to_regclass(schema_name || '.history'))) THEN
+            EXECUTE format('ALTER TABLE %s.history ADD COLUMN revenue float8, ADD COLUMN parent %s',
+                           schema_name, health_score_internal._key_type_sql(m));
             PERFORM health_score_internal._comment_history_tail(m);
         END IF;
         RETURN;
@@ -60,10 +64,12 @@ BEGIN
     sparkline          text,
     stale              integer,
     overridden         integer,
+    revenue            float8,
+    parent             %5$s,
     PRIMARY KEY (%2$I, taken_on)
 ) PARTITION BY RANGE (taken_on)$q$,
                    schema_name, m.key, health_score_internal._key_type_sql(m),
-                   coalesce(segment_columns || ',', ''));
+                   coalesce(segment_columns || ',', ''), health_score_internal._key_type_sql(m));
     -- history is a copy of customer rows: show a reader only the
     -- customers the source shows them, so its row-level security holds
     EXECUTE format('ALTER TABLE %s.history ENABLE ROW LEVEL SECURITY', schema_name);
@@ -121,6 +127,10 @@ BEGIN
                    'How many metrics had a value older than their valid_for at the snapshot, left out as missing; NULL in snapshots taken before health_score 1.4.');
     EXECUTE format('COMMENT ON COLUMN %I.history.overridden IS %L', m.target_schema,
                    'How many metric scores were set by hand (health_score.override) at the snapshot: metric_scores holds the overrides; NULL in snapshots taken before health_score 1.4.');
+    EXECUTE format('COMMENT ON COLUMN %I.history.revenue IS %L', m.target_schema,
+                   'The customer''s revenue at the snapshot (the model''s revenue); NULL without one.');
+    EXECUTE format('COMMENT ON COLUMN %I.history.parent IS %L', m.target_schema,
+                   'The customer''s parent account at the snapshot (the model''s parent); NULL without one. account_trend rolls the history up by it.');
 END;
 $$;
 
@@ -336,7 +346,7 @@ SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment
        -- rounded twice, so that a slope a hair from a .xxx5 tie rounds
        -- the same whatever the order its sums were added in
        round(round((se.figures).slope_per_day::numeric, 9), 3)::float8 AS slope_90d,
-       (se.figures).sparkline, cur.stale, cur.overridden
+       (se.figures).sparkline, cur.stale, cur.overridden, %9$s
   FROM (%4$s) AS cur
   JOIN (SELECT p.%2$I, health_score_internal._snapshot_trend(p.taken_on, p.score, %6$L::date, %8$L::date) AS figures
           FROM (SELECT h.%2$I, h.taken_on, h.score FROM %1$s.history AS h
@@ -349,14 +359,19 @@ SELECT cur.%2$I, %3$scur.score, cur.band, cur.grade, cur.percentile, cur.segment
                    current_sql, scores_sql,
                    -- ISO dates read back the same whatever the DateStyle
                    to_char(day, 'YYYY-MM-DD'), to_char(previous_day, 'YYYY-MM-DD'),
-                   to_char(sparkline_from, 'YYYY-MM-DD'));
+                   to_char(sparkline_from, 'YYYY-MM-DD'),
+                   -- a revenue and a parent where the stored scores have them
+                   (SELECT string_agg(CASE WHEN c = ANY (stored) THEN format('cur.%I', c)
+                                           ELSE format('NULL::%s AS %I', t, c) END, ', ' ORDER BY o)
+                      FROM (VALUES (1, 'revenue', 'float8'), (2, 'parent', health_score_internal._key_type_sql(m))) AS x(o, c, t),
+                           LATERAL (SELECT health_score_internal._columns_of(to_regclass(schema_name || '.stored_scores')) AS stored) AS st));
     EXECUTE format('DELETE FROM %s.history AS h WHERE h.taken_on = $1', schema_name) USING day;
     EXECUTE format($q$INSERT INTO %1$s.history
 SELECT $1, t.%2$I, %3$st.score, t.band, t.grade, t.percentile, t.segment_percentile,
        t.model_version, t.metric_scores, t.contributions,
        t.previous_on, t.previous_score, t.previous_band,
        (t.mover).metric, (t.mover).change, t.delta_wow, t.delta_mom, t.slope_90d, t.sparkline,
-       t.stale, t.overridden
+       t.stale, t.overridden, t.revenue, t.parent
   FROM pg_temp.health_score_snapshot AS t$q$,
                    schema_name, m.key, health_score_internal._segment_columns(m, 't'))
       USING day;
