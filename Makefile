@@ -75,7 +75,7 @@ SQL_UPDATES = $(foreach v,$(SQL_DELTA_FROM),$(EXTENSION)--$(v)--$(EXTVERSION).sq
 DATA = $(SQL_RELEASED)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(SQL_UPDATES)
 
-REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts model_check model_stale model_snapshots model_weights model_define_checks model_misuse model_stale_data model_alerts model_overrides
+REGRESS = setup scale weighting scorecard labels survey band_counts distribution model trend validation security aggregate_states percentile_cuts model_check model_stale model_snapshots model_weights model_define_checks model_misuse model_stale_data model_alerts model_overrides model_accounts
 REGRESS_OPTS = --load-extension=health_score
 
 PG_CPPFLAGS = -I$(srcdir)/src

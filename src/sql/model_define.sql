@@ -464,18 +464,26 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     key_type text := health_score_internal._key_type_sql(m);
+    parent_type regtype;
+    key_column_type regtype;
+    integers regtype[] := '{smallint,integer,bigint}';
+    texts regtype[] := '{text,character varying}';
 BEGIN
     IF m.parent IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM health_score_internal._expression_type(m, 'parent', m.parent);
-    BEGIN
-        PERFORM health_score_internal._query_result_type(format('SELECT ((%s)::%s) FROM %s AS src', m.parent, key_type, m.source));
-    EXCEPTION WHEN cannot_coerce OR datatype_mismatch OR undefined_function THEN
-        RAISE EXCEPTION 'parent of model "%": expression % does not give a key (%)', m.name, quote_literal(m.parent), key_type
+    parent_type := health_score_internal._base_type(health_score_internal._expression_type(m, 'parent', m.parent));
+    key_column_type := health_score_internal._base_type(health_score_internal._column_type(m.source, m.key));
+    -- of the key's own type, or of its kind: a cast that parses (text to
+    -- integer) could still fail on a value, and every read with it
+    IF parent_type <> key_column_type
+       AND NOT (parent_type = ANY (integers) AND key_column_type = ANY (integers))
+       AND NOT (parent_type = ANY (texts) AND key_column_type = ANY (texts)) THEN
+        RAISE EXCEPTION 'parent of model "%": expression % has type %, not that of the key % (%)', m.name,
+                        quote_literal(m.parent), parent_type, m.key, key_column_type
               USING ERRCODE = '42804',
-                    HINT = format('The parent is the %s of the customer''s parent account, as the key %s is: a column such as parent_id.', key_type, m.key);
-    END;
+                    HINT = format('The parent is the key of the customer''s parent account, as %s is: a column such as parent_id.', m.key);
+    END IF;
     RETURN format('((%s)::%s)', m.parent, key_type);
 END;
 $$;

@@ -260,13 +260,14 @@ BEGIN
            avg(j.bad::int)::float8 AS rate, count(j.bad) AS rate_customers
       FROM joined AS j GROUP BY j.band
 )
-SELECT pb.band, pb.customers, pb.revenue, pb.rate, pb.rate_customers, pb.revenue * pb.rate
-  FROM per_band AS pb
-UNION ALL
-SELECT 'all', sum(pb.customers)::bigint, sum(pb.revenue), sum(pb.rate * pb.rate_customers) / nullif(sum(pb.rate_customers), 0),
-       sum(pb.rate_customers)::bigint, sum(pb.revenue * pb.rate)
-  FROM per_band AS pb
- ORDER BY 1 <> 'red', 1 <> 'yellow', 1 <> 'green', 1 <> 'unscored'$q$,
+SELECT r.* FROM (
+    SELECT pb.band, pb.customers, pb.revenue, pb.rate, pb.rate_customers, pb.revenue * pb.rate AS expected_loss
+      FROM per_band AS pb
+    UNION ALL
+    SELECT 'all', sum(pb.customers)::bigint, sum(pb.revenue), sum(pb.rate * pb.rate_customers) / nullif(sum(pb.rate_customers), 0),
+           sum(pb.rate_customers)::bigint, sum(pb.revenue * pb.rate)
+      FROM per_band AS pb) AS r
+ ORDER BY array_position('{red,yellow,green,unscored,all}'::text[], r.band)$q$,
                                    joined, revenue_sql);
     EXCEPTION WHEN data_exception THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
