@@ -74,10 +74,12 @@ SELECT count(*) AS customers FROM demo.customers \gset
 --   plan       (weight 2): an international plan scores 20, none 100
 --   engagement (weight 1): voice-mail messages on a log scale, 0 to 30
 --   tenure     (weight 1): account length in days on a log scale, 0 to 200
--- (\gset keeps psql quiet: it stores each result in a variable.)
+-- Each customer's revenue is the monthly charge, which the views sum per
+-- band.  (\gset keeps psql quiet: it stores each result in a variable.)
 SELECT health_score.create_model('churn', 'demo.customers', 'id',
                                  segments => '{international_plan}',
-                                 red_below => 60, green_from => 80) \gset
+                                 red_below => 60, green_from => 80,
+                                 revenue => 'total_day_charge + total_eve_charge + total_night_charge + total_intl_charge') \gset
 SELECT health_score.add_metric('churn', 'support', 'number_customer_service_calls', 3, 'steps',
                                thresholds => '{2,4,5}', scores => '{100,80,20,0}') \gset
 SELECT health_score.add_metric('churn', 'billing',
@@ -134,6 +136,16 @@ SELECT round(health_score.model_auc('churn', $$churn = 'yes'$$)::numeric, 3) AS 
 SELECT band, customers, round((100 * outcome_rate)::numeric, 1) AS "churned %",
        round(lift::numeric, 2) AS lift
 FROM health_score.validate('churn', $$churn = 'yes'$$);
+
+\echo 'Revenue by band: the monthly charges of each band, those of the customers who churned, and what the band''s churn rate puts at risk among the customers who stayed'
+SELECT v.band, v.customers, round(v.revenue::numeric) AS "revenue $/month",
+       round(v.revenue_lost::numeric) AS "lost to churn $/month",
+       round(r.revenue::numeric) AS "stayers' revenue $/month",
+       round((100 * r.outcome_rate)::numeric, 1) AS "churn rate %",
+       round(r.expected_loss::numeric) AS "expected loss $/month"
+FROM health_score.validate('churn', $$churn = 'yes'$$) AS v
+JOIN health_score.revenue_at_risk('churn', $$churn = 'yes'$$) AS r USING (band)
+ORDER BY array_position('{red,yellow,green,unscored,all}', v.band);
 
 \echo 'Why the first red customer scores low, what would help most first'
 SELECT metric, raw_value, round(metric_score::numeric, 1) AS metric_score, weight,
