@@ -266,7 +266,10 @@ BEGIN
     IF parent_sql IS NULL THEN
         RETURN;
     END IF;
-    EXECUTE format('SELECT c.k::text FROM (%1$s) AS c JOIN (%1$s) AS up ON up.k = c.p WHERE up.p IS NOT NULL LIMIT 1', pairs)
+    -- an aggregate, not LIMIT 1: a LIMIT would have the planner walk a
+    -- nested loop, which finds nothing (the usual case) only after
+    -- pairing every customer with every other
+    EXECUTE format('SELECT min(c.k::text) FROM (%1$s) AS c JOIN (%1$s) AS up ON up.k = c.p WHERE up.p IS NOT NULL', pairs)
        INTO first_key;
     IF first_key IS NULL THEN
         RETURN;
