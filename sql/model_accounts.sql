@@ -191,7 +191,7 @@ SELECT count(*) AS differing FROM (SELECT account, score, band FROM health_score
 ------------------------------------------------------------------------
 UPDATE hs_acc SET parent_id = 1 WHERE id = 21;        -- 21 -> 1 -> 100
 SELECT * FROM pg_temp.error_of($$SELECT health_score.refresh('acc')$$);
-UPDATE hs_acc SET parent_id = 21 WHERE id = 1;        -- 21 -> 1 -> 21
+UPDATE hs_acc SET parent_id = 21 WHERE id = 1;        -- 1 -> 21 -> 1
 SELECT * FROM pg_temp.error_of($$SELECT health_score.snapshot('acc', '2026-11-15')$$);
 UPDATE hs_acc SET parent_id = 31 WHERE id = 31;       -- 31 -> 31
 UPDATE hs_acc SET parent_id = 100 WHERE id = 1;
