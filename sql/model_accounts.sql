@@ -205,6 +205,29 @@ SELECT health_score.set_parent('acc', NULL) AS version;
 SELECT health_score.build('acc');
 SELECT relname FROM pg_class WHERE relnamespace = 'health_score_acc'::regnamespace AND relname LIKE 'account%' ORDER BY 1;
 
+-- A parent changed and not yet built is not what refresh checks or
+-- stores: the built one is, until build.
+SELECT health_score.set_parent('acc', 'parent_id') AS version;
+SELECT health_score.build('acc');
+SELECT health_score.set_parent('acc', 'CASE WHEN id = 21 THEN 1 ELSE parent_id END') AS version;
+SELECT health_score.refresh('acc');
+SELECT count(*) AS stored_with_new_parent FROM health_score_acc.stored_scores WHERE id = 21 AND parent = 1;
+SELECT * FROM pg_temp.error_of($$SELECT health_score.build('acc')$$);
+SELECT health_score.set_parent('acc', 'parent_id') AS version;
+
+-- a parent wider than the key would fail at a read; revenue that fails
+-- for a customer is named as a metric is; NaN and infinite revenue are
+-- left out, as NULL
+SELECT * FROM pg_temp.error_of($$SELECT health_score.set_parent('acc', 'parent_id::bigint')$$);
+SELECT health_score.set_revenue('acc', 'mrr / (id - 8)') AS version;
+SELECT * FROM pg_temp.error_of($$SELECT health_score.build('acc')$$);
+SELECT * FROM health_score.check_model('acc');
+SELECT health_score.set_revenue('acc', $$CASE id WHEN 2 THEN 'NaN'::float8 WHEN 4 THEN 'Infinity' ELSE mrr END$$) AS version;
+SELECT health_score.build('acc');
+SELECT id, revenue FROM health_score_acc.scores WHERE id IN (2, 4, 6) ORDER BY id;
+SELECT account, revenue FROM health_score_acc.accounts WHERE account = 100;
+SELECT sum(mrr) FILTER (WHERE id NOT IN (2, 4)) AS by_hand FROM hs_acc WHERE parent_id = 100;
+
 SELECT health_score.drop_model('acc', drop_history => true);
 DROP TABLE hs_acc;
 DROP ROLE regress_acc_reader;

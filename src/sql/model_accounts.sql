@@ -247,25 +247,21 @@ $$;
 COMMENT ON FUNCTION health_score_internal._comment_account_views(health_score.model) IS
   'Internal: comments a model''s account views and their columns.';
 
--- One error when the hierarchy is not one level: a customer whose parent
--- has a parent.  The chain is followed up to 100 steps to tell a cycle
--- (named by its keys) from a deeper tree.
-CREATE OR REPLACE FUNCTION health_score_internal._require_flat_hierarchy(m health_score.model)
+-- One error when the hierarchy of a relation of scored rows (the key and
+-- parent columns of stored_scores) is not one level: a customer whose
+-- parent has a parent.  The chain is followed up to 100 steps to tell a
+-- cycle (named by its keys, from the least as text) from a deeper tree.
+CREATE OR REPLACE FUNCTION health_score_internal._require_flat_hierarchy(m health_score.model, relation text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    parent_sql text := health_score_internal._parent_sql(m);
-    key_type text := health_score_internal._key_type_sql(m);
-    pairs text := format('SELECT (src.%I)::%s AS k, %s AS p FROM %s AS src', m.key, key_type, parent_sql, m.source);
+    pairs text := format('SELECT r.%I AS k, r.parent AS p FROM %s AS r', m.key, relation);
     first_key text;
     chain text[];
     next_key text;
 BEGIN
-    IF parent_sql IS NULL THEN
-        RETURN;
-    END IF;
     -- an aggregate, not LIMIT 1: a LIMIT would have the planner walk a
     -- nested loop, which finds nothing (the usual case) only after
     -- pairing every customer with every other
@@ -276,7 +272,7 @@ BEGIN
     END IF;
     chain := ARRAY[first_key];
     LOOP
-        EXECUTE format('SELECT c.p::text FROM (%s) AS c WHERE c.k = $1::%s', pairs, key_type)
+        EXECUTE format('SELECT min(c.p::text) FROM (%s) AS c WHERE c.k::text = $1', pairs)
            INTO next_key USING chain[cardinality(chain)];
         EXIT WHEN next_key IS NULL OR next_key = ANY (chain) OR cardinality(chain) > 100;
         chain := chain || next_key;
@@ -299,5 +295,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score_internal._require_flat_hierarchy(health_score.model) IS
-  'Internal: an error naming the keys when a model''s parents make a cycle or a tree more than one level deep.';
+COMMENT ON FUNCTION health_score_internal._require_flat_hierarchy(health_score.model, text) IS
+  'Internal: an error naming the keys when the parents of a relation of scored rows make a cycle or a tree more than one level deep.';

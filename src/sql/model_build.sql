@@ -999,9 +999,6 @@ DECLARE
     hint text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('health_score.refresh'), hashtext(m.name));
-    -- the accounts roll children up one level: a deeper tree or a cycle
-    -- is refused here, where the owner stores what every reader sees
-    PERFORM health_score_internal._require_flat_hierarchy(m);
     -- What is stored is what the caller sees: say so when that may be
     -- less than the source holds, since readers who see more would
     -- silently miss rows and be ranked among the caller's customers.
@@ -1016,6 +1013,12 @@ BEGIN
         EXECUTE format('CREATE TEMPORARY TABLE health_score_refresh AS SELECT %s FROM %s.scores',
                        health_score_internal._column_list(columns), schema_name);
         GET DIAGNOSTICS scored = ROW_COUNT;
+        -- the accounts roll children up one level: a deeper tree or a
+        -- cycle among the rows about to be stored (the parent as built)
+        -- is refused here, where the owner stores what every reader sees
+        IF 'parent' = ANY (columns) THEN
+            PERFORM health_score_internal._require_flat_hierarchy(m, 'pg_temp.health_score_refresh');
+        END IF;
     EXCEPTION WHEN data_exception THEN
         -- one customer's value failed every customer's scoring: say which
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,

@@ -105,6 +105,25 @@ $$;
 COMMENT ON FUNCTION health_score_internal._as_of_metric(health_score.metric) IS
   'Internal: a metric whose expression is another''s as_of (in seconds), so that _metric_problems finds the customers it fails for.';
 
+-- A model's revenue and parent as metrics of their own, for
+-- _metric_problems: named revenue and parent, the expression in category
+-- (for the errors), the value a number that evaluates the expression for
+-- every customer.
+CREATE OR REPLACE FUNCTION health_score_internal._model_expression_metrics(m health_score.model)
+RETURNS SETOF health_score.metric
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (m.name, e.name, 0, e.value_sql, 1, 'linear', 0, 1, NULL, NULL, e.expression, NULL, now(),
+            NULL, NULL, false)::health_score.metric
+      FROM (VALUES ('revenue', m.revenue, format('(%s)::float8', m.revenue)),
+                   ('parent', m.parent, format('((%s) IS NULL)::integer', m.parent))) AS e(name, expression, value_sql)
+     WHERE e.expression IS NOT NULL
+$$;
+
+COMMENT ON FUNCTION health_score_internal._model_expression_metrics(health_score.model) IS
+  'Internal: a model''s revenue and parent expressions as metrics (expression in category), so that _metric_problems finds the customers they fail for.';
+
 CREATE OR REPLACE FUNCTION health_score.check_model(model text)
 RETURNS TABLE (metric text, customer_key text, problem text, value float8)
 LANGUAGE plpgsql
@@ -130,6 +149,12 @@ BEGIN
                            FROM health_score_internal._metric_problems(m, health_score_internal._as_of_metric(x), false) AS p
                           WHERE p.error_code IS NOT NULL;
         END IF;
+    END LOOP;
+    -- the revenue and the parent are read for every customer too
+    FOR x IN SELECT * FROM health_score_internal._model_expression_metrics(m) LOOP
+        RETURN QUERY SELECT x.name, p.customer_key, p.problem, NULL::float8
+                       FROM health_score_internal._metric_problems(m, x, false) AS p
+                      WHERE p.error_code IS NOT NULL;
     END LOOP;
 END;
 $$;
@@ -182,6 +207,17 @@ BEGIN
                                WHEN '22012' THEN 'Make the divisor NULL where it is zero, as in a / NULLIF(b, 0): the metric is then missing for those customers, not zero. '
                                ELSE 'Fix the expression (add_metric(..., replace => true)) or the data. '
                            END || check_hint;
+    END LOOP;
+    FOR x IN SELECT * FROM health_score_internal._model_expression_metrics(m) LOOP
+        SELECT * INTO p FROM health_score_internal._metric_problems(m, x, true, only_key) AS f
+         WHERE f.error_code IS NOT NULL;
+        IF p.customer_key IS NOT NULL THEN
+            RAISE EXCEPTION '% of model "%" fails for % = %: %', x.name, m.name, m.key,
+                            quote_literal(p.customer_key), p.problem
+                  USING ERRCODE = p.error_code,
+                        DETAIL = format('Its expression is %s.', x.category),
+                        HINT = format('Fix the expression (set_%s) or the data. %s', x.name, check_hint);
+        END IF;
     END LOOP;
     -- not a metric's value: the same error, without the generated SQL
     RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message,

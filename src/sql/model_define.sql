@@ -442,7 +442,9 @@ BEGIN
     revenue_type := health_score_internal._expression_type(m, 'revenue', m.revenue);
     IF revenue_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
                         'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
-        RETURN format('((%s)::float8)', m.revenue);
+        -- NaN or an infinity is no revenue: left out, as a NULL one
+        RETURN format('NULLIF(NULLIF(NULLIF((%s)::float8, %L::float8), %L::float8), %L::float8)',
+                      m.revenue, 'NaN', 'Infinity', '-Infinity');
     END IF;
     RAISE EXCEPTION 'revenue of model "%": expression % has type %, not a number', m.name,
                     quote_literal(m.revenue), revenue_type
@@ -474,10 +476,12 @@ BEGIN
     END IF;
     parent_type := health_score_internal._base_type(health_score_internal._expression_type(m, 'parent', m.parent));
     key_column_type := health_score_internal._base_type(health_score_internal._column_type(m.source, m.key));
-    -- of the key's own type, or of its kind: a cast that parses (text to
-    -- integer) could still fail on a value, and every read with it
+    -- of the key's own type, or of its kind and no wider: a cast that
+    -- parses (text to integer, bigint to integer) could still fail on a
+    -- value, and every read with it
     IF parent_type <> key_column_type
-       AND NOT (parent_type = ANY (integers) AND key_column_type = ANY (integers))
+       AND NOT (parent_type = ANY (integers) AND key_column_type = ANY (integers)
+                AND array_position(integers, parent_type) < array_position(integers, key_column_type))
        AND NOT (parent_type = ANY (texts) AND key_column_type = ANY (texts)) THEN
         RAISE EXCEPTION 'parent of model "%": expression % has type %, not that of the key % (%)', m.name,
                         quote_literal(m.parent), parent_type, m.key, key_column_type
