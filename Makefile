@@ -10,7 +10,7 @@ OBJS = \
 	src/weighting.o \
 	src/scorecard.o \
 	src/model_row.o \
-	src/worst_child.o \
+	src/account_rollup.o \
 	src/query_check.o \
 	src/labels.o \
 	src/tally.o \

@@ -15,45 +15,47 @@
  * by every update script: CREATE OR REPLACE only.
  */
 
--- The key of the lowest score of a group (src/worst_child.c): on a tie,
--- the key first in byte order.  Partial states merge, for parallel plans.
-CREATE OR REPLACE FUNCTION health_score_internal._worst_child_accum(internal, float8, text)
+-- An account's row from its children (src/account_rollup.c): counts,
+-- the score weighted by revenue (or the plain mean), the worst child and
+-- the revenue sums, in one state per account.  Partial states merge, for
+-- parallel plans.
+CREATE OR REPLACE FUNCTION health_score_internal._account_rollup_accum(internal, float8, float8, boolean, text)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'hs_worst_child_accum'
+AS 'MODULE_PATHNAME', 'hs_account_rollup_accum'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score_internal._worst_child_combine(internal, internal)
+CREATE OR REPLACE FUNCTION health_score_internal._account_rollup_combine(internal, internal)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'hs_worst_child_combine'
+AS 'MODULE_PATHNAME', 'hs_account_rollup_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score_internal._worst_child_serialize(internal)
+CREATE OR REPLACE FUNCTION health_score_internal._account_rollup_serialize(internal)
 RETURNS bytea
-AS 'MODULE_PATHNAME', 'hs_worst_child_serialize'
+AS 'MODULE_PATHNAME', 'hs_account_rollup_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score_internal._worst_child_deserialize(bytea, internal)
+CREATE OR REPLACE FUNCTION health_score_internal._account_rollup_deserialize(bytea, internal)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'hs_worst_child_deserialize'
+AS 'MODULE_PATHNAME', 'hs_account_rollup_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION health_score_internal._worst_child_final(internal)
-RETURNS text
-AS 'MODULE_PATHNAME', 'hs_worst_child_final'
+CREATE OR REPLACE FUNCTION health_score_internal._account_rollup_final(internal)
+RETURNS health_score_internal._account_rollup_result
+AS 'MODULE_PATHNAME', 'hs_account_rollup_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE AGGREGATE health_score_internal._worst_child(score float8, key text) (
-    SFUNC = health_score_internal._worst_child_accum,
+CREATE OR REPLACE AGGREGATE health_score_internal._account_rollup(score float8, revenue float8, red boolean, key text) (
+    SFUNC = health_score_internal._account_rollup_accum,
     STYPE = internal,
-    COMBINEFUNC = health_score_internal._worst_child_combine,
-    SERIALFUNC = health_score_internal._worst_child_serialize,
-    DESERIALFUNC = health_score_internal._worst_child_deserialize,
-    FINALFUNC = health_score_internal._worst_child_final,
+    COMBINEFUNC = health_score_internal._account_rollup_combine,
+    SERIALFUNC = health_score_internal._account_rollup_serialize,
+    DESERIALFUNC = health_score_internal._account_rollup_deserialize,
+    FINALFUNC = health_score_internal._account_rollup_final,
     PARALLEL = SAFE
 );
 
-COMMENT ON AGGREGATE health_score_internal._worst_child(float8, text) IS
-  'Internal: the key of the lowest non-NULL score of a group; of equal scores, the key first in byte order.';
+COMMENT ON AGGREGATE health_score_internal._account_rollup(float8, float8, boolean, text) IS
+  'Internal: a parent account''s row from its children: children, scored children, the score (weighted by positive revenue, else the mean; unrounded), how it was weighted, the worst child (of equal scores the key first in byte order) and its score, red children, revenue and red revenue.';
 
 -- The views build() makes for a model with a parent, in the order they
 -- can be dropped.
@@ -67,39 +69,26 @@ COMMENT ON FUNCTION health_score_internal._account_views() IS
 
 -- The roll-up of a relation of children (alias s, with the key, score,
 -- band, parent and, with a revenue, revenue), one row per parent:
--- account, children, scored_children, score, score_weighting,
--- worst_child (as text), worst_child_score, red_children, and revenue
--- and red_revenue.  The score is the mean of the children's scores
--- weighted by revenue, over the scored children whose revenue is
--- positive; without a revenue, or when no scored child has a positive
--- one, the plain mean of the scored children's scores.  score_weighting
--- says which.
+-- account, children, scored_children, score (one decimal),
+-- score_weighting, worst_child (as text), worst_child_score,
+-- red_children, and revenue and red_revenue; see _account_rollup.
 CREATE OR REPLACE FUNCTION health_score_internal._rollup_sql(m health_score.model, relation_sql text,
                                                           filter text DEFAULT 'true')
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format($q$SELECT s.parent AS account, count(*) AS children, count(s.score) AS scored_children,
-       round((%1$s)::numeric, 1)::float8 AS score,
-       %2$s AS score_weighting,
-       health_score_internal._worst_child(s.score, (s.%3$I)::text) AS worst_child,
-       min(s.score) AS worst_child_score,
-       count(*) FILTER (WHERE s.band = 'red') AS red_children%4$s
-  FROM %5$s
- WHERE s.parent IS NOT NULL AND %6$s
- GROUP BY s.parent$q$,
-                  CASE WHEN m.revenue IS NULL THEN 'avg(s.score)'
-                       ELSE 'coalesce(sum(s.score * s.revenue) FILTER (WHERE s.revenue > 0) / sum(s.revenue) FILTER (WHERE s.score IS NOT NULL AND s.revenue > 0), avg(s.score))' END,
-                  CASE WHEN m.revenue IS NULL THEN $w$CASE WHEN count(s.score) > 0 THEN 'mean' END$w$
-                       ELSE $w$CASE WHEN count(*) FILTER (WHERE s.score IS NOT NULL AND s.revenue > 0) > 0 THEN 'revenue'
-            WHEN count(s.score) > 0 THEN 'mean' END$w$ END,
-                  m.key,
-                  CASE WHEN m.revenue IS NULL THEN ''
-                       ELSE $r$,
-       sum(s.revenue) AS revenue,
-       sum(s.revenue) FILTER (WHERE s.band = 'red') AS red_revenue$r$ END,
-                  relation_sql, filter)
+    SELECT format($q$SELECT r.account, (r.x).children, (r.x).scored_children,
+       round(((r.x).score)::numeric, 1)::float8 AS score, (r.x).score_weighting,
+       (r.x).worst_child, (r.x).worst_child_score, (r.x).red_children%1$s
+  FROM (SELECT s.parent AS account,
+               health_score_internal._account_rollup(s.score, %2$s, s.band = 'red', (s.%3$I)::text) AS x
+          FROM %4$s
+         WHERE s.parent IS NOT NULL AND %5$s
+         GROUP BY s.parent) AS r$q$,
+                  CASE WHEN m.revenue IS NULL THEN '' ELSE ', (r.x).revenue, (r.x).red_revenue' END,
+                  CASE WHEN m.revenue IS NULL THEN 'NULL::float8' ELSE 's.revenue' END,
+                  m.key, relation_sql, filter)
 $$;
 
 COMMENT ON FUNCTION health_score_internal._rollup_sql(health_score.model, text, text) IS

@@ -135,6 +135,20 @@ CREATE TYPE health_score_internal._mover AS (
   change float8
 );
 
+-- A parent account's roll-up of its children, as _account_rollup
+-- (src/account_rollup.c) returns it; internal.
+CREATE TYPE health_score_internal._account_rollup_result AS (
+  children bigint,
+  scored_children bigint,
+  score float8,
+  score_weighting text,
+  worst_child text,
+  worst_child_score float8,
+  red_children bigint,
+  revenue float8,
+  red_revenue float8
+);
+
 CREATE TYPE health_score.distribution;
 
 CREATE FUNCTION health_score.distribution_in(cstring)

@@ -217,6 +217,20 @@ COMMENT ON COLUMN health_score.model.revenue IS 'A SQL expression over the sourc
 
 COMMENT ON COLUMN health_score.model.parent IS 'A SQL expression over the source giving the key of each customer''s parent account (NULL for a top-level account); NULL when the model has no hierarchy. build() then makes the accounts view.';
 
+-- A parent account's roll-up of its children, as _account_rollup
+-- (src/account_rollup.c) returns it; internal.
+CREATE TYPE health_score_internal._account_rollup_result AS (
+  children bigint,
+  scored_children bigint,
+  score float8,
+  score_weighting text,
+  worst_child text,
+  worst_child_score float8,
+  red_children bigint,
+  revenue float8,
+  red_revenue float8
+);
+
 -- create_model() takes revenue and parent; validate() returns revenue
 -- and revenue_lost
 DROP FUNCTION health_score.create_model(text, regclass, text, text[], float8, float8, float8[], text[], float8, text);
