@@ -7,10 +7,10 @@
  * The accounts view groups a million children into their parents.  As a
  * dozen aggregates (counts, sums with filters, a mean, a minimum) and the
  * key of the lowest score, which plain SQL finds only with an ordered
- * aggregate that sorts every group, it took more than twice a read of the
- * scores it rolls up, and its hash table spilled to disk.  One state of a
- * few numbers per account does it all, merges partial states, so the
- * roll-up runs in parallel workers, and returns
+ * aggregate that sorts every group, it took 2.4 times a read of the
+ * scores it rolls up (1 M customers in 100,000 accounts).  One state of a
+ * few numbers per account does it all, in 1.5 times; it merges partial
+ * states, so the roll-up runs in parallel workers, and returns
  *
  *		(children, scored_children, score, score_weighting, worst_child,
  *		 worst_child_score, red_children, revenue, red_revenue)
