@@ -130,6 +130,13 @@ RESET max_parallel_workers_per_gather;
 -- (the views over scores would keep build from replacing it)
 DROP VIEW summary_by_hand, risk_by_hand, accounts_by_hand;
 
+-- every account view and column carries a comment, as BI tools show them
+SELECT c.relname, count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NULL) AS uncommented,
+       obj_description(c.oid, 'pg_class') IS NOT NULL AS view_commented
+  FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0
+ WHERE c.relnamespace = 'health_score_acc'::regnamespace AND c.relname LIKE 'account%'
+ GROUP BY c.oid, c.relname ORDER BY c.relname;
+
 -- Without revenue, the plain mean: account 100 = 535 / 10 = 53.5
 SELECT health_score.set_revenue('acc', NULL) AS version;
 SELECT health_score.build('acc');
