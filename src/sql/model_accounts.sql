@@ -228,11 +228,7 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %s.account_dropped IS %L', schema_name,
                    format('Parent accounts of model %s whose band fell since the previous snapshot, worst drop first: the rows of account_trend with dropped_band.', m.name));
     FOREACH relation IN ARRAY health_score_internal._account_views() LOOP
-        FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
-            IF comments[i] = ANY (health_score_internal._columns_of(format('%s.%I', schema_name, relation)::regclass)) THEN
-                EXECUTE format('COMMENT ON COLUMN %s.%I.%I IS %L', schema_name, relation, comments[i], comments[i + 1]);
-            END IF;
-        END LOOP;
+        PERFORM health_score_internal._comment_columns(format('%s.%I', schema_name, relation), comments);
     END LOOP;
 END;
 $$;

@@ -514,6 +514,27 @@ $$;
 COMMENT ON FUNCTION health_score_internal._describe_metric(health_score.metric) IS
   'Internal: a metric''s definition in words.';
 
+-- COMMENT ON COLUMN each column of rel that comments names: pairs of a
+-- column name and its comment; a column rel does not have is skipped.
+CREATE OR REPLACE FUNCTION health_score_internal._comment_columns(rel text, comments text[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    present text[] := health_score_internal._columns_of(rel::regclass);
+BEGIN
+    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
+        IF comments[i] = ANY (present) THEN
+            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, comments[i], comments[i + 1]);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._comment_columns(text, text[]) IS
+  'Internal: comments the columns of a relation from (column, comment) pairs, skipping columns it does not have.';
+
 -- COMMENTs on a scores-shaped relation: the columns BI tools describe,
 -- those of them it has (stored_scores has no percentile, segment
 -- percentile, rank or computed_at).
@@ -523,7 +544,6 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    present text[] := health_score_internal._columns_of(rel::regclass);
     comments text[] := ARRAY[
         m.key, format('Customer key: %s of %s.', m.key, m.source),
         'score', 'Health score 0-100, one decimal: the weighted mean of the metric scores present, weights renormalized over them; NULL when none is present'
@@ -557,11 +577,7 @@ BEGIN
     FOR x IN SELECT * FROM health_score.metric AS hm WHERE hm.model = m.name ORDER BY hm.position LOOP
         comments := comments || ARRAY[x.name || '_score', health_score_internal._describe_metric(x)];
     END LOOP;
-    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
-        IF comments[i] = ANY (present) THEN
-            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, comments[i], comments[i + 1]);
-        END IF;
-    END LOOP;
+    PERFORM health_score_internal._comment_columns(rel, comments);
 END;
 $$;
 
@@ -647,9 +663,7 @@ BEGIN
         EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, segment,
                        format('Segment: %s of %s at the latest snapshot, as text.', segment, m.source));
     END LOOP;
-    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
-        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, comments[i], comments[i + 1]);
-    END LOOP;
+    PERFORM health_score_internal._comment_columns(rel, comments);
 END;
 $$;
 

@@ -100,9 +100,7 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %s.override_log IS %L', schema_name,
                    format('Every override and clear of model %s''s metric scores, oldest first: health_score.override() and clear_override() write it, and so may an INSERT, checked the same way. Append-only. Who may INSERT may override: the model''s owner, and the roles it grants INSERT to. Row-level security shows a reader the customers %s shows them.',
                           m.name, m.source));
-    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
-        EXECUTE format('COMMENT ON COLUMN %s.override_log.%I IS %L', schema_name, comments[i], comments[i + 1]);
-    END LOOP;
+    PERFORM health_score_internal._comment_columns(schema_name || '.override_log', comments);
 END;
 $$;
 
@@ -156,9 +154,7 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %I.overrides IS %L', m.target_schema,
                    format('The overrides of model %s in force: the latest entry of override_log of each customer and metric, when it set a score that has not expired (today is before expires_on) of a metric overridable as built (%s). Row-level security shows a reader the customers %s shows them.',
                           m.name, coalesce(nullif(array_to_string(overridable, ', '), ''), 'none'), m.source));
-    FOR i IN 1 .. array_length(comments, 1) BY 2 LOOP
-        EXECUTE format('COMMENT ON COLUMN %I.overrides.%I IS %L', m.target_schema, comments[i], comments[i + 1]);
-    END LOOP;
+    PERFORM health_score_internal._comment_columns(format('%I.overrides', m.target_schema), comments);
 END;
 $$;
 
