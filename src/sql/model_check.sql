@@ -220,8 +220,8 @@ BEGIN
         END IF;
     END LOOP;
     -- not a metric's value: the same error, without the generated SQL
-    RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message,
-                          DETAIL = coalesce(detail, ''), HINT = coalesce(nullif(hint, ''), check_hint);
+    -- (and without an empty DETAIL line)
+    PERFORM health_score_internal._raise_error(code, message, detail, coalesce(nullif(hint, ''), check_hint));
 END;
 $$;
 
