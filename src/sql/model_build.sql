@@ -1344,14 +1344,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m health_score.model := health_score_internal._model_for_update(drop_model.model);
-    -- from the catalog, not to_regclass: that needs USAGE on the schema,
-    -- which the owner of a model never built there may lack
-    history regclass := (SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
-                           JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-                          WHERE n.nspname = m.target_schema AND c.relname = 'history');
-    override_log regclass := (SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
-                                JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-                               WHERE n.nspname = m.target_schema AND c.relname = 'override_log');
+    history regclass := health_score_internal._relation_in(m.target_schema, 'history');
+    override_log regclass := health_score_internal._relation_in(m.target_schema, 'override_log');
     relation text;
     has_history boolean := false;
     has_overrides boolean := false;

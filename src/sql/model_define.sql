@@ -59,6 +59,22 @@ $$;
 COMMENT ON FUNCTION health_score_internal._model(text) IS
   'Internal: a model''s catalog row; an error when there is no such model.';
 
+-- A relation of a schema, from the catalog: to_regclass needs USAGE on
+-- the schema, which a model's owner who never built there, or a role
+-- whose privileges are being checked, may lack.  NULL when there is none.
+CREATE OR REPLACE FUNCTION health_score_internal._relation_in(schema_name text, relation text)
+RETURNS regclass
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE n.nspname = schema_name AND c.relname = relation
+$$;
+
+COMMENT ON FUNCTION health_score_internal._relation_in(text, text) IS
+  'Internal: a relation of a schema by name, read from the catalog without needing USAGE on the schema; NULL when there is none.';
+
 -- An error unless build() has run for the model, and, when relation is
 -- given, that relation of its schema is there.
 CREATE OR REPLACE FUNCTION health_score_internal._require_built(m health_score.model, relation text)

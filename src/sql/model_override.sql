@@ -359,16 +359,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- from the catalog: to_regclass needs USAGE on the schema, which is
-    -- one of the privileges checked
-    override_log regclass := (SELECT c.oid::regclass FROM pg_catalog.pg_class AS c
-                                JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-                               WHERE n.nspname = m.target_schema AND c.relname = 'override_log');
+    -- USAGE on the schema is one of the privileges checked
+    override_log regclass := health_score_internal._relation_in(m.target_schema, 'override_log');
 BEGIN
     PERFORM health_score_internal._require_built(m, NULL);
-    IF override_log IS NULL OR NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
-                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-                                            WHERE n.nspname = m.target_schema AND c.relname = 'overrides') THEN
+    IF override_log IS NULL OR health_score_internal._relation_in(m.target_schema, 'overrides') IS NULL THEN
         RAISE EXCEPTION 'model "%" has no %.override_log or %.overrides', m.name, quote_ident(m.target_schema),
                         quote_ident(m.target_schema)
               USING ERRCODE = '55000',
