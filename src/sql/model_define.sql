@@ -75,6 +75,27 @@ $$;
 COMMENT ON FUNCTION health_score_internal._relation_in(text, text) IS
   'Internal: a relation of a schema by name, read from the catalog without needing USAGE on the schema; NULL when there is none.';
 
+-- An error unless a key has the form of the model's keys: a key of the
+-- wrong form names no customer.
+CREATE OR REPLACE FUNCTION health_score_internal._require_key_form(m health_score.model, key text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    key_type text := format_type(health_score_internal._column_type(m.source, m.key), NULL);
+BEGIN
+    EXECUTE format('SELECT $1::%s', key_type) USING key;
+EXCEPTION WHEN data_exception THEN
+    RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(key)
+          USING ERRCODE = '42704',
+                DETAIL = format('Its keys are the %s values of %s.%s: %s.', key_type, m.source, m.key, SQLERRM);
+END;
+$$;
+
+COMMENT ON FUNCTION health_score_internal._require_key_form(health_score.model, text) IS
+  'Internal: an error (42704, naming the key''s type) unless a key can be one of the model''s keys.';
+
 -- An error unless build() has run for the model, and, when relation is
 -- given, that relation of its schema is there.
 CREATE OR REPLACE FUNCTION health_score_internal._require_built(m health_score.model, relation text)

@@ -236,11 +236,10 @@ COMMENT ON FUNCTION health_score_internal._data_score(health_score.model, health
 -- data's); new_score the one it has after (the override, or the data's
 -- for a clear).  in_force says whether an override was in force: a clear
 -- without one changes nothing.  Changes of a model's overrides take
--- turns, so that each reads the one before.  warn: say that an override
--- expires before it applies (once per change: the trigger's call says it).
+-- turns, so that each reads the one before.
 CREATE OR REPLACE FUNCTION health_score_internal._override_change(m health_score.model, key text, metric text,
                                                                 action text, score float8, reason text,
-                                                                expires_on date, warn boolean,
+                                                                expires_on date,
                                                                 OUT old_score float8, OUT new_score float8,
                                                                 OUT in_force boolean)
 LANGUAGE plpgsql
@@ -250,7 +249,6 @@ DECLARE
     x health_score.metric;
     customer record;
     overridable text[] := health_score_internal._overridable_metrics(m);
-    key_type text := format_type(health_score_internal._column_type(m.source, m.key), NULL);
     current_override float8;
 BEGIN
     -- the override in force is read after the model's lock is held; a
@@ -305,14 +303,7 @@ BEGIN
                         HINT = 'Say why: the override log keeps the reason with the score.';
         END IF;
     END IF;
-    -- a key of the wrong form names no customer
-    BEGIN
-        EXECUTE format('SELECT $1::%s', key_type) USING key;
-    EXCEPTION WHEN data_exception THEN
-        RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(key)
-              USING ERRCODE = '42704',
-                    DETAIL = format('Its keys are the %s values of %s.%s: %s.', key_type, m.source, m.key, SQLERRM);
-    END;
+    PERFORM health_score_internal._require_key_form(m, key);
     customer := health_score_internal._data_score(m, x, key);
     IF NOT customer.visible THEN
         -- the same words whether the customer is missing or hidden from
@@ -333,7 +324,7 @@ BEGIN
     old_score := coalesce(current_override, customer.score);
     IF action = 'set' THEN
         new_score := score + 0;     -- never -0
-        IF expires_on <= current_date AND warn THEN
+        IF expires_on <= current_date THEN
             RAISE WARNING 'override of metric "%" for customer % does not apply: its expires_on is not after today',
                           metric, quote_literal(key)
                   USING DETAIL = format('Its expires_on is %s, today %s (in TimeZone %s); an override applies before the day it expires on. It is logged all the same.',
@@ -347,7 +338,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION health_score_internal._override_change(health_score.model, text, text, text, float8, text, date, boolean) IS
+COMMENT ON FUNCTION health_score_internal._override_change(health_score.model, text, text, text, float8, text, date) IS
   'Internal: checks an override or clear of one customer''s metric score and returns its old and new score and whether an override was in force.';
 
 -- Who may override: who may INSERT into the log.  An error of its own,
@@ -425,7 +416,7 @@ DECLARE
     change record;
 BEGIN
     change := health_score_internal._override_change(m, key, NEW.metric, NEW.action, NEW.new_score,
-                                                     NEW.reason, NEW.expires_on, true);
+                                                     NEW.reason, NEW.expires_on);
 
     IF NEW.action = 'clear' AND NOT change.in_force THEN
         RAISE EXCEPTION 'metric "%" of customer % has no override in force to clear', NEW.metric, quote_literal(key)
@@ -511,9 +502,16 @@ DECLARE
 BEGIN
     m := health_score_internal._model(model_name);
     PERFORM health_score_internal._require_override_privilege(m);
-    change := health_score_internal._override_change(m, key, metric, action, score, reason, expires_on, false);
-    IF action = 'clear' AND NOT change.in_force THEN
-        RETURN NULL;
+    IF action = 'clear' THEN
+        -- a clear with nothing in force logs nothing
+        change := health_score_internal._override_change(m, key, metric, action, score, reason, expires_on);
+        IF NOT change.in_force THEN
+            RETURN NULL;
+        END IF;
+    ELSE
+        -- the log's trigger checks the entry, once; the INSERT casts the
+        -- key before the trigger runs, so its form is checked here
+        PERFORM health_score_internal._require_key_form(m, key);
     END IF;
     RETURN health_score_internal._log_override(m, key, metric, action, score, reason, expires_on);
 EXCEPTION WHEN OTHERS THEN

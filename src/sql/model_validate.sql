@@ -364,14 +364,7 @@ BEGIN
                     HINT = format('Ask the owner of each for it: GRANT SELECT ON %s TO %s;',
                                   array_to_string(missing, ', '), quote_ident(current_user));
     END IF;
-    -- a key of the wrong form names no customer
-    BEGIN
-        EXECUTE format('SELECT $1::%s', key_type) USING explain.key;
-    EXCEPTION WHEN data_exception THEN
-        RAISE EXCEPTION 'model "%" has no customer %', m.name, quote_literal(explain.key)
-              USING ERRCODE = '42704',
-                    DETAIL = format('Its keys are the %s values of %s.%s: %s.', key_type, m.source, m.key, SQLERRM);
-    END;
+    PERFORM health_score_internal._require_key_form(m, explain.key);
     -- the model as its views were built, which the score explained is
     -- made of (_built_model has checked the source still has what they
     -- read); a change since is not in either until build()
