@@ -344,6 +344,19 @@ $$;
 COMMENT ON FUNCTION health_score_internal._expression_type(health_score.model, text, text) IS
   'Internal: checks an expression over the model''s source and returns its type.';
 
+-- Whether values of a type are numbers a score or a sum can be made of.
+CREATE OR REPLACE FUNCTION health_score_internal._is_number_type(t regtype)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                 'real'::regtype, 'double precision'::regtype, 'numeric'::regtype)
+$$;
+
+COMMENT ON FUNCTION health_score_internal._is_number_type(regtype) IS
+  'Internal: whether a type is one of the integer, floating-point or numeric types.';
+
 -- A metric's raw value as float8 SQL, its expression checked.
 CREATE OR REPLACE FUNCTION health_score_internal._metric_value_sql(m health_score.model, metric_name text,
                                                expression text)
@@ -356,8 +369,7 @@ DECLARE
 BEGIN
     IF value_type = 'boolean'::regtype THEN
         RETURN format('((%s)::integer)::float8', expression);
-    ELSIF value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
-                         'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
+    ELSIF health_score_internal._is_number_type(value_type) THEN
         RETURN format('((%s)::float8)', expression);
     END IF;
     RAISE EXCEPTION 'metric "%" of model "%": expression % has type %, not a number',
@@ -477,8 +489,7 @@ BEGIN
         RETURN NULL;
     END IF;
     revenue_type := health_score_internal._expression_type(m, 'revenue', m.revenue);
-    IF revenue_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
-                        'real'::regtype, 'double precision'::regtype, 'numeric'::regtype) THEN
+    IF health_score_internal._is_number_type(revenue_type) THEN
         -- NaN or an infinity is no revenue: left out, as a NULL one
         RETURN format('NULLIF(NULLIF(NULLIF((%s)::float8, %L::float8), %L::float8), %L::float8)',
                       m.revenue, 'NaN', 'Infinity', '-Infinity');

@@ -123,19 +123,16 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    EXECUTE format('COMMENT ON COLUMN %I.history.stale IS %L', m.target_schema,
-                   'How many metrics had a value older than their valid_for at the snapshot, left out as missing; NULL in snapshots taken before health_score 1.4.');
-    EXECUTE format('COMMENT ON COLUMN %I.history.overridden IS %L', m.target_schema,
-                   'How many metric scores were set by hand (health_score.override) at the snapshot: metric_scores holds the overrides; NULL in snapshots taken before health_score 1.4.');
-    EXECUTE format('COMMENT ON COLUMN %I.history.revenue IS %L', m.target_schema,
-                   'The customer''s revenue at the snapshot (the model''s revenue); NULL without one.');
-    EXECUTE format('COMMENT ON COLUMN %I.history.parent IS %L', m.target_schema,
-                   'The customer''s parent account at the snapshot (the model''s parent); NULL without one. account_trend rolls the history up by it.');
+    PERFORM health_score_internal._comment_columns(format('%I.history', m.target_schema), ARRAY[
+        'stale', 'How many metrics had a value older than their valid_for at the snapshot, left out as missing; NULL in snapshots taken before health_score 1.4.',
+        'overridden', 'How many metric scores were set by hand (health_score.override) at the snapshot: metric_scores holds the overrides; NULL in snapshots taken before health_score 1.4.',
+        'revenue', 'The customer''s revenue at the snapshot (the model''s revenue); NULL without one.',
+        'parent', 'The customer''s parent account at the snapshot (the model''s parent); NULL without one. account_trend rolls the history up by it.']);
 END;
 $$;
 
 COMMENT ON FUNCTION health_score_internal._comment_history_tail(health_score.model) IS
-  'Internal: comments the stale and overridden columns of a model''s history.';
+  'Internal: comments the columns 1.4 added to a model''s history: stale, overridden, revenue and parent.';
 
 -- The SQL of the trend view.
 CREATE OR REPLACE FUNCTION health_score_internal._trend_sql(m health_score.model)

@@ -109,8 +109,9 @@ COMMENT ON FUNCTION health_score_internal._create_override_log(health_score.mode
 
 -- The SQL of the overrides view: the latest entry of each customer and
 -- metric of the log, when it sets a score not yet expired, of a metric
--- overridable as built, written since the metric was added.  A filter on the key reaches the log's index
--- through DISTINCT ON, whose columns it names.
+-- overridable as built, written since the metric was added.  A filter on
+-- the key reaches the log's index through DISTINCT ON, whose columns it
+-- names.
 CREATE OR REPLACE FUNCTION health_score_internal._overrides_sql(m health_score.model)
 RETURNS text
 LANGUAGE sql STABLE
