@@ -127,22 +127,20 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format($q$SELECT cur.account, d.latest AS taken_on, cur.children, cur.score,
-       health_score.band(cur.score, %2$L, %3$L) AS band,
-       d.previous AS previous_on, prev.score AS previous_score,
-       health_score.band(prev.score, %2$L, %3$L) AS previous_band,
+    SELECT format($q$SELECT cur.account, d.latest AS taken_on, cur.children, cur.score, b.band,
+       d.previous AS previous_on, prev.score AS previous_score, b.previous_band,
        round((cur.score - prev.score)::numeric, 1)::float8 AS delta,
-       CASE WHEN health_score.band(cur.score, %2$L, %3$L) <> health_score.band(prev.score, %2$L, %3$L)
-            THEN health_score.band(prev.score, %2$L, %3$L) || '→' || health_score.band(cur.score, %2$L, %3$L) END AS band_change,
-       coalesce(array_position('{red,yellow,green}'::text[], health_score.band(cur.score, %2$L, %3$L))
-                < array_position('{red,yellow,green}'::text[], health_score.band(prev.score, %2$L, %3$L)), false) AS dropped_band,
+       CASE WHEN b.band <> b.previous_band THEN b.previous_band || '→' || b.band END AS band_change,
+       coalesce(array_position('{red,yellow,green}'::text[], b.band)
+                < array_position('{red,yellow,green}'::text[], b.previous_band), false) AS dropped_band,
        (cur.worst_child)::%4$s AS worst_child, cur.worst_child_score, cur.red_children%5$s
-  FROM (SELECT max(sn.taken_on) AS latest,
-               (SELECT max(p.taken_on) FROM %1$I.snapshots AS p
-                 WHERE p.taken_on < (SELECT max(l.taken_on) FROM %1$I.snapshots AS l)) AS previous
-          FROM %1$I.snapshots AS sn) AS d
+  FROM (SELECT l.latest,
+               (SELECT max(p.taken_on) FROM %1$I.snapshots AS p WHERE p.taken_on < l.latest) AS previous
+          FROM (SELECT max(sn.taken_on) AS latest FROM %1$I.snapshots AS sn) AS l) AS d
   JOIN LATERAL (%6$s) AS cur ON true
-  LEFT JOIN LATERAL (%7$s) AS prev ON prev.account = cur.account$q$,
+  LEFT JOIN LATERAL (%7$s) AS prev ON prev.account = cur.account
+ CROSS JOIN LATERAL (SELECT health_score.band(cur.score, %2$L, %3$L) AS band,
+                            health_score.band(prev.score, %2$L, %3$L) AS previous_band) AS b$q$,
                   m.target_schema, m.red_below, m.green_from, health_score_internal._key_type_sql(m),
                   CASE WHEN m.revenue IS NULL THEN '' ELSE ', cur.revenue' END,
                   health_score_internal._rollup_sql(m, format('%I.history AS s', m.target_schema), 's.taken_on = d.latest'),
